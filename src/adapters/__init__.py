@@ -1,0 +1,1 @@
+"""Everything that talks to AWS. Maps AWS errors to domain errors."""

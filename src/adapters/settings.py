@@ -1,0 +1,67 @@
+"""All configuration, read and validated in one place at cold start.
+
+Environment variables are the template's Parameters passed through `Environment`. Endpoints
+are not configured here: boto3 and pynamodb honour AWS_ENDPOINT_URL(_<SERVICE>) themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from domain.policy import PolicySettings
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or invalid; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    suppression_table: str
+    policy: PolicySettings
+    region: str | None
+
+
+_POLICY_VARIABLES = {
+    "HARD_BOUNCE_TTL_DAYS": "hard_bounce_ttl_days",
+    "COMPLAINT_TTL_DAYS": "complaint_ttl_days",
+    "SOFT_BOUNCE_THRESHOLD": "soft_bounce_threshold",
+    "SOFT_BOUNCE_WINDOW_DAYS": "soft_bounce_window_days",
+    "SOFT_BOUNCE_TTL_DAYS": "soft_bounce_ttl_days",
+    "SOFT_BOUNCE_MAX_TTL_DAYS": "soft_bounce_max_ttl_days",
+    "HISTORY_LIMIT": "history_limit",
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, table_override: str | None = None
+) -> Settings:
+    env = os.environ if environ is None else environ
+    table = table_override or env.get("SUPPRESSION_TABLE", "").strip()
+    if not table:
+        raise ConfigurationError(
+            "SUPPRESSION_TABLE is not set (the DynamoDB suppression table name)"
+        )
+    return Settings(
+        suppression_table=table,
+        policy=load_policy(env),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+    )
+
+
+def load_policy(env: Mapping[str, str]) -> PolicySettings:
+    values: dict[str, int] = {}
+    for variable, field_name in _POLICY_VARIABLES.items():
+        raw = env.get(variable)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            values[field_name] = int(raw)
+        except ValueError:
+            raise ConfigurationError(f"{variable} must be an integer, got {raw!r}") from None
+    try:
+        return PolicySettings(**values)
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid suppression policy: {exc}") from None

@@ -1,0 +1,93 @@
+"""DynamoDB implementation of the domain's SuppressionRepository port (pynamodb)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
+
+from adapters.suppression_table import SuppressionModel, bind_suppression_model
+from domain.policy import PolicySettings, SuppressionRecord
+from domain.record_codec import record_from_item, record_to_item
+from domain.service import ConcurrentUpdateError
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def item_of(model: SuppressionModel) -> dict[str, Any]:
+    """A model instance as the plain item dictionary of docs/schema.md."""
+    item: dict[str, Any] = {}
+    for name, value in model.attribute_values.items():
+        if hasattr(value, "as_dict"):
+            value = value.as_dict()
+        elif isinstance(value, datetime):
+            value = int(value.timestamp())
+        item[name] = value
+    return item
+
+
+class DynamoSuppressionRepository:
+    def __init__(
+        self, table_name: str, settings: PolicySettings, clock: Clock = utc_now
+    ) -> None:
+        self.model = bind_suppression_model(table_name)
+        self._settings = settings
+        self._clock = clock
+
+    def get(self, address: str) -> SuppressionRecord | None:
+        try:
+            model = self.model.get(address, consistent_read=True)
+        except self.model.DoesNotExist:
+            return None
+        return record_from_item(item_of(model), self._settings)
+
+    def get_many(self, addresses: Iterable[str]) -> Mapping[str, SuppressionRecord]:
+        """BatchGetItem; pynamodb splits into 100-key requests and retries unprocessed keys."""
+        keys = sorted(set(addresses))
+        if not keys:
+            return {}
+        found: dict[str, SuppressionRecord] = {}
+        for model in self.model.batch_get(keys, consistent_read=True):
+            record = record_from_item(item_of(model), self._settings)
+            found[record.address] = record
+        return found
+
+    def save(self, record: SuppressionRecord, expected_version: int | None) -> None:
+        item = record_to_item(record, self._clock())
+        expires = item.pop("purge_at", None)
+        model = self.model(
+            item.pop("address"),
+            purge_at=datetime.fromtimestamp(expires, UTC) if expires is not None else None,
+            **item,
+        )
+        # VersionAttribute makes save() conditional on the version we read and bumps it;
+        # with no version, it requires that the item does not exist yet.
+        if expected_version is not None:
+            model.version = expected_version
+        try:
+            model.save()
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise ConcurrentUpdateError(record.address) from exc
+            raise
+
+    def items(self, condition: Condition | None = None) -> Iterator[dict[str, Any]]:
+        for model in self.model.scan(filter_condition=condition):
+            yield item_of(model)
+
+    def query_domain(self, domain: str, since: str | None = None) -> Iterator[dict[str, Any]]:
+        rk = self.model.suppressed_at >= since if since else None
+        for model in self.model.by_domain.query(domain, range_key_condition=rk):
+            yield item_of(model)
+
+    def query_reason(self, reason: str, since: str | None = None) -> Iterator[dict[str, Any]]:
+        rk = self.model.suppressed_at >= since if since else None
+        for model in self.model.by_reason.query(reason, range_key_condition=rk):
+            yield item_of(model)

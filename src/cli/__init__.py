@@ -1,0 +1,1 @@
+"""The operator's command line: `ses-feedback` (also `python -m cli`)."""

@@ -1,0 +1,130 @@
+"""A local AWS for the demo and the tests: an embedded moto server, and the DynamoDB tables
+created from template.yaml's own definitions (so the emulated tables are the deployed ones).
+
+Only the demo and the tests use this module; it needs the dev dependencies (moto, PyYAML).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def load_template(path: Path | None = None) -> dict[str, Any]:
+    """Parse template.yaml, keeping CloudFormation tags (!Ref, !Sub, ...) as plain values."""
+    import yaml
+
+    class CfnLoader(yaml.SafeLoader):
+        pass
+
+    def construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        return {f"Fn::{suffix}" if suffix not in ("Ref", "Condition") else suffix: value}
+
+    CfnLoader.add_multi_constructor("!", construct_tag)
+    text = (path or repo_root() / "template.yaml").read_text()
+    loaded: dict[str, Any] = yaml.load(text, Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return loaded
+
+
+def table_definitions(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: res["Properties"]
+        for name, res in template["Resources"].items()
+        if res.get("Type") == "AWS::DynamoDB::Table"
+    }
+
+
+def create_table_kwargs(properties: Mapping[str, Any], table_name: str) -> dict[str, Any]:
+    """Translate a CloudFormation table definition into DynamoDB CreateTable arguments."""
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if properties.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = [
+            {"IndexName": g["IndexName"], "KeySchema": g["KeySchema"], "Projection": g["Projection"]}
+            for g in properties["GlobalSecondaryIndexes"]
+        ]
+    stream = properties.get("StreamSpecification")
+    if stream:
+        kwargs["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": stream["StreamViewType"],
+        }
+    if properties.get("SSESpecification", {}).get("SSEEnabled"):
+        kwargs["SSESpecification"] = {"Enabled": True}
+    return kwargs
+
+
+def create_tables(client: Any, names: Mapping[str, str], template: Mapping[str, Any] | None = None
+                  ) -> None:
+    """Create each table of the template under the name given for its logical ID."""
+    definitions = table_definitions(template or load_template())
+    for logical_id, table_name in names.items():
+        props = definitions[logical_id]
+        client.create_table(**create_table_kwargs(props, table_name))
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            client.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+            )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def embedded_aws() -> Iterator[str]:
+    """Start moto's server on 127.0.0.1 and point boto3/pynamodb at it through the standard
+    AWS_ENDPOINT_URL variable. Yields the endpoint URL; restores the environment after."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = {k: os.environ.get(k) for k in [*DUMMY_CREDENTIALS, "AWS_ENDPOINT_URL"]}
+    os.environ.update(DUMMY_CREDENTIALS)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        yield endpoint
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

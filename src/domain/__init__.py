@@ -1,0 +1,1 @@
+"""Pure domain logic of ses-feedback: no AWS SDK, no I/O."""

@@ -1,0 +1,31 @@
+"""Bounce classification engine: SES recipients, raw DSN/ARF/auto-reply messages.
+
+Public API (see docs/classification.md):
+
+- :func:`classify_ses_bounce_recipient`, :func:`classify_ses_delay_recipient`,
+  :func:`classify_complaint`: one SES recipient -> :class:`~domain.verdicts.Classification`.
+- :func:`classify_ses_message`: an SES notification/event object -> :class:`MessageReport`.
+- :func:`analyse_message`: raw RFC 5322 bytes -> :class:`MessageReport` (never raises).
+"""
+
+from domain.classify.core import classify_failure
+from domain.classify.message import analyse_message
+from domain.classify.report import KINDS, MessageReport, RecipientReport
+from domain.classify.ses import (
+    classify_complaint,
+    classify_ses_bounce_recipient,
+    classify_ses_delay_recipient,
+    classify_ses_message,
+)
+
+__all__ = [
+    "KINDS",
+    "MessageReport",
+    "RecipientReport",
+    "analyse_message",
+    "classify_complaint",
+    "classify_failure",
+    "classify_ses_bounce_recipient",
+    "classify_ses_delay_recipient",
+    "classify_ses_message",
+]

@@ -1,0 +1,119 @@
+"""RFC 3464 delivery-status parsing (message/delivery-status and message/global-delivery-status)."""
+
+from __future__ import annotations
+
+import quopri
+import re
+from base64 import b64decode
+from dataclasses import dataclass
+from email.message import Message
+from typing import Final
+
+from domain.classify.mime import MAX_PART_CHARS, first_address
+
+_FIELD_RE: Final = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,40})[ \t]*:[ \t]*(.*)$")
+_MAX_RECIPIENTS: Final = 200
+
+DSN_TYPES: Final = frozenset({"message/delivery-status", "message/global-delivery-status"})
+
+
+@dataclass(frozen=True, slots=True)
+class DsnRecipient:
+    """The per-recipient fields of one DSN block that matter for classification."""
+
+    final_recipient: str | None
+    original_recipient: str | None
+    action: str | None
+    status: str | None
+    diagnostic: str | None
+    remote_mta: str | None
+
+    @property
+    def address(self) -> str | None:
+        return self.final_recipient or self.original_recipient
+
+
+def delivery_status_text(part: Message) -> str:
+    """The raw text of a delivery-status part, transfer-decoded, bounded."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        chunks = []
+        for block in payload[: _MAX_RECIPIENTS + 1]:
+            if isinstance(block, Message):
+                chunks.append("\n".join(f"{k}: {v}" for k, v in block.items()))
+        text = "\n\n".join(chunks)
+    elif isinstance(payload, str):
+        text = payload
+    else:
+        text = ""
+    text = text[: MAX_PART_CHARS * 2]
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    try:
+        if cte == "quoted-printable":
+            text = quopri.decodestring(text.encode("latin-1", "replace")).decode("utf-8", "replace")
+        elif cte == "base64" and ":" not in text[:200]:
+            text = b64decode(text.encode("ascii", "ignore")).decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - keep the undecoded text
+        pass
+    return text
+
+
+def parse_blocks(text: str) -> list[dict[str, str]]:
+    """Split DSN text into field blocks (blank-line separated, continuation lines joined)."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last: str | None = None
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current, last = {}, None
+            continue
+        if line[0] in " \t" and last is not None:
+            current[last] += " " + line.strip()
+            continue
+        m = _FIELD_RE.match(line)
+        if m is None:
+            continue
+        name = m.group(1).lower()
+        if name in current and name in ("final-recipient", "original-recipient"):
+            blocks.append(current)  # a missing blank line between recipients
+            current = {}
+        current[name] = m.group(2).strip()
+        last = name
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _addr_field(value: str | None) -> str | None:
+    if not value:
+        return None
+    if ";" in value:
+        value = value.split(";", 1)[1]
+    return first_address(value)
+
+
+def recipients(text: str) -> list[DsnRecipient]:
+    """The per-recipient blocks (those naming a recipient or carrying a status)."""
+    out: list[DsnRecipient] = []
+    for block in parse_blocks(text):
+        final = _addr_field(block.get("final-recipient") or block.get("x-actual-recipient"))
+        original = _addr_field(block.get("original-recipient"))
+        if final is None and original is None and "status" not in block and (
+            "action" not in block
+        ):
+            continue
+        out.append(
+            DsnRecipient(
+                final,
+                original,
+                block.get("action", "").split("(")[0].strip().lower() or None,
+                block.get("status") or None,
+                block.get("diagnostic-code") or None,
+                block.get("remote-mta") or None,
+            )
+        )
+        if len(out) >= _MAX_RECIPIENTS:
+            break
+    return out

@@ -1,0 +1,283 @@
+"""``analyse_message``: what one raw bounce, complaint, auto-reply or DSN says."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from email.message import Message
+from typing import Final
+
+from domain.classify import arf, autoreply, dsn, mime, transcript
+from domain.classify.core import MAX_KEPT, classify_failure, clean_diagnostic, phrase_reason
+from domain.classify.report import MessageReport, RecipientReport
+from domain.classify.ses import classify_complaint, classify_ses_message
+from domain.classify.status_codes import is_generic, permanence
+from domain.classify.taxonomy import verdict_for
+from domain.verdicts import REASON_UNDETERMINED, Classification, Verdict
+
+_DELIVERED_ACTIONS: Final = frozenset({"delivered", "relayed", "expanded"})
+_WEAK_REASONS: Final = frozenset({REASON_UNDETERMINED, "systemerror", "networkerror"})
+#: Codes that name a non-existent mailbox explicitly, whatever SMTP stage answered them.
+_FIRM_USERUNKNOWN: Final = frozenset({"5.1.1", "5.1.10"})
+#: A refusal at these SMTP stages is about the sending side, not the recipient.
+_SENDER_STAGE: Final = {"MAIL FROM": "rejected", "CONNECT": "blocked", "HELO": "blocked",
+                        "EHLO": "blocked"}
+_SES_JSON_RE: Final = re.compile(r'"(?:notificationType|eventType)"\s*:')
+
+
+def analyse_message(raw: bytes) -> MessageReport:
+    """Classify one raw RFC 5322 message.  Never raises: bad input gives kind ``other``."""
+    try:
+        if not isinstance(raw, (bytes, bytearray, memoryview)):
+            return MessageReport("other", error="input is not bytes")
+        return _analyse(mime.parse(bytes(raw)))
+    except RecursionError:
+        return MessageReport("other", error="message nesting too deep")
+    except Exception as exc:  # noqa: BLE001 - the contract is: never raise
+        return MessageReport("other", error=f"unparseable message: {type(exc).__name__}")
+
+
+def _analyse(msg: Message) -> MessageReport:
+    parts = mime.walk(msg)
+    types = [mime.content_type(p) for p in parts]
+    top_params = str(msg.get("Content-Type", "")).lower()
+
+    if "message/feedback-report" in types or "report-type=feedback-report" in top_params:
+        return _arf(msg, parts, types)
+    text = _human_text(parts, types)
+    if any(t in dsn.DSN_TYPES for t in types):
+        report = _dsn(msg, parts, types, text)
+        if report is not None:
+            return report
+    subject = mime.header(msg, "Subject")
+    sender = mime.header(msg, "From")
+    if _is_auto_reply(msg, subject, sender, text):
+        addr = mime.first_address(sender)
+        return MessageReport(
+            "auto-reply", None,
+            (RecipientReport(addr, Classification("vacation", Verdict.AUTO_REPLY)),),
+        )
+    if _SES_JSON_RE.search(text[:4000]):
+        report = _ses_json(text)
+        if report is not None:
+            return report
+    if arf.COMPLAINT_HINT_RE.search(subject) and "message/rfc822" in types:
+        return _complaint(msg, parts, types, "abuse", None)
+    bouncy = bool(
+        autoreply.BOUNCE_SUBJECT_RE.search(subject) or autoreply.BOUNCE_SENDER_RE.search(sender)
+    )
+    if not text.strip():
+        return MessageReport("other", error="no readable text part")
+    return _text_bounce(msg, text, bouncy)
+
+
+# --------------------------------------------------------------------------------------
+
+
+def _human_text(parts: list[Message], types: list[str]) -> str:
+    """The human-readable notice: text parts outside any returned message, bounded."""
+    chunks: list[str] = []
+    html: list[str] = []
+    skip_depth: set[int] = set()
+    for part, ctype in zip(parts, types, strict=False):
+        if id(part) in skip_depth:
+            continue
+        if ctype in ("message/rfc822", "message/global", "text/rfc822-headers",
+                     "message/rfc822-headers"):
+            _mark_children(part, skip_depth)
+            continue
+        if ctype == "text/plain" or ctype == "text" or ctype.startswith("text/plain"):
+            chunks.append(mime.part_text(part))
+        elif ctype == "text/html":
+            html.append(mime.part_text(part))
+        if sum(map(len, chunks)) > transcript.MAX_TEXT:
+            break
+    if not chunks and html:
+        chunks = [mime.html_to_text(h) for h in html]
+    return "\n".join(chunks)[: transcript.MAX_TEXT * 2]
+
+
+def _mark_children(part: Message, seen: set[int]) -> None:
+    for sub in mime.walk(part):
+        seen.add(id(sub))
+
+
+def _excluded(msg: Message) -> set[str]:
+    out: set[str] = set()
+    for name in ("From", "To", "Sender", "Reply-To", "Return-Path"):
+        out.update(mime.addresses(mime.header(msg, name)))
+    return out
+
+
+def _classify_segment(seg: str, status: str | None, diagnostic: str | None,
+                      hint: bool | None) -> Classification:
+    """Classify one recipient from DSN fields and/or its text segment."""
+    if diagnostic:
+        first = classify_failure(status, None, diagnostic, permanent_hint=hint)
+        if first.reason not in _WEAK_REASONS and (
+            phrase_reason(first.diagnostic or "") or not is_generic(first.status)
+        ):
+            return _data_stage(first, diagnostic + "\n" + seg)
+    excerpt = transcript.diagnostic_excerpt(seg) if seg else ""
+    text = (diagnostic + "\n" + seg) if diagnostic else seg
+    second = classify_failure(status, None, text, permanent_hint=hint)
+    if second.reason == REASON_UNDETERMINED and diagnostic:
+        second = classify_failure(status, None, diagnostic, permanent_hint=hint)
+    kept = clean_diagnostic(diagnostic) or clean_diagnostic(excerpt)
+    return _data_stage(
+        Classification(second.reason, second.verdict, second.status, second.reply_code,
+                       kept[:MAX_KEPT] if kept else None), text)
+
+
+def _data_stage(c: Classification, text: str) -> Classification:
+    """A "no such user" answer to DATA: the recipient was accepted at RCPT TO, so the
+    mailbox exists and the refusal is the recipient side's filtering, not a bad address."""
+    if c.reason not in ("userunknown", REASON_UNDETERMINED):
+        return c
+    command = transcript.smtp_command(text)
+    if c.reason == "userunknown" and command == "DATA" and c.status not in _FIRM_USERUNKNOWN:
+        return Classification("filtered", Verdict.MAILBOX_PROBLEM, c.status, c.reply_code,
+                              c.diagnostic)
+    if c.reason == REASON_UNDETERMINED and command in _SENDER_STAGE:
+        reason = _SENDER_STAGE[command]
+        return Classification(reason, verdict_for(reason, True), c.status, c.reply_code,
+                              c.diagnostic)
+    return c
+
+
+def _expired_fix(c: Classification, action: str | None) -> Classification:
+    """A 4.x.x failure the reporting MTA gave up on is ``expired`` unless the text says more."""
+    if action == "failed" and c.status and c.status[0] == "4" and c.reason in _WEAK_REASONS:
+        return Classification("expired", Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
+    return c
+
+
+def _dsn(msg: Message, parts: list[Message], types: list[str], text: str) -> MessageReport | None:
+    recips: list[dsn.DsnRecipient] = []
+    for part, ctype in zip(parts, types, strict=False):
+        if ctype in dsn.DSN_TYPES:
+            recips.extend(dsn.recipients(dsn.delivery_status_text(part)))
+    if not recips:
+        return None
+    body = transcript.cut_original(text)
+    segs = dict(transcript.segments(body, _excluded(msg))) if body.strip() else {}
+    out: list[RecipientReport] = []
+    actions: list[str] = []
+    for r in recips:
+        action = r.action or ""
+        actions.append(action)
+        addr = r.address
+        if action in _DELIVERED_ACTIONS:
+            c = classify_failure(r.status, None, r.diagnostic)
+            out.append(RecipientReport(addr, Classification(
+                "delivered", Verdict.DELIVERED, c.status, c.reply_code, c.diagnostic)))
+            continue
+        hint = False if action == "delayed" else permanence(r.status, None)
+        seg = segs.get(addr or "", "") or (body if len(recips) == 1 else "")
+        c = _classify_segment(seg, r.status, r.diagnostic, hint)
+        if action == "delayed" and c.verdict is Verdict.INVALID_ADDRESS:
+            c = Classification(c.reason, Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
+        out.append(RecipientReport(addr, _expired_fix(c, action)))
+    if all(a in _DELIVERED_ACTIONS for a in actions):
+        kind = "delivery"
+    elif all(a == "delayed" for a in actions):
+        kind = "delay"
+    else:
+        kind = "bounce"
+    return MessageReport(kind, None, tuple(out))
+
+
+def _text_bounce(msg: Message, text: str, bouncy: bool) -> MessageReport:
+    body = transcript.cut_original(text)
+    exclude = _excluded(msg)
+    failed_hdr = mime.addresses(mime.header(msg, "X-Failed-Recipients"))
+    segs = transcript.segments(body, exclude)
+    if failed_hdr:
+        known = dict(segs)
+        segs = [(a, known.get(a, body)) for a in failed_hdr]
+    hint = transcript.permanence_hint(body)
+    out: list[RecipientReport] = []
+    for addr, seg in segs:
+        c = _classify_segment(seg, None, None, hint)
+        out.append(RecipientReport(addr, c))
+    if not bouncy and all(r.classification.reason == REASON_UNDETERMINED for r in out):
+        return MessageReport("other", error="not a bounce, complaint or automatic reply")
+    if hint is False and all(not r.classification.hard for r in out) and not bouncy:
+        return MessageReport("delay", None, tuple(out))
+    error = None
+    if all(r.classification.reason == REASON_UNDETERMINED for r in out):
+        error = "bounce without a recognisable reason"
+    return MessageReport("bounce", None, tuple(out), error)
+
+
+def _is_auto_reply(msg: Message, subject: str, sender: str, text: str) -> bool:
+    if autoreply.BOUNCE_SENDER_RE.search(sender) or autoreply.BOUNCE_SUBJECT_RE.search(subject):
+        return False
+    if autoreply.AUTO_SUBJECT_RE.search(subject) or autoreply.AUTO_SUBJECT_ANYWHERE_RE.search(
+        subject
+    ):
+        return True
+    if any(msg.get(h) is not None for h in autoreply.AUTO_HEADERS):
+        return True
+    if str(msg.get("Precedence", "")).strip().lower() in autoreply.AUTO_PRECEDENCE:
+        return True
+    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    if auto.startswith("auto-replied"):
+        body = transcript.cut_original(text)
+        # an RFC 3834 reply, unless the body reads like a bounce
+        return not (transcript.STATUS_RE.search(body) or phrase_reason(body[:2000]))
+    return False
+
+
+def _arf(msg: Message, parts: list[Message], types: list[str]) -> MessageReport:
+    fields: dict[str, str] = {}
+    for part, ctype in zip(parts, types, strict=False):
+        if ctype == "message/feedback-report":
+            fields = arf.feedback_fields(part)
+            break
+    ftype = fields.get("feedback-type", "").strip().lower() or None
+    if ftype is None:
+        m = arf.FEEDBACK_TYPE_RE.search(_human_text(parts, types))
+        ftype = m.group(1).lower() if m else "abuse"
+    return _complaint(msg, parts, types, ftype, arf.report_recipient(fields))
+
+
+def _complaint(msg: Message, parts: list[Message], types: list[str], ftype: str | None,
+               addr: str | None) -> MessageReport:
+    c = classify_complaint(ftype, None)
+    if addr is None:
+        for part, ctype in zip(parts, types, strict=False):
+            if ctype in ("message/rfc822", "text/rfc822-headers"):
+                addr = _original_to(part)
+                if addr:
+                    break
+    return MessageReport("complaint", ftype, (RecipientReport(addr, c),))
+
+
+def _original_to(part: Message) -> str | None:
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return mime.first_address(mime.header(payload[0], "To"))
+    if isinstance(payload, str):
+        m = re.search(r"^to:[ \t]*(.{1,500})$", payload[:20000], re.I | re.M)
+        return mime.first_address(m.group(1)) if m else None
+    return None
+
+
+def _ses_json(text: str) -> MessageReport | None:
+    """An SES notification delivered as an email body (SNS email subscriptions)."""
+    start = text.find("{")
+    end = text.rfind("}")
+    if start < 0 or end <= start:
+        return None
+    try:
+        obj = json.loads(text[start : end + 1])
+    except ValueError:
+        return None
+    if not isinstance(obj, Mapping):
+        return None
+    return classify_ses_message(obj)
+
+
+__all__ = ["analyse_message", "verdict_for"]

@@ -1,0 +1,127 @@
+"""Small, defensive MIME helpers over the stdlib ``email`` package (compat32 policy).
+
+compat32 is used on purpose: it is several times faster than ``policy.default`` and never
+raises on malformed headers; we decode only the few headers and parts we need.
+"""
+
+from __future__ import annotations
+
+import re
+from email.header import decode_header
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from typing import Final
+
+#: Raw messages are cut to this size before parsing (bounces quote whole originals).
+MAX_MESSAGE_BYTES: Final = 2_000_000
+#: Text scanned per part, in characters.
+MAX_PART_CHARS: Final = 24_000
+#: Parts visited per message.
+MAX_PARTS: Final = 64
+
+_PARSER: Final = BytesParser(policy=compat32)
+
+ADDR_RE: Final = re.compile(
+    r"(?<![\w.+%=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}"
+    r"[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24})(?![\w-])"
+)
+
+
+def parse(raw: bytes) -> Message:
+    """Parse *raw* (bounded) with the fast compat32 parser."""
+    return _PARSER.parsebytes(raw[:MAX_MESSAGE_BYTES])
+
+
+def header(msg: Message, name: str) -> str:
+    """A header's value as text (RFC 2047 decoded, best effort), or ``""``."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    text = str(value) if not isinstance(value, str) else value
+    if "=?" in text:
+        try:
+            chunks = []
+            for part, charset in decode_header(text):
+                if isinstance(part, bytes):
+                    chunks.append(part.decode(_charset(charset), "replace"))
+                else:
+                    chunks.append(part)
+            text = "".join(chunks)
+        except Exception:  # noqa: BLE001 - a broken encoded-word leaves the raw text
+            pass
+    return text[:2000]
+
+
+def _charset(charset: str | None) -> str:
+    if not charset:
+        return "utf-8"
+    charset = charset.strip().strip('"').lower()
+    try:
+        "".encode(charset)
+    except (LookupError, ValueError):
+        return "latin-1"
+    return charset
+
+
+def part_text(part: Message, limit: int = MAX_PART_CHARS) -> str:
+    """The decoded text of a non-multipart part (transfer-encoding and charset), bounded."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - undecodable payloads are skipped
+        payload = None
+    if isinstance(payload, bytes):
+        data = payload[: limit * 4]
+        charset = _charset(part.get_content_charset())
+        try:
+            return data.decode(charset, "replace")[:limit]
+        except Exception:  # noqa: BLE001 - codec oddities
+            return data.decode("latin-1")[:limit]
+    raw = part.get_payload()
+    if isinstance(raw, str):
+        return raw[:limit]
+    return ""
+
+
+def walk(msg: Message) -> list[Message]:
+    """The parts of *msg* in order, bounded."""
+    out: list[Message] = []
+    try:
+        for part in msg.walk():
+            out.append(part)
+            if len(out) >= MAX_PARTS:
+                break
+    except Exception:  # noqa: BLE001 - malformed structure: keep what was walked
+        pass
+    return out
+
+
+def content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:  # noqa: BLE001
+        return "text/plain"
+
+
+def addresses(text: str) -> list[str]:
+    """Every addr-spec in *text*, lower-cased, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for m in ADDR_RE.finditer(text):
+        seen.setdefault(m.group(1).lower().strip("."), None)
+    return list(seen)
+
+
+def first_address(text: str) -> str | None:
+    m = ADDR_RE.search(text)
+    return m.group(1).lower().strip(".") if m else None
+
+
+_TAG_RE: Final = re.compile(r"<(?:script|style)\b.*?</(?:script|style)>|<[^>]{0,2000}>", re.S | re.I)
+_ENTITY: Final = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
+_ENTITY_RE: Final = re.compile("|".join(map(re.escape, _ENTITY)))
+
+
+def html_to_text(html: str) -> str:
+    """Crude, bounded HTML -> text: drop tags, decode the common entities."""
+    text = _TAG_RE.sub(" ", html.replace("<br", "\n<br").replace("<p", "\n<p"))
+    return _ENTITY_RE.sub(lambda m: _ENTITY[m.group(0)], text)

@@ -1,0 +1,52 @@
+"""Results of analysing one message or one SES notification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from domain.verdicts import Classification
+
+KINDS: Final = frozenset({"bounce", "complaint", "auto-reply", "delivery", "delay", "other"})
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientReport:
+    """One recipient named by a message, with what the message says about it."""
+
+    address: str | None  # lower-cased addr-spec as found, None when the message hides it
+    classification: Classification
+
+    def to_json_dict(self) -> dict[str, object]:
+        c = self.classification
+        return {
+            "address": self.address,
+            "reason": c.reason,
+            "verdict": c.verdict.value,
+            "hard": c.hard,
+            "status": c.status,
+            "reply_code": c.reply_code,
+            "diagnostic": c.diagnostic,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReport:
+    """What one bounce, complaint, auto-reply or delivery report says."""
+
+    kind: str  # one of KINDS
+    feedback_type: str | None = None
+    recipients: tuple[RecipientReport, ...] = ()
+    error: str | None = None  # why it could not be (fully) classified
+
+    def to_json_dict(self, source: str) -> dict[str, object]:
+        """The CLI's stable JSON object (docs/classification.md, "CLI output")."""
+        out: dict[str, object] = {
+            "source": source,
+            "kind": self.kind,
+            "feedback_type": self.feedback_type,
+            "recipients": [r.to_json_dict() for r in self.recipients],
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        return out

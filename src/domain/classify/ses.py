@@ -1,0 +1,309 @@
+"""Classification of SES bounce, delay and complaint recipients, and whole SES messages.
+
+SES's ``bounceType``/``bounceSubType`` is one input, not the answer: each recipient's DSN
+``action``, ``status`` and ``diagnosticCode`` are reconciled with it and usually win,
+because they are more precise (SES has labelled a ``550 5.3.0`` user-unknown rejection
+Transient/General, and a Permanent bounce can carry a ``delayed`` 4.x.x recipient).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from domain.classify.core import classify_failure, clean_diagnostic, phrase_reason
+from domain.classify.report import MessageReport, RecipientReport
+from domain.classify.status_codes import normalise_status
+from domain.classify.taxonomy import verdict_for
+from domain.verdicts import REASON_SES_SUPPRESSED, REASON_UNDETERMINED, Classification, Verdict
+
+_SUPPRESSED_SUBTYPES: Final = frozenset({"suppressed", "onaccountsuppressionlist"})
+
+#: bounceSubType -> the reason it implies when the recipient's own fields say nothing.
+_SUBTYPE_DEFAULTS: Final[dict[str, str]] = {
+    "noemail": "userunknown",
+    "mailboxfull": "mailboxfull",
+    "messagetoolarge": "mesgtoobig",
+    "contentrejected": "contenterror",
+    "attachmentrejected": "contenterror",
+}
+#: Subtypes precise enough that only a firm contrary status code overrides them, and the
+#: phrase reasons that may refine them.
+_SUBTYPE_REFINEMENTS: Final[dict[str, frozenset[str]]] = {
+    "noemail": frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept"}),
+    "mailboxfull": frozenset({"mailboxfull", "exceedlimit", "systemfull"}),
+    "messagetoolarge": frozenset({"mesgtoobig", "exceedlimit"}),
+    "contentrejected": frozenset(
+        {"spamdetected", "virusdetected", "contenterror", "notcompliantrfc", "policyviolation"}
+    ),
+    "attachmentrejected": frozenset({"virusdetected", "contenterror", "policyviolation"}),
+}
+
+#: delayType -> reason.  Types marked generic let the recipient's status/diagnostic decide.
+_DELAY_TYPES: Final[dict[str, str]] = {
+    "internalfailure": "systemerror",  # an SES-internal issue
+    "general": "systemerror",  # a generic SMTP failure (generic: text decides)
+    "mailboxfull": "mailboxfull",
+    "spamdetected": "spamdetected",  # the receiver saw much unsolicited mail from us
+    "recipientservererror": "systemerror",  # generic: text decides
+    "ipfailure": "blocked",  # our sending IP is blocked or throttled
+    "transientcommunicationfailure": "networkerror",
+    "byoiphostnamelookupunavailable": "requireptr",  # no DNS hostname for our BYOIP address
+    "undetermined": REASON_UNDETERMINED,  # generic: text decides
+    "sendingdeferral": "speeding",  # SES deferred the message itself (sending rate)
+}
+_GENERIC_DELAY_TYPES: Final = frozenset(
+    {"general", "recipientservererror", "undetermined", "internalfailure",
+     "transientcommunicationfailure"}
+)
+
+
+def _norm(value: str | None) -> str:
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def classify_ses_bounce_recipient(
+    bounce_type: str | None,
+    bounce_sub_type: str | None,
+    action: str | None,
+    status: str | None,
+    diagnostic_code: str | None,
+) -> Classification:
+    """Classify one ``bouncedRecipients[]`` entry of an SES bounce.
+
+    Rules, in order:
+    1. Suppressed / OnAccountSuppressionList: SES refused to send; reason ``suppressed``,
+       verdict undetermined (no new evidence about the address).
+    2. ``action`` delivered/relayed/expanded: the recipient was in fact delivered.
+    3. The recipient's own status code and diagnostic text decide (status codes, phrase
+       tables); ``action: delayed`` or a 4.x.x code make the failure temporary, so never hard.
+    4. Precise subtypes (NoEmail, MailboxFull, MessageTooLarge, ContentRejected,
+       AttachmentRejected) decide when the text is silent, and are only refined by it.
+    5. Nothing to go on: Permanent/General -> ``userunknown`` (invalid-address, AWS:
+       "remove the recipient's email address"); Transient/General with no DSN at all ->
+       ``vacation`` (what SES reports for automatic replies, e.g. the ooto@ simulator);
+       Transient with some DSN -> ``expired`` (SES stopped retrying); else undetermined.
+    """
+    btype = _norm(bounce_type)
+    subtype = _norm(bounce_sub_type)
+    act = _norm(action)
+    st = normalise_status(status)
+    diag = diagnostic_code if isinstance(diagnostic_code, str) else None
+    if subtype in _SUPPRESSED_SUBTYPES:
+        return Classification(
+            REASON_SES_SUPPRESSED, Verdict.UNDETERMINED, st, None, clean_diagnostic(diag)
+        )
+    if act in ("delivered", "relayed", "expanded"):
+        return Classification("delivered", Verdict.DELIVERED, st, None, clean_diagnostic(diag))
+
+    permanent_hint: bool | None = {"permanent": True, "transient": False}.get(btype)
+    if act == "delayed":
+        permanent_hint = False
+        if st is not None and st[0] == "5":
+            st = "4" + st[1:]  # a delayed recipient is by definition not a permanent failure
+    result = classify_failure(st, None, diag, permanent_hint=permanent_hint)
+    if act == "delayed" and result.verdict is Verdict.INVALID_ADDRESS:
+        result = _with_verdict(result, Verdict.TRANSIENT)
+
+    default = _SUBTYPE_DEFAULTS.get(subtype)
+    if default is not None:
+        allowed = _SUBTYPE_REFINEMENTS[subtype]
+        if result.reason in allowed:
+            return result
+        if result.reason == REASON_UNDETERMINED or not _firm(result):
+            reason = default
+            if subtype == "contentrejected" and diag and phrase_reason(diag) == "blocked":
+                reason = "spamdetected"
+            perm = _permanent_of(result, permanent_hint)
+            return _with_reason(result, reason, perm)
+        return result
+
+    if result.reason != REASON_UNDETERMINED:
+        return result
+    if btype == "permanent" and act != "delayed":
+        return _with_reason(result, "userunknown", True)
+    if btype == "transient":
+        if st is None and not diag and not act:
+            return _with_reason(result, "vacation", None)
+        return _with_reason(result, "expired", False)
+    return result
+
+
+def _firm(result: Classification) -> bool:
+    """True when the result rests on a specific status code or a phrase match."""
+    return bool(result.diagnostic and phrase_reason(result.diagnostic)) or (
+        result.status is not None and result.status[2:] not in ("0.0",)
+    )
+
+
+def _permanent_of(result: Classification, hint: bool | None) -> bool | None:
+    code = result.status or result.reply_code
+    if code:
+        return code[0] == "5"
+    return hint
+
+
+def _with_reason(result: Classification, reason: str, permanent: bool | None) -> Classification:
+    return Classification(
+        reason, verdict_for(reason, permanent), result.status, result.reply_code,
+        result.diagnostic,
+    )
+
+
+def _with_verdict(result: Classification, verdict: Verdict) -> Classification:
+    return Classification(
+        result.reason, verdict, result.status, result.reply_code, result.diagnostic
+    )
+
+
+def classify_ses_delay_recipient(
+    delay_type: str | None, status: str | None, diagnostic_code: str | None
+) -> Classification:
+    """Classify one ``delayedRecipients[]`` entry of an SES DeliveryDelay event.
+
+    A delay is never permanent, so never hard.  Precise delay types decide; generic ones
+    (General, Undetermined, RecipientServerError, ...) let the status/diagnostic refine them.
+    """
+    dtype = _norm(delay_type)
+    diag = diagnostic_code if isinstance(diagnostic_code, str) else None
+    result = classify_failure(status, None, diag, permanent_hint=False)
+    type_reason = _DELAY_TYPES.get(dtype, REASON_UNDETERMINED)
+    if dtype in _GENERIC_DELAY_TYPES or dtype not in _DELAY_TYPES:
+        reason = result.reason if result.reason != REASON_UNDETERMINED else type_reason
+    else:
+        reason = type_reason
+    return Classification(
+        reason, verdict_for(reason, False), result.status, result.reply_code, result.diagnostic
+    )
+
+
+def classify_complaint(
+    feedback_type: str | None, complaint_sub_type: str | None
+) -> Classification:
+    """Classify one complaint (SES complaint object or ARF report).
+
+    Any feedback type is a complaint except ``not-spam`` (a correction: undetermined);
+    complaintSubType ``OnAccountSuppressionList`` means SES did not send at all.
+    """
+    if _norm(complaint_sub_type) == "onaccountsuppressionlist":
+        return Classification(REASON_SES_SUPPRESSED, Verdict.UNDETERMINED)
+    if _norm(feedback_type) == "not-spam":
+        return Classification("feedback", Verdict.UNDETERMINED)
+    return Classification("feedback", Verdict.COMPLAINT)
+
+
+# --------------------------------------------------------------------------------------
+# Whole SES notifications / events
+
+
+def _mapping(value: object) -> Mapping[str, object] | None:
+    return value if isinstance(value, Mapping) else None
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _address(entry: Mapping[str, object]) -> str | None:
+    addr = _str_or_none(entry.get("emailAddress"))
+    return extract_addr_spec(addr) if addr else None
+
+
+def extract_addr_spec(value: str) -> str | None:
+    """``"Name <a@b>"`` -> ``"a@b"`` (lower-cased); None when there is no ``@``."""
+    value = value.strip()
+    if "<" in value and ">" in value:
+        value = value[value.rfind("<") + 1 : value.rfind(">")]
+    value = value.strip().strip("<>").strip()
+    if "@" not in value or len(value) > 320:
+        return None
+    return value.lower()
+
+
+def classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
+    """Classify an SES notification (``notificationType``) or event (``eventType``).
+
+    Never raises for malformed input: unknown or unusable objects give kind ``other``
+    with an ``error``.
+    """
+    try:
+        return _classify_ses_message(obj)
+    except Exception as exc:  # noqa: BLE001 - never let bad input escape
+        return MessageReport("other", error=f"unreadable SES object: {type(exc).__name__}")
+
+
+def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
+    if not isinstance(obj, Mapping):
+        return MessageReport("other", error="not a JSON object")
+    kind_raw = obj.get("notificationType", obj.get("eventType"))
+    if not isinstance(kind_raw, str):
+        return MessageReport("other", error="no notificationType or eventType")
+    kind = kind_raw.strip().lower().replace(" ", "")
+    if kind == "bounce":
+        bounce = _mapping(obj.get("bounce"))
+        if bounce is None:
+            return MessageReport("other", error="Bounce without a bounce object")
+        btype = _str_or_none(bounce.get("bounceType"))
+        bsub = _str_or_none(bounce.get("bounceSubType"))
+        recips = []
+        for item in _list(bounce.get("bouncedRecipients")):
+            entry = _mapping(item)
+            if entry is None:
+                continue
+            c = classify_ses_bounce_recipient(
+                btype, bsub, _str_or_none(entry.get("action")),
+                _str_or_none(entry.get("status")), _str_or_none(entry.get("diagnosticCode")),
+            )
+            recips.append(RecipientReport(_address(entry), c))
+        if not recips:
+            return MessageReport("bounce", error="bounce without usable bouncedRecipients")
+        kind_out = "auto-reply" if all(
+            r.classification.reason == "vacation" for r in recips) else "bounce"
+        return MessageReport(kind_out, None, tuple(recips))
+    if kind == "complaint":
+        complaint = _mapping(obj.get("complaint"))
+        if complaint is None:
+            return MessageReport("other", error="Complaint without a complaint object")
+        ftype = _str_or_none(complaint.get("complaintFeedbackType"))
+        c = classify_complaint(ftype, _str_or_none(complaint.get("complaintSubType")))
+        recips = [
+            RecipientReport(_address(e), c)
+            for e in map(_mapping, _list(complaint.get("complainedRecipients")))
+            if e is not None
+        ]
+        if not recips:
+            recips = [RecipientReport(None, c)]
+        return MessageReport("complaint", ftype, tuple(recips))
+    if kind == "delivery":
+        delivery = _mapping(obj.get("delivery"))
+        if delivery is None:
+            return MessageReport("other", error="Delivery without a delivery object")
+        smtp = _str_or_none(delivery.get("smtpResponse"))
+        c = classify_failure(None, None, smtp)
+        c = Classification("delivered", Verdict.DELIVERED, c.status, c.reply_code, c.diagnostic)
+        addrs = [
+            extract_addr_spec(a) for a in _list(delivery.get("recipients")) if isinstance(a, str)
+        ]
+        return MessageReport("delivery", None, tuple(RecipientReport(a, c) for a in addrs))
+    if kind == "deliverydelay":
+        delay = _mapping(obj.get("deliveryDelay"))
+        if delay is None:
+            return MessageReport("other", error="DeliveryDelay without a deliveryDelay object")
+        dtype = _str_or_none(delay.get("delayType"))
+        recips = []
+        for item in _list(delay.get("delayedRecipients")):
+            entry = _mapping(item)
+            if entry is None:
+                continue
+            c = classify_ses_delay_recipient(
+                dtype, _str_or_none(entry.get("status")),
+                _str_or_none(entry.get("diagnosticCode")),
+            )
+            recips.append(RecipientReport(_address(entry), c))
+        return MessageReport("delay", None, tuple(recips))
+    what = kind_raw[:60]
+    return MessageReport("other", error=f"not a bounce, complaint, delivery or delay: {what}")

@@ -1,0 +1,167 @@
+"""Non-standard bounces: plain-text bodies and embedded SMTP transcripts of real MTAs.
+
+General approach (no per-MTA parser): cut the human-readable text where the returned
+original begins, find the failed recipients' addresses, split the text into one segment
+per recipient, and classify each segment's codes and wording.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from domain.classify.core import phrase_reason
+from domain.classify.mime import ADDR_RE
+from domain.classify.status_codes import REPLY_RE, STATUS_RE
+
+#: Text read from a bounce body (before the returned original).
+MAX_TEXT: Final = 12_000
+
+# Where the returned original message (or its headers) begins.
+_CUT_RE: Final = re.compile(
+    r"^[ \t>]*(?:-{2,}.{0,40}(?:original message|copy of (?:the|your) message|message "
+    r"(?:text|header)|undelivered message|returned message|unsent message|headers? (?:of|follow))"
+    r"|-+ ?below this line is a copy|-{2,} ?(?:original|returned) (?:message|mail)|"
+    r"message headers follow|original message (?:header|follow)|"
+    r"-{3,} ?(?:the )?(?:original|returned|rejected) (?:message|mail)|"
+    r"(?:return-path|received|dkim-signature|x-received|message-id):[ \t])",
+    re.I | re.M,
+)
+# Header-ish lines whose addresses are senders/ids, not failed recipients.
+_SENDER_LINE_RE: Final = re.compile(
+    r"^[ \t>]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|references|"
+    r"envelope-from|x-[\w-]+|mail from|resent-from)\s*:|mail from:?\s*<|envelope-from|"
+    r"\bmsgid\b|message-id",
+    re.I,
+)
+_LINE_ADDR_RE: Final = re.compile(
+    r"^[ \t>*-]*(?:(?:original-|final-)?recipient(?:\(s\))?:?[ \t]*(?:rfc822;)?[ \t]*|"
+    r"to:[ \t]*|rcpt to:[ \t]*|address(?:es)?:[ \t]*|<)?[\"']?"
+    r"([\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w.-]{1,255}\.[A-Za-z]{2,24})",
+    re.I | re.M,
+)
+_PERMANENT_RE: Final = re.compile(
+    r"permanent(?:ly)? (?:error|fatal|failure|failed)|failed permanently|permanent fatal|"
+    r"this is a permanent error|could not be delivered|undeliverable|has been rejected",
+    re.I,
+)
+_TEMPORARY_RE: Final = re.compile(
+    r"temporar(?:y|ily) (?:error|failure|problem)|still (?:being )?retr|will (?:continue to )?"
+    r"(?:retry|try again|keep trying)|has been delayed|delayed|not yet been delivered|"
+    r"retrying|warning:? (?:message|could not)",
+    re.I,
+)
+_DAEMON_RE: Final = re.compile(
+    r"^(?:mailer-daemon|postmaster|post_master|mail-daemon|mailer_daemon|mail\.delivery|"
+    r"no-?reply|bounce[s]?|root|nobody|daemon)@",
+    re.I,
+)
+
+
+def cut_original(text: str) -> str:
+    """The text before the returned original message (bounded)."""
+    text = text[:MAX_TEXT]
+    m = _CUT_RE.search(text, 40)
+    return text[: m.start()] if m else text
+
+
+def sender_addresses(text: str) -> set[str]:
+    """Addresses on sender/id lines, which are never the failed recipient."""
+    out: set[str] = set()
+    for line in text.split("\n"):
+        if _SENDER_LINE_RE.search(line):
+            out.update(m.group(1).lower() for m in ADDR_RE.finditer(line))
+    return out
+
+
+def is_daemon(addr: str) -> bool:
+    return bool(_DAEMON_RE.match(addr))
+
+
+def segments(text: str, exclude: set[str]) -> list[tuple[str | None, str]]:
+    """``[(recipient, text about it)]`` for the failed recipients named in *text*.
+
+    Recipients are addresses that begin a line (``<a@b>:``, ``  a@b``, ``Recipient: a@b``),
+    else any address; each one's segment runs to the next recipient's line.
+    """
+    bad = exclude | sender_addresses(text)
+    starts: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for m in _LINE_ADDR_RE.finditer(text):
+        addr = m.group(1).lower().strip(".")
+        if addr in bad or addr in seen or is_daemon(addr):
+            continue
+        seen.add(addr)
+        starts.append((m.start(), addr))
+    if not starts:
+        for m in ADDR_RE.finditer(text):
+            addr = m.group(1).lower().strip(".")
+            if addr in bad or addr in seen or is_daemon(addr):
+                continue
+            seen.add(addr)
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            starts.append((line_start, addr))
+            break  # without line structure, only the first address is trustworthy
+    if not starts:
+        return [(None, text)]
+    out: list[tuple[str | None, str]] = []
+    for i, (pos, addr) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        seg = text[pos:end]
+        if not has_evidence(seg):
+            # the error is stated once for all recipients (before or after the list)
+            seg = seg + "\n" + text[:pos][-3000:] + "\n" + text[end:][:3000]
+        out.append((addr, seg))
+    return out
+
+
+def has_evidence(text: str) -> bool:
+    """True when *text* holds a status/reply code or more than a bare address line."""
+    if STATUS_RE.search(text) or REPLY_RE.search(text):
+        return True
+    return phrase_reason(text[:2000]) is not None
+
+
+def permanence_hint(text: str) -> bool | None:
+    if _TEMPORARY_RE.search(text):
+        return False
+    if _PERMANENT_RE.search(text):
+        return True
+    return None
+
+
+def diagnostic_excerpt(seg: str) -> str:
+    """The most informative lines of a segment: those from the first code or 'said:' on."""
+    m = STATUS_RE.search(seg) or REPLY_RE.search(seg)
+    if m is None:
+        idx = seg.lower().find("said")
+        start = idx if idx >= 0 else 0
+    else:
+        start = seg.rfind("\n", 0, m.start()) + 1
+    return seg[start : start + 1200]
+
+
+# The SMTP command a rejection answered ("in reply to end of DATA command", ">>> DATA" then
+# "<<< 550 ...", "after end of data", "did not like our RCPT TO").
+_COMMAND_RE: Final = re.compile(
+    r"(?:in reply to|after|response to|did not like our|smtp command:?|>>>)\s*(?:the\s+|our\s+|"
+    r"final\s+|end of\s+)*(data|rcpt to|rcpt|mail from|helo|ehlo|connect|starttls|body)\b",
+    re.I,
+)
+
+
+def smtp_command(text: str) -> str | None:
+    """The last SMTP command named before the first rejection in *text* (upper-case)."""
+    reply = REPLY_RE.search(text)
+    last: str | None = None
+    for m in _COMMAND_RE.finditer(text):
+        if reply is not None and m.start() > reply.start() + 400:
+            break
+        last = m.group(1).upper()
+        if last.startswith("RCPT"):
+            last = "RCPT"
+        elif last == "BODY":
+            last = "DATA"
+        if reply is not None and m.start() > reply.start():
+            break  # "550 user unknown (in reply to RCPT TO command)": the command follows
+    return last

@@ -1,0 +1,301 @@
+"""Normalise SES feedback from both publishing formats into one shape.
+
+SES speaks two dialects: identity notifications (`notificationType`) and configuration-set
+event publishing (`eventType`). Both carry a `mail` object and one type-specific object; only
+the key names differ. Everything downstream sees a `FeedbackEvent` with one
+`RecipientOutcome` per recipient the event says something about.
+
+Unknown fields are ignored and unknown event types are returned with no outcomes, as SES
+reserves the right to add both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.addresses import InvalidAddressError, normalise_address
+from domain.classify import (
+    classify_complaint,
+    classify_ses_bounce_recipient,
+    classify_ses_delay_recipient,
+)
+from domain.verdicts import Classification, Verdict
+
+# eventType/notificationType value -> (canonical name, key of the type-specific object)
+_EVENT_TYPES: dict[str, tuple[str, str]] = {
+    "Bounce": ("Bounce", "bounce"),
+    "Complaint": ("Complaint", "complaint"),
+    "Delivery": ("Delivery", "delivery"),
+    "Send": ("Send", "send"),
+    "Reject": ("Reject", "reject"),
+    "Open": ("Open", "open"),
+    "Click": ("Click", "click"),
+    "Rendering Failure": ("RenderingFailure", "failure"),
+    "RenderingFailure": ("RenderingFailure", "failure"),
+    "DeliveryDelay": ("DeliveryDelay", "deliveryDelay"),
+    "Subscription": ("Subscription", "subscription"),
+    "Received": ("Received", "receipt"),
+}
+
+SES_VALIDATION_MESSAGE = "Successfully validated SNS topic for Amazon SES event publishing."
+
+DELIVERED = Classification(reason="delivered", verdict=Verdict.DELIVERED)
+
+
+class MalformedEventError(ValueError):
+    """The payload is not an SES feedback record we can read (reason in the message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientOutcome:
+    """What one event says about one recipient, with the evidence to keep."""
+
+    address: str
+    event_type: str
+    event_id: str  # idempotency key: unique per (event, recipient)
+    occurred_at: datetime
+    classification: Classification
+    message_id: str | None = None
+    feedback_id: str | None = None
+    bounce_type: str | None = None
+    bounce_sub_type: str | None = None
+    feedback_type: str | None = None
+    configuration_set: str | None = None
+    source: str = "sns"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackEvent:
+    event_type: str  # canonical name, or the unknown name as received
+    known: bool
+    occurred_at: datetime
+    message_id: str | None
+    configuration_set: str | None
+    outcomes: tuple[RecipientOutcome, ...] = ()
+    skipped_recipients: int = 0  # recipients whose address could not be read
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+def parse_feedback(payload: Mapping[str, Any], source: str = "sns") -> FeedbackEvent:
+    """Normalise one decoded SES notification or event."""
+    raw_type = payload.get("eventType", payload.get("notificationType"))
+    if not isinstance(raw_type, str) or not raw_type:
+        raise MalformedEventError("neither eventType nor notificationType is present")
+    mail = payload.get("mail")
+    if not isinstance(mail, Mapping):
+        raise MalformedEventError(f"{raw_type} record has no mail object")
+    message_id = _opt_str(mail.get("messageId"))
+    config_set = _configuration_set(mail)
+    known = raw_type in _EVENT_TYPES
+    canonical, detail_key = _EVENT_TYPES.get(raw_type, (raw_type, ""))
+    detail = payload.get(detail_key) if detail_key else None
+    if detail is None:
+        detail = {}
+    if not isinstance(detail, Mapping):
+        raise MalformedEventError(f"{raw_type} record has a malformed {detail_key!r} object")
+    occurred_at = _timestamp(detail.get("timestamp")) or _timestamp(mail.get("timestamp"))
+    if occurred_at is None:
+        raise MalformedEventError(f"{raw_type} record has no readable timestamp")
+    context = _Context(canonical, occurred_at, message_id, config_set, source)
+    builder = _OUTCOME_BUILDERS.get(canonical)
+    outcomes: list[RecipientOutcome] = []
+    skipped = 0
+    if builder is not None:
+        outcomes, skipped = builder(context, detail, mail)
+    return FeedbackEvent(
+        event_type=canonical,
+        known=known,
+        occurred_at=occurred_at,
+        message_id=message_id,
+        configuration_set=config_set,
+        outcomes=tuple(outcomes),
+        skipped_recipients=skipped,
+        detail=detail,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    event_type: str
+    occurred_at: datetime
+    message_id: str | None
+    configuration_set: str | None
+    source: str
+
+    def outcome(
+        self, address: str, event_key: str, classification: Classification, **extra: Any
+    ) -> RecipientOutcome:
+        return RecipientOutcome(
+            address=address,
+            event_type=self.event_type,
+            event_id=f"{self.event_type}:{event_key}:{address}",
+            occurred_at=self.occurred_at,
+            classification=classification,
+            message_id=self.message_id,
+            configuration_set=self.configuration_set,
+            source=self.source,
+            **extra,
+        )
+
+    def event_key(self, detail: Mapping[str, Any]) -> str:
+        """SES's feedbackId where it exists, else the message id, else a content hash."""
+        feedback_id = _opt_str(detail.get("feedbackId"))
+        if feedback_id:
+            return feedback_id
+        if self.message_id:
+            return self.message_id
+        blob = json.dumps(detail, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:32]
+
+
+_Built = tuple[list[RecipientOutcome], int]
+
+
+def _bounce(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
+    bounce_type = _opt_str(detail.get("bounceType"))
+    sub_type = _opt_str(detail.get("bounceSubType"))
+    recipients = _records(detail, "bouncedRecipients")
+    key = ctx.event_key(detail)
+    outcomes: list[RecipientOutcome] = []
+    skipped = 0
+    for rec in recipients:
+        address = _address(rec.get("emailAddress"))
+        if address is None:
+            skipped += 1
+            continue
+        classification = classify_ses_bounce_recipient(
+            bounce_type,
+            sub_type,
+            _opt_str(rec.get("action")),
+            _opt_str(rec.get("status")),
+            _opt_str(rec.get("diagnosticCode")),
+        )
+        outcomes.append(
+            ctx.outcome(
+                address,
+                key,
+                classification,
+                feedback_id=_opt_str(detail.get("feedbackId")),
+                bounce_type=bounce_type,
+                bounce_sub_type=sub_type,
+            )
+        )
+    return outcomes, skipped
+
+
+def _complaint(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
+    feedback_type = _opt_str(detail.get("complaintFeedbackType"))
+    classification = classify_complaint(feedback_type, _opt_str(detail.get("complaintSubType")))
+    key = ctx.event_key(detail)
+    outcomes: list[RecipientOutcome] = []
+    skipped = 0
+    for rec in _records(detail, "complainedRecipients"):
+        address = _address(rec.get("emailAddress"))
+        if address is None:
+            skipped += 1
+            continue
+        outcomes.append(
+            ctx.outcome(
+                address,
+                key,
+                classification,
+                feedback_id=_opt_str(detail.get("feedbackId")),
+                feedback_type=feedback_type,
+            )
+        )
+    return outcomes, skipped
+
+
+def _delivery(ctx: _Context, detail: Mapping[str, Any], mail: Mapping[str, Any]) -> _Built:
+    raw_recipients = detail.get("recipients")
+    if not isinstance(raw_recipients, Sequence) or isinstance(raw_recipients, str):
+        raw_recipients = mail.get("destination") or []
+    key = ctx.event_key({}) if ctx.message_id else ctx.event_key(detail)
+    outcomes: list[RecipientOutcome] = []
+    skipped = 0
+    for raw in raw_recipients if isinstance(raw_recipients, Sequence) else ():
+        address = _address(raw)
+        if address is None:
+            skipped += 1
+            continue
+        outcomes.append(ctx.outcome(address, key, DELIVERED))
+    return outcomes, skipped
+
+
+def _delay(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
+    delay_type = _opt_str(detail.get("delayType"))
+    # A message can be delayed many times; the expiration time tells the attempts apart.
+    key = f"{ctx.event_key({})}:{_opt_str(detail.get('timestamp')) or ''}"
+    outcomes: list[RecipientOutcome] = []
+    skipped = 0
+    for rec in _records(detail, "delayedRecipients"):
+        address = _address(rec.get("emailAddress"))
+        if address is None:
+            skipped += 1
+            continue
+        classification = classify_ses_delay_recipient(
+            delay_type, _opt_str(rec.get("status")), _opt_str(rec.get("diagnosticCode"))
+        )
+        outcomes.append(ctx.outcome(address, key, classification))
+    return outcomes, skipped
+
+
+_OUTCOME_BUILDERS = {
+    "Bounce": _bounce,
+    "Complaint": _complaint,
+    "Delivery": _delivery,
+    "DeliveryDelay": _delay,
+}
+
+
+def _records(detail: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = detail.get(key)
+    if value is None:
+        raise MalformedEventError(f"{key} is missing")
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise MalformedEventError(f"{key} is not a list")
+    return [rec for rec in value if isinstance(rec, Mapping)]
+
+
+def _address(raw: Any) -> str | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return normalise_address(raw)
+    except InvalidAddressError:
+        return None
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _configuration_set(mail: Mapping[str, Any]) -> str | None:
+    tags = mail.get("tags")
+    if isinstance(tags, Mapping):
+        values = tags.get("ses:configuration-set")
+        if isinstance(values, Sequence) and values and isinstance(values[0], str):
+            return values[0]
+    return None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return truncate_ms(parsed.astimezone(UTC))
+
+
+def truncate_ms(dt: datetime) -> datetime:
+    """Stored times keep milliseconds (SES's own precision), so compare at that precision."""
+    return dt.replace(microsecond=dt.microsecond // 1000 * 1000)

@@ -1,0 +1,488 @@
+"""The suppression policy: a pure fold from evidence to a suppression decision.
+
+Each address has a *ledger* of the evidence that matters (latest hard bounce, latest
+complaint, recent soft bounces, latest delivery, latest manual action, recent history).
+Every merge into the ledger is a set union or a maximum, so it is commutative and
+idempotent: the same events in any arrival order, with any duplicates, give the same ledger.
+The decision (state, reason, expiry, ...) is then *derived* from the ledger by looking at the
+evidence in timestamp order. That is what makes the table order-safe and redelivery-safe
+without a log of every event.
+
+Precedence: manual (allow / suppress / unsuppress) > complaint > invalid address >
+soft-bounce escalation > "already suppressed by SES". A weaker suppression never shortens a
+stronger one: the expiry is the latest end among the suppressions in force.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from domain.events import RecipientOutcome, truncate_ms
+from domain.verdicts import REASON_SES_SUPPRESSED, Verdict
+
+DIAGNOSTIC_LIMIT = 500
+
+
+class State(StrEnum):
+    SUPPRESSED = "suppressed"
+    WATCHING = "watching"  # soft bounces counted, not (yet) suppressed
+    ALLOWED = "allowed"  # a manual allow entry blocks automatic suppression
+    CLEAR = "clear"  # known address, nothing against it
+
+
+class ManualKind(StrEnum):
+    SUPPRESS = "suppress"
+    UNSUPPRESS = "unsuppress"
+    ALLOW = "allow"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    hard_bounce_ttl_days: int = 365  # 0 = never expires
+    complaint_ttl_days: int = 0  # 0 = never expires
+    soft_bounce_threshold: int = 3
+    soft_bounce_window_days: int = 14
+    soft_bounce_ttl_days: int = 1
+    soft_bounce_max_ttl_days: int = 30
+    history_limit: int = 10
+    soft_memory_limit: int = 64
+
+    def __post_init__(self) -> None:
+        for name in ("hard_bounce_ttl_days", "complaint_ttl_days"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0 (0 means no expiry)")
+        positive = (
+            "soft_bounce_threshold",
+            "soft_bounce_window_days",
+            "soft_bounce_ttl_days",
+            "soft_bounce_max_ttl_days",
+            "history_limit",
+        )
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1")
+        if self.soft_bounce_max_ttl_days < self.soft_bounce_ttl_days:
+            raise ValueError("soft_bounce_max_ttl_days must be >= soft_bounce_ttl_days")
+        if self.soft_memory_limit < self.soft_bounce_threshold:
+            raise ValueError("soft_memory_limit must be >= soft_bounce_threshold")
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why: one event's facts about one address, kept on the item."""
+
+    at: datetime
+    event_id: str
+    event_type: str
+    reason: str
+    category: str
+    status: str | None = None
+    reply_code: str | None = None
+    diagnostic: str | None = None
+    bounce_type: str | None = None
+    bounce_sub_type: str | None = None
+    feedback_type: str | None = None
+    message_id: str | None = None
+    feedback_id: str | None = None
+    source: str | None = None
+    actor: str | None = None  # manual actions only
+    until: datetime | None = None  # manual actions only
+
+    @property
+    def order_key(self) -> tuple[datetime, str]:
+        return (self.at, self.event_id)
+
+    @classmethod
+    def from_outcome(cls, outcome: RecipientOutcome) -> Evidence:
+        c = outcome.classification
+        diagnostic = c.diagnostic[:DIAGNOSTIC_LIMIT] if c.diagnostic else None
+        return cls(
+            at=outcome.occurred_at,
+            event_id=outcome.event_id,
+            event_type=outcome.event_type,
+            reason=c.reason,
+            category=str(c.verdict),
+            status=c.status,
+            reply_code=c.reply_code,
+            diagnostic=diagnostic,
+            bounce_type=outcome.bounce_type,
+            bounce_sub_type=outcome.bounce_sub_type,
+            feedback_type=outcome.feedback_type,
+            message_id=outcome.message_id,
+            feedback_id=outcome.feedback_id,
+            source=outcome.source,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    event_id: str
+    event_type: str
+    reason: str
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """The evidence the decision is derived from. Every field merges commutatively."""
+
+    hard: Evidence | None = None
+    complaint: Evidence | None = None
+    ses_suppressed: Evidence | None = None
+    softs: tuple[Evidence, ...] = ()  # sorted by order_key, newer than last_delivery
+    last_delivery: HistoryEntry | None = None
+    manual: Evidence | None = None
+    history: tuple[HistoryEntry, ...] = ()  # newest first, capped
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    state: State
+    reason: str | None
+    category: str | None
+    evidence: Evidence | None  # the evidence behind the state shown
+    suppressed_at: datetime | None  # start of the suppression in force (index sort key)
+    expires_at: datetime | None  # None while suppressed = never expires
+    soft_bounce_count: int
+    escalations: int
+    purge_at: datetime | None  # when DynamoDB may delete the item (TTL attribute)
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionRecord:
+    address: str
+    ledger: Ledger
+    decision: Decision
+    version: int = 0  # optimistic-locking counter, owned by the repository
+
+    def is_suppressed(self, now: datetime) -> bool:
+        """Read-time expiry: DynamoDB deletes expired items late, so never trust presence."""
+        d = self.decision
+        if d.state is not State.SUPPRESSED:
+            return False
+        return d.expires_at is None or d.expires_at > now
+
+
+# --- which outcomes matter --------------------------------------------------------------
+
+_SOFT_VERDICTS = frozenset({Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT})
+
+
+def is_relevant(outcome: RecipientOutcome) -> bool:
+    """Whether an outcome can change a ledger at all (others cost no read or write)."""
+    verdict = outcome.classification.verdict
+    if outcome.event_type == "DeliveryDelay":
+        # SES retries after every delay; only its final Transient bounce counts as a soft
+        # bounce, otherwise one slow mailbox would escalate within an hour.
+        return False
+    if outcome.classification.reason == REASON_SES_SUPPRESSED:
+        return True
+    return verdict in _SOFT_VERDICTS or verdict in (
+        Verdict.INVALID_ADDRESS,
+        Verdict.COMPLAINT,
+        Verdict.DELIVERED,
+    )
+
+
+def creates_record(outcome: RecipientOutcome) -> bool:
+    """Deliveries only update addresses we already track: a write per delivered recipient
+    would multiply the table's cost for no decision (see docs/decisions.md)."""
+    return is_relevant(outcome) and outcome.classification.verdict is not Verdict.DELIVERED
+
+
+# --- merging ------------------------------------------------------------------------------
+
+
+def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -> Ledger:
+    """Add one outcome's evidence to a ledger. Commutative and idempotent."""
+    if not is_relevant(outcome):
+        return ledger
+    c = outcome.classification
+    ev = Evidence.from_outcome(outcome)
+    changes: dict[str, object] = {}
+    if c.reason == REASON_SES_SUPPRESSED:
+        changes["ses_suppressed"] = _latest(ledger.ses_suppressed, ev)
+    elif c.verdict is Verdict.INVALID_ADDRESS:
+        changes["hard"] = _latest(ledger.hard, ev)
+    elif c.verdict is Verdict.COMPLAINT:
+        changes["complaint"] = _latest(ledger.complaint, ev)
+    elif c.verdict in _SOFT_VERDICTS:
+        changes["softs"] = _softs(ledger.softs + (ev,), ledger.last_delivery, settings)
+    elif c.verdict is Verdict.DELIVERED:
+        entry = _history_entry(ev)
+        last = ledger.last_delivery
+        newest = entry if last is None or _hkey(entry) > _hkey(last) else last
+        changes["last_delivery"] = newest
+        changes["softs"] = _softs(ledger.softs, newest, settings)
+    return _touch(replace(ledger, **changes), ev, settings)  # type: ignore[arg-type]
+
+
+def merge_manual(
+    ledger: Ledger,
+    kind: ManualKind,
+    at: datetime,
+    actor: str,
+    note: str,
+    until: datetime | None,
+    settings: PolicySettings,
+) -> Ledger:
+    """Record an operator's decision. The latest manual action wins."""
+    at = truncate_ms(at)
+    until = truncate_ms(until) if until is not None else None
+    reason = {
+        ManualKind.SUPPRESS: "manual",
+        ManualKind.UNSUPPRESS: "manual-unsuppress",
+        ManualKind.ALLOW: "manual-allow",
+    }[kind]
+    ev = Evidence(
+        at=at,
+        event_id=f"manual:{kind}:{at.isoformat()}",
+        event_type="Manual",
+        reason=reason,
+        category="manual",
+        diagnostic=note[:DIAGNOSTIC_LIMIT] or None,
+        source="manual",
+        actor=actor,
+        until=until,
+    )
+    latest = _latest(ledger.manual, ev)
+    return _touch(replace(ledger, manual=latest), ev, settings)
+
+
+def _latest(current: Evidence | None, candidate: Evidence) -> Evidence:
+    if current is None or candidate.order_key > current.order_key:
+        return candidate
+    return current
+
+
+def _hkey(entry: HistoryEntry) -> tuple[datetime, str]:
+    return (entry.at, entry.event_id)
+
+
+def _softs(
+    softs: Iterable[Evidence], last_delivery: HistoryEntry | None, settings: PolicySettings
+) -> tuple[Evidence, ...]:
+    unique = {ev.event_id: ev for ev in softs}
+    kept = sorted(unique.values(), key=lambda ev: ev.order_key)
+    if last_delivery is not None:
+        kept = [ev for ev in kept if ev.order_key > _hkey(last_delivery)]
+    return tuple(kept[-settings.soft_memory_limit :])
+
+
+def _history_entry(ev: Evidence) -> HistoryEntry:
+    return HistoryEntry(ev.at, ev.event_id, ev.event_type, ev.reason, ev.category)
+
+
+def _touch(ledger: Ledger, ev: Evidence, settings: PolicySettings) -> Ledger:
+    entries = {h.event_id: h for h in ledger.history}
+    entries[ev.event_id] = _history_entry(ev)
+    history = sorted(entries.values(), key=_hkey, reverse=True)[: settings.history_limit]
+    first = ev.at if ledger.first_seen is None else min(ledger.first_seen, ev.at)
+    last = ev.at if ledger.last_seen is None else max(ledger.last_seen, ev.at)
+    return replace(ledger, history=tuple(history), first_seen=first, last_seen=last)
+
+
+# --- deriving the decision ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class _Candidate:
+    precedence: int
+    start: datetime
+    end: datetime | None = field(compare=False)  # None = never expires
+    evidence: Evidence = field(compare=False)
+
+
+_PRECEDENCE = {"ses": 0, "soft": 1, "hard": 2, "complaint": 3, "manual": 4}
+
+
+def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
+    """Derive the suppression decision from a ledger. Pure: no clock, only event times."""
+    manual = ledger.manual
+    ignore_before = _manual_cutoff(manual)
+
+    def counts(ev: Evidence | None) -> bool:
+        return ev is not None and (ignore_before is None or ev.at > ignore_before)
+
+    candidates: list[_Candidate] = []
+    if manual is not None and manual.reason == "manual":
+        candidates.append(_Candidate(_PRECEDENCE["manual"], manual.at, manual.until, manual))
+    if counts(ledger.complaint):
+        assert ledger.complaint is not None
+        end = _plus_days(ledger.complaint.at, settings.complaint_ttl_days)
+        candidates.append(_Candidate(_PRECEDENCE["complaint"], ledger.complaint.at, end,
+                                     ledger.complaint))
+    if counts(ledger.hard):
+        assert ledger.hard is not None
+        end = _plus_days(ledger.hard.at, settings.hard_bounce_ttl_days)
+        candidates.append(_Candidate(_PRECEDENCE["hard"], ledger.hard.at, end, ledger.hard))
+    if counts(ledger.ses_suppressed):
+        assert ledger.ses_suppressed is not None
+        ev = ledger.ses_suppressed
+        end = _plus_days(ev.at, settings.hard_bounce_ttl_days)
+        candidates.append(_Candidate(_PRECEDENCE["ses"], ev.at, end, ev))
+    softs = [ev for ev in ledger.softs if counts(ev)]
+    escalations, pending = _escalate(softs, settings)
+    candidates.extend(escalations)
+
+    if _allow_in_force(manual, ledger.last_seen):
+        assert manual is not None
+        return _decision(State.ALLOWED, manual, None, None, len(pending), len(escalations),
+                         ledger, settings, ends=[manual.until])
+    if candidates:
+        ends = [c.end for c in candidates]
+        expires_at = None if any(e is None for e in ends) else max(e for e in ends if e)
+        primary = _primary(candidates, ledger.last_seen)
+        return _decision(State.SUPPRESSED, primary.evidence, primary.start, expires_at,
+                         len(pending), len(escalations), ledger, settings, ends=ends)
+    if pending:
+        return _decision(State.WATCHING, pending[-1], None, None, len(pending), 0, ledger,
+                         settings, ends=[])
+    return _decision(State.CLEAR, None, None, None, 0, 0, ledger, settings, ends=[])
+
+
+def _allow_in_force(manual: Evidence | None, last_seen: datetime | None) -> bool:
+    """An allow entry holds until it expires; after that, only newer evidence counts."""
+    if manual is None or manual.reason != "manual-allow":
+        return False
+    return manual.until is None or last_seen is None or manual.until > last_seen
+
+
+def _manual_cutoff(manual: Evidence | None) -> datetime | None:
+    """Automatic evidence at or before this time is disregarded."""
+    if manual is None:
+        return None
+    if manual.reason == "manual-unsuppress":
+        return manual.at
+    if manual.reason == "manual-allow":
+        # An allow entry blocks automatic suppression until it is removed or expires.
+        return manual.until if manual.until is not None else datetime.max.replace(
+            tzinfo=manual.at.tzinfo)
+    return None
+
+
+def _escalate(
+    softs: list[Evidence], settings: PolicySettings
+) -> tuple[list[_Candidate], list[Evidence]]:
+    """Walk soft bounces in time order; N within W days escalate to a suppression whose TTL
+    doubles with each escalation that follows the previous one within W days of its end."""
+    window = timedelta(days=settings.soft_bounce_window_days)
+    pending: list[Evidence] = []
+    escalations: list[_Candidate] = []
+    level = 0
+    previous_end: datetime | None = None
+    for ev in softs:
+        pending = [p for p in pending if ev.at - p.at <= window]
+        pending.append(ev)
+        if len(pending) < settings.soft_bounce_threshold:
+            continue
+        if previous_end is not None and ev.at - previous_end > window:
+            level = 0
+        level += 1
+        days = min(settings.soft_bounce_ttl_days * 2 ** (level - 1),
+                   settings.soft_bounce_max_ttl_days)
+        end = ev.at + timedelta(days=days)
+        escalations.append(_Candidate(_PRECEDENCE["soft"], ev.at, end, ev))
+        previous_end = end
+        pending = []
+    return escalations, pending
+
+
+def _primary(candidates: list[_Candidate], last_seen: datetime | None) -> _Candidate:
+    """The suppression to show: the strongest one still in force at the latest event."""
+    if last_seen is not None:
+        live = [c for c in candidates if c.end is None or c.end > last_seen]
+        if live:
+            return max(live)
+    return max(candidates, key=lambda c: (c.end is None, c.end or c.start, c.precedence))
+
+
+def _decision(
+    state: State,
+    evidence: Evidence | None,
+    suppressed_at: datetime | None,
+    expires_at: datetime | None,
+    soft_count: int,
+    escalations: int,
+    ledger: Ledger,
+    settings: PolicySettings,
+    ends: list[datetime | None],
+) -> Decision:
+    return Decision(
+        state=state,
+        reason=evidence.reason if evidence else None,
+        category=evidence.category if evidence else None,
+        evidence=evidence,
+        suppressed_at=suppressed_at,
+        expires_at=expires_at,
+        soft_bounce_count=soft_count,
+        escalations=escalations,
+        purge_at=_purge_at(ledger, settings, ends),
+    )
+
+
+def _purge_at(
+    ledger: Ledger, settings: PolicySettings, ends: list[datetime | None]
+) -> datetime | None:
+    """Keep an item long enough to remember escalations and late events, then let the
+    DynamoDB TTL sweep it. Items with a suppression that never expires are kept."""
+    if any(e is None for e in ends) or ledger.last_seen is None:
+        return None
+    memory = timedelta(days=settings.soft_bounce_window_days + settings.soft_bounce_max_ttl_days)
+    horizon = max([ledger.last_seen, *[e for e in ends if e is not None]])
+    return horizon + memory
+
+
+def _plus_days(at: datetime, days: int) -> datetime | None:
+    return None if days == 0 else at + timedelta(days=days)
+
+
+# --- the policy function ----------------------------------------------------------------
+
+
+def apply_outcome(
+    record: SuppressionRecord | None,
+    address: str,
+    outcome: RecipientOutcome,
+    settings: PolicySettings,
+) -> SuppressionRecord | None:
+    """(current state or None, outcome, settings) -> new state or None.
+
+    Returns the record unchanged (the same object) when the outcome changes nothing, so the
+    caller can skip the write.
+    """
+    if record is None:
+        if not creates_record(outcome):
+            return None
+        ledger = Ledger()
+        version = 0
+    else:
+        ledger = record.ledger
+        version = record.version
+    merged = merge(ledger, outcome, settings)
+    if record is not None and merged == record.ledger:
+        return record
+    return SuppressionRecord(address, merged, decide(merged, settings), version)
+
+
+def apply_manual(
+    record: SuppressionRecord | None,
+    address: str,
+    kind: ManualKind,
+    *,
+    at: datetime,
+    actor: str,
+    note: str,
+    until: datetime | None,
+    settings: PolicySettings,
+) -> SuppressionRecord:
+    ledger = record.ledger if record else Ledger()
+    merged = merge_manual(ledger, kind, at, actor, note, until, settings)
+    version = record.version if record else 0
+    return SuppressionRecord(address, merged, decide(merged, settings), version)

@@ -1,0 +1,163 @@
+"""Suppression records <-> plain item dictionaries (the public table format).
+
+The item format is a contract other services read directly (docs/schema.md), so it is
+written here once, in plain Python types: str, int, bool, dict, list. Absent values are
+omitted rather than stored as NULL. Times are ISO 8601 UTC strings with milliseconds (they
+sort as text); `expires_at` and `purge_at` are epoch seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.addresses import domain_of
+from domain.policy import (
+    Decision,
+    Evidence,
+    HistoryEntry,
+    Ledger,
+    PolicySettings,
+    State,
+    SuppressionRecord,
+    decide,
+)
+
+FORMAT_VERSION = 1
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def epoch(dt: datetime) -> int:
+    return int(dt.timestamp())
+
+
+def record_to_item(record: SuppressionRecord, now: datetime) -> dict[str, Any]:
+    d = record.decision
+    item: dict[str, Any] = {
+        "address": record.address,
+        "domain": domain_of(record.address),
+        "state": str(d.state),
+        "suppressed": d.state is State.SUPPRESSED,
+        "soft_bounce_count": d.soft_bounce_count,
+        "escalations": d.escalations,
+        "updated_at": iso(now),
+        "format": FORMAT_VERSION,
+        "ledger": _ledger_to_map(record.ledger),
+    }
+    optional: dict[str, Any] = {
+        "reason": d.reason,
+        "category": d.category,
+        "suppressed_at": iso(d.suppressed_at) if d.suppressed_at else None,
+        "expires_at": epoch(d.expires_at) if d.expires_at else None,
+        "purge_at": epoch(d.purge_at) if d.purge_at else None,
+        "first_seen": iso(record.ledger.first_seen) if record.ledger.first_seen else None,
+        "last_seen": iso(record.ledger.last_seen) if record.ledger.last_seen else None,
+        "evidence": _evidence_to_map(d.evidence) if d.evidence else None,
+        "history": [_history_to_map(h) for h in record.ledger.history] or None,
+    }
+    item.update({k: v for k, v in optional.items() if v is not None})
+    return item
+
+
+def record_from_item(item: Mapping[str, Any], settings: PolicySettings) -> SuppressionRecord:
+    """Rebuild a record. The decision is re-derived from the ledger, so a change of policy
+    settings applies to stored items on their next update."""
+    ledger = _ledger_from_item(item)
+    version = int(item.get("version") or 0)
+    return SuppressionRecord(str(item["address"]), ledger, decide(ledger, settings), version)
+
+
+def stored_decision(item: Mapping[str, Any]) -> Decision:
+    """The decision as written on the item (what other services see), without re-deriving."""
+    expires = item.get("expires_at")
+    purge = item.get("purge_at")
+    evidence = item.get("evidence")
+    return Decision(
+        state=State(str(item.get("state", State.CLEAR))),
+        reason=item.get("reason"),
+        category=item.get("category"),
+        evidence=_evidence_from_map(evidence) if isinstance(evidence, Mapping) else None,
+        suppressed_at=parse_iso(item["suppressed_at"]) if item.get("suppressed_at") else None,
+        expires_at=datetime.fromtimestamp(int(expires), UTC) if expires is not None else None,
+        soft_bounce_count=int(item.get("soft_bounce_count") or 0),
+        escalations=int(item.get("escalations") or 0),
+        purge_at=datetime.fromtimestamp(int(purge), UTC) if purge is not None else None,
+    )
+
+
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
+_TIME_FIELDS = frozenset({"at", "until"})
+
+
+def _evidence_to_map(ev: Evidence) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _EVIDENCE_FIELDS:
+        value = getattr(ev, name)
+        if value is None:
+            continue
+        out[name] = iso(value) if name in _TIME_FIELDS else value
+    return out
+
+
+def _evidence_from_map(data: Mapping[str, Any]) -> Evidence:
+    kwargs: dict[str, Any] = {}
+    for name in _EVIDENCE_FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        kwargs[name] = parse_iso(value) if name in _TIME_FIELDS else str(value)
+    return Evidence(**kwargs)
+
+
+def _history_to_map(h: HistoryEntry) -> dict[str, Any]:
+    return {"at": iso(h.at), "event_id": h.event_id, "event_type": h.event_type,
+            "reason": h.reason, "category": h.category}
+
+
+def _history_from_map(data: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry(parse_iso(data["at"]), str(data["event_id"]), str(data["event_type"]),
+                        str(data["reason"]), str(data["category"]))
+
+
+def _ledger_to_map(ledger: Ledger) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("hard", "complaint", "ses_suppressed", "manual"):
+        ev = getattr(ledger, name)
+        if ev is not None:
+            out[name] = _evidence_to_map(ev)
+    if ledger.softs:
+        out["softs"] = [_evidence_to_map(ev) for ev in ledger.softs]
+    if ledger.last_delivery is not None:
+        out["last_delivery"] = _history_to_map(ledger.last_delivery)
+    return out
+
+
+def _ledger_from_item(item: Mapping[str, Any]) -> Ledger:
+    """History and first/last seen live at the item's top level (they are public)."""
+    data = item.get("ledger") or {}
+    def ev(name: str) -> Evidence | None:
+        value = data.get(name)
+        return _evidence_from_map(value) if isinstance(value, Mapping) else None
+
+    delivery = data.get("last_delivery")
+    return Ledger(
+        hard=ev("hard"),
+        complaint=ev("complaint"),
+        ses_suppressed=ev("ses_suppressed"),
+        manual=ev("manual"),
+        softs=tuple(_evidence_from_map(s) for s in data.get("softs") or ()),
+        last_delivery=_history_from_map(delivery) if isinstance(delivery, Mapping) else None,
+        history=tuple(_history_from_map(h) for h in item.get("history") or ()),
+        first_seen=parse_iso(item["first_seen"]) if item.get("first_seen") else None,
+        last_seen=parse_iso(item["last_seen"]) if item.get("last_seen") else None,
+    )

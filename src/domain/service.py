@@ -1,0 +1,152 @@
+"""Applying outcomes to stored records: the use case behind every feedback path.
+
+The storage port is a Protocol defined here and implemented in `adapters`, so the
+read-merge-write loop (with its retry on concurrent updates) is tested without AWS.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from domain.events import FeedbackEvent, RecipientOutcome
+from domain.policy import (
+    ManualKind,
+    PolicySettings,
+    State,
+    SuppressionRecord,
+    apply_manual,
+    apply_outcome,
+    is_relevant,
+)
+
+
+class ConcurrentUpdateError(Exception):
+    """Someone else wrote the record between our read and our conditional write."""
+
+
+class RetriesExhaustedError(Exception):
+    """The record kept changing under us; the caller should let the event be retried."""
+
+
+class SuppressionRepository(Protocol):
+    def get_many(self, addresses: Iterable[str]) -> Mapping[str, SuppressionRecord]: ...
+
+    def get(self, address: str) -> SuppressionRecord | None: ...
+
+    def save(self, record: SuppressionRecord, expected_version: int | None) -> None:
+        """Write `record`. `expected_version` None means "must not exist yet".
+        Raises ConcurrentUpdateError when the stored version differs."""
+
+
+@dataclass
+class ApplyResult:
+    outcomes: int = 0
+    relevant: int = 0
+    written: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    newly_suppressed: list[str] = field(default_factory=list)
+
+    def add(self, other: ApplyResult) -> None:
+        self.outcomes += other.outcomes
+        self.relevant += other.relevant
+        self.written += other.written
+        self.unchanged += other.unchanged
+        self.conflicts += other.conflicts
+        self.newly_suppressed.extend(other.newly_suppressed)
+
+
+class SuppressionService:
+    def __init__(
+        self,
+        repository: SuppressionRepository,
+        settings: PolicySettings,
+        max_attempts: int = 10,
+    ) -> None:
+        self._repo = repository
+        self._settings = settings
+        self._max_attempts = max_attempts
+
+    @property
+    def settings(self) -> PolicySettings:
+        return self._settings
+
+    def apply_event(self, event: FeedbackEvent) -> ApplyResult:
+        return self.apply_outcomes(event.outcomes)
+
+    def apply_outcomes(self, outcomes: Iterable[RecipientOutcome]) -> ApplyResult:
+        """Apply outcomes of one or many events: one batched read, at most one write per
+        address whose state changes, none for outcomes that change nothing."""
+        result = ApplyResult()
+        by_address: dict[str, list[RecipientOutcome]] = defaultdict(list)
+        for outcome in outcomes:
+            result.outcomes += 1
+            if is_relevant(outcome):
+                result.relevant += 1
+                by_address[outcome.address].append(outcome)
+        if not by_address:
+            return result
+        prefetched = self._repo.get_many(by_address)
+        for address, items in by_address.items():
+            self._update(address, prefetched.get(address), result, lambda rec, a=address,
+                         outs=items: self._fold(rec, a, outs))
+        return result
+
+    def apply_manual(
+        self,
+        address: str,
+        kind: ManualKind,
+        *,
+        at: datetime,
+        actor: str,
+        note: str = "",
+        until: datetime | None = None,
+    ) -> SuppressionRecord:
+        result = ApplyResult()
+
+        def change(rec: SuppressionRecord | None) -> SuppressionRecord | None:
+            return apply_manual(rec, address, kind, at=at, actor=actor, note=note,
+                                until=until, settings=self._settings)
+
+        self._update(address, self._repo.get(address), result, change)
+        record = self._repo.get(address)
+        assert record is not None
+        return record
+
+    def _fold(
+        self, record: SuppressionRecord | None, address: str, outcomes: list[RecipientOutcome]
+    ) -> SuppressionRecord | None:
+        current = record
+        for outcome in outcomes:
+            current = apply_outcome(current, address, outcome, self._settings)
+        return current
+
+    def _update(
+        self,
+        address: str,
+        record: SuppressionRecord | None,
+        result: ApplyResult,
+        change: Callable[[SuppressionRecord | None], SuppressionRecord | None],
+    ) -> None:
+        for attempt in range(self._max_attempts):
+            if attempt:
+                record = self._repo.get(address)
+            updated = change(record)
+            if updated is None or updated is record:
+                result.unchanged += 1
+                return
+            try:
+                self._repo.save(updated, record.version if record is not None else None)
+            except ConcurrentUpdateError:
+                result.conflicts += 1
+                continue
+            result.written += 1
+            was = record is not None and record.decision.state is State.SUPPRESSED
+            if updated.decision.state is State.SUPPRESSED and not was:
+                result.newly_suppressed.append(address)
+            return
+        raise RetriesExhaustedError(f"record kept changing after {self._max_attempts} attempts")

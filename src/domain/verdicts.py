@@ -1,0 +1,43 @@
+"""The vocabulary every classifier and the suppression policy share.
+
+A *reason* is the cause of one failed delivery, from the fixed taxonomy documented in
+docs/classification.md; a *verdict* is what that reason means for the sender.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    INVALID_ADDRESS = "invalid-address"
+    MAILBOX_PROBLEM = "mailbox-problem"
+    TRANSIENT = "transient"
+    SENDER_PROBLEM = "sender-problem"
+    COMPLAINT = "complaint"
+    AUTO_REPLY = "auto-reply"
+    DELIVERED = "delivered"
+    UNDETERMINED = "undetermined"
+
+
+# Reason given to SES's own "already suppressed" bounces (Permanent/Suppressed and
+# Permanent/OnAccountSuppressionList): SES refused to send, so they carry no new evidence.
+REASON_SES_SUPPRESSED = "suppressed"
+REASON_UNDETERMINED = "undetermined"
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What one failed (or delivered) recipient tells us, with the evidence used."""
+
+    reason: str
+    verdict: Verdict
+    status: str | None = None  # RFC 3463 enhanced status code, e.g. "5.1.1"
+    reply_code: str | None = None  # SMTP reply code, e.g. "550"
+    diagnostic: str | None = None  # the text the decision was based on
+
+    @property
+    def hard(self) -> bool:
+        """True only when the address itself cannot receive mail."""
+        return self.verdict is Verdict.INVALID_ADDRESS

@@ -1,0 +1,1 @@
+"""Lambda entry points: unwrap the envelope, call the domain, shape the response."""

@@ -1,0 +1,115 @@
+"""FeedbackFunction: SES feedback from SQS (SNS-wrapped or raw) or directly from SNS.
+
+SQS batches go through Powertools' BatchProcessor, so one bad record becomes a batch item
+failure (retried, then redriven to the DLQ) while the rest of the batch is applied.
+Direct SNS invocations are asynchronous: a failure is raised so Lambda retries and then
+hands the event to the function's on-failure destination.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes import SNSEvent
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from adapters import factory
+from domain.events import MalformedEventError
+from domain.ingest import IngestResult, ingest_text
+from domain.verdicts import Verdict
+
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class UnsupportedEventError(ValueError):
+    """The invocation is neither an SQS batch nor an SNS event."""
+
+
+def _ingest(body: str, source: str, record_id: str) -> IngestResult:
+    try:
+        result = ingest_text(body, factory.suppression_service(), source)
+    except MalformedEventError as exc:
+        # The record goes to the DLQ / on-failure destination; say why, without its content.
+        logger.warning("record rejected", extra={"record_id": record_id, "reason": str(exc)})
+        metrics.add_metric(name="RecordsRejected", unit=MetricUnit.Count, value=1)
+        raise
+    _record_metrics(result)
+    logger.info(
+        "record processed",
+        extra={
+            "record_id": record_id,
+            "status": result.status,
+            "detail": result.detail,
+            "written": result.applied.written if result.applied else 0,
+        },
+    )
+    return result
+
+
+def _record_metrics(result: IngestResult) -> None:
+    if result.status != "applied" or result.event is None:
+        metrics.add_metric(name="RecordsSkipped", unit=MetricUnit.Count, value=1)
+        return
+    metrics.add_metric(name=f"Events{result.event.event_type}", unit=MetricUnit.Count, value=1)
+    for outcome in result.event.outcomes:
+        verdict = outcome.classification.verdict
+        if verdict is Verdict.INVALID_ADDRESS:
+            metrics.add_metric(name="HardBounces", unit=MetricUnit.Count, value=1)
+        elif verdict in (Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT) and (
+            outcome.event_type == "Bounce"
+        ):
+            metrics.add_metric(name="SoftBounces", unit=MetricUnit.Count, value=1)
+        elif verdict is Verdict.SENDER_PROBLEM:
+            metrics.add_metric(name="SenderProblemBounces", unit=MetricUnit.Count, value=1)
+        elif verdict is Verdict.COMPLAINT:
+            metrics.add_metric(name="Complaints", unit=MetricUnit.Count, value=1)
+    if result.applied and result.applied.newly_suppressed:
+        metrics.add_metric(
+            name="SuppressionsAdded",
+            unit=MetricUnit.Count,
+            value=len(result.applied.newly_suppressed),
+        )
+
+
+def sqs_record_handler(record: SQSRecord) -> None:
+    _ingest(record.body, "sqs", record.message_id)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("Records") or []
+    first = records[0] if records and isinstance(records[0], dict) else {}
+    if first.get("eventSource") == "aws:sqs":
+        return process_partial_response(
+            event=event, record_handler=sqs_record_handler, processor=processor, context=context
+        )
+    if first.get("EventSource") == "aws:sns":
+        return _handle_sns(SNSEvent(event))
+    raise UnsupportedEventError("expected an SQS batch or an SNS event")
+
+
+def _handle_sns(event: SNSEvent) -> dict[str, Any]:
+    failures: list[str] = []
+    processed = 0
+    for record in event.records:
+        try:
+            _ingest(record.sns.message, "sns", record.sns.message_id)
+            processed += 1
+        except MalformedEventError:
+            failures.append(record.sns.message_id)
+    if failures:
+        # Raising makes Lambda retry the async invocation and then send it to the
+        # on-failure destination, where it can be inspected and replayed.
+        raise MalformedEventError(f"{len(failures)} SNS record(s) could not be processed")
+    return {"processed": processed}
