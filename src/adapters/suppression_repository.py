@@ -26,17 +26,16 @@ def item_of(model: SuppressionModel) -> dict[str, Any]:
     item: dict[str, Any] = {}
     for name, value in model.attribute_values.items():
         if hasattr(value, "as_dict"):
-            value = value.as_dict()
+            item[name] = value.as_dict()
         elif isinstance(value, datetime):
-            value = int(value.timestamp())
-        item[name] = value
+            item[name] = int(value.timestamp())
+        else:
+            item[name] = value
     return item
 
 
 class DynamoSuppressionRepository:
-    def __init__(
-        self, table_name: str, settings: PolicySettings, clock: Clock = utc_now
-    ) -> None:
+    def __init__(self, table_name: str, settings: PolicySettings, clock: Clock = utc_now) -> None:
         self.model = bind_suppression_model(table_name)
         self._settings = settings
         self._clock = clock

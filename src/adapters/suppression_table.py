@@ -75,6 +75,7 @@ def bind_suppression_model(table_name: str) -> type[SuppressionModel]:
         pass
 
     BoundMeta.table_name = table_name
-    bound = type("SuppressionModel_" + table_name.replace("-", "_"), (SuppressionModel,),
-                 {"Meta": BoundMeta})
+    bound = type(
+        "SuppressionModel_" + table_name.replace("-", "_"), (SuppressionModel,), {"Meta": BoundMeta}
+    )
     return bound

@@ -23,8 +23,12 @@ DEMO_TABLE = "ses-feedback-demo-suppression"
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="run the pipeline locally on an embedded emulator")
-    p.add_argument("--events", type=Path, default=local_env.repo_root() / "events",
-                   help="folder of sample events, one subfolder per function logical ID")
+    p.add_argument(
+        "--events",
+        type=Path,
+        default=local_env.repo_root() / "events",
+        help="folder of sample events, one subfolder per function logical ID",
+    )
     p.set_defaults(func=run)
 
 
@@ -64,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
         factory.reset()
         dynamodb = boto3.client("dynamodb")
         local_env.create_tables(dynamodb, {"SuppressionTable": DEMO_TABLE}, template)
-        print(f"Embedded AWS emulator at {endpoint}; table {DEMO_TABLE} created from "
-              "template.yaml\n")
+        print(
+            f"Embedded AWS emulator at {endpoint}; table {DEMO_TABLE} created from template.yaml\n"
+        )
         _feed_events(args.events, template)
         _show_table()
         _show_queries()
@@ -84,8 +89,10 @@ def _feed_events(folder: Path, template: dict[str, Any]) -> None:
             try:
                 response = handler(event, FakeContext())
             except Exception as exc:  # noqa: BLE001 - the demo reports and goes on
-                print(f"  {function_dir.name} <- {path.name}: raised {exc.__class__.__name__}: "
-                      f"{exc} (Lambda would retry, then use the on-failure destination)")
+                print(
+                    f"  {function_dir.name} <- {path.name}: raised {exc.__class__.__name__}: "
+                    f"{exc} (Lambda would retry, then use the on-failure destination)"
+                )
                 continue
             failures = (response or {}).get("batchItemFailures")
             records = len(event.get("Records", []))
@@ -99,17 +106,24 @@ def _show_table() -> None:
     import boto3
 
     table = boto3.resource("dynamodb").Table(DEMO_TABLE)
-    items = sorted(table.scan()["Items"], key=lambda i: str(i["address"]))
+    items: list[dict[str, Any]] = sorted(table.scan()["Items"], key=lambda i: str(i["address"]))
     print(f"\nSuppression table ({len(items)} items):")
-    print(f"  {'address':<22} {'state':<11} {'reason':<13} {'category':<16} {'soft':>4} "
-          f"{'expires':<20}")
+    print(
+        f"  {'address':<22} {'state':<11} {'reason':<13} {'category':<16} {'soft':>4} "
+        f"{'expires':<20}"
+    )
     for item in items:
         expires = item.get("expires_at")
-        shown = (datetime.fromtimestamp(int(expires), UTC).strftime("%Y-%m-%d %H:%M")
-                 if expires is not None else ("never" if item.get("suppressed") else "-"))
-        print(f"  {item['address']:<22} {item['state']:<11} {item.get('reason') or '-':<13} "
-              f"{item.get('category') or '-':<16} {int(item.get('soft_bounce_count', 0)):>4} "
-              f"{shown:<20}")
+        shown = (
+            datetime.fromtimestamp(int(expires), UTC).strftime("%Y-%m-%d %H:%M")
+            if expires is not None
+            else ("never" if item.get("suppressed") else "-")
+        )
+        print(
+            f"  {item['address']:<22} {item['state']:<11} {item.get('reason') or '-':<13} "
+            f"{item.get('category') or '-':<16} {int(item.get('soft_bounce_count', 0)):>4} "
+            f"{shown:<20}"
+        )
 
 
 def _show_queries() -> None:
@@ -121,14 +135,18 @@ def _show_queries() -> None:
     now = int(time.time())
     print("\nQueries another service would make (plain boto3, see docs/schema.md):")
     for address in ("jane@example.com", "carol@example.org", "nobody@example.com"):
-        item = table.get_item(Key={"address": address}).get("Item")
-        suppressed = bool(item and item.get("suppressed") and (
-            item.get("expires_at") is None or int(item["expires_at"]) > now))
+        item: dict[str, Any] | None = table.get_item(Key={"address": address}).get("Item")
+        suppressed = bool(
+            item
+            and item.get("suppressed")
+            and (item.get("expires_at") is None or int(item["expires_at"]) > now)
+        )
         why = f" ({item.get('reason')})" if suppressed and item else ""
         print(f"  is {address} suppressed?  {suppressed}{why}")
     domain = "example.com"
-    rows = table.query(IndexName="by-domain",
-                       KeyConditionExpression=Key("domain").eq(domain))["Items"]
+    rows = table.query(IndexName="by-domain", KeyConditionExpression=Key("domain").eq(domain))[
+        "Items"
+    ]
     print(f"  suppressed at {domain}: {', '.join(sorted(str(r['address']) for r in rows))}")
     since = "2026-11-21T00:00:00.000Z"
     for reason in ("userunknown", "feedback", "mailboxfull"):

@@ -40,7 +40,7 @@ def load_template(path: Path | None = None) -> dict[str, Any]:
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
-            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+            value = loader.construct_mapping(node, deep=True)
         return {f"Fn::{suffix}" if suffix not in ("Ref", "Condition") else suffix: value}
 
     CfnLoader.add_multi_constructor("!", construct_tag)
@@ -67,7 +67,11 @@ def create_table_kwargs(properties: Mapping[str, Any], table_name: str) -> dict[
     }
     if properties.get("GlobalSecondaryIndexes"):
         kwargs["GlobalSecondaryIndexes"] = [
-            {"IndexName": g["IndexName"], "KeySchema": g["KeySchema"], "Projection": g["Projection"]}
+            {
+                "IndexName": g["IndexName"],
+                "KeySchema": g["KeySchema"],
+                "Projection": g["Projection"],
+            }
             for g in properties["GlobalSecondaryIndexes"]
         ]
     stream = properties.get("StreamSpecification")
@@ -81,8 +85,9 @@ def create_table_kwargs(properties: Mapping[str, Any], table_name: str) -> dict[
     return kwargs
 
 
-def create_tables(client: Any, names: Mapping[str, str], template: Mapping[str, Any] | None = None
-                  ) -> None:
+def create_tables(
+    client: Any, names: Mapping[str, str], template: Mapping[str, Any] | None = None
+) -> None:
     """Create each table of the template under the name given for its logical ID."""
     definitions = table_definitions(template or load_template())
     for logical_id, table_name in names.items():

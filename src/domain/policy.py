@@ -213,7 +213,7 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
     elif c.verdict is Verdict.COMPLAINT:
         changes["complaint"] = _latest(ledger.complaint, ev)
     elif c.verdict in _SOFT_VERDICTS:
-        changes["softs"] = _softs(ledger.softs + (ev,), ledger.last_delivery, settings)
+        changes["softs"] = _softs((*ledger.softs, ev), ledger.last_delivery, settings)
     elif c.verdict is Verdict.DELIVERED:
         entry = _history_entry(ev)
         last = ledger.last_delivery
@@ -226,6 +226,7 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
 def merge_manual(
     ledger: Ledger,
     kind: ManualKind,
+    *,
     at: datetime,
     actor: str,
     note: str,
@@ -316,8 +317,9 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
     if counts(ledger.complaint):
         assert ledger.complaint is not None
         end = _plus_days(ledger.complaint.at, settings.complaint_ttl_days)
-        candidates.append(_Candidate(_PRECEDENCE["complaint"], ledger.complaint.at, end,
-                                     ledger.complaint))
+        candidates.append(
+            _Candidate(_PRECEDENCE["complaint"], ledger.complaint.at, end, ledger.complaint)
+        )
     if counts(ledger.hard):
         assert ledger.hard is not None
         end = _plus_days(ledger.hard.at, settings.hard_bounce_ttl_days)
@@ -331,20 +333,28 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
     escalations, pending = _escalate(softs, settings)
     candidates.extend(escalations)
 
+    state, shown, start, expires_at = State.CLEAR, None, None, None
+    ends: list[datetime | None] = [c.end for c in candidates]
     if _allow_in_force(manual, ledger.last_seen):
         assert manual is not None
-        return _decision(State.ALLOWED, manual, None, None, len(pending), len(escalations),
-                         ledger, settings, ends=[manual.until])
-    if candidates:
-        ends = [c.end for c in candidates]
-        expires_at = None if any(e is None for e in ends) else max(e for e in ends if e)
+        state, shown, ends = State.ALLOWED, manual, [manual.until]
+    elif candidates:
         primary = _primary(candidates, ledger.last_seen)
-        return _decision(State.SUPPRESSED, primary.evidence, primary.start, expires_at,
-                         len(pending), len(escalations), ledger, settings, ends=ends)
-    if pending:
-        return _decision(State.WATCHING, pending[-1], None, None, len(pending), 0, ledger,
-                         settings, ends=[])
-    return _decision(State.CLEAR, None, None, None, 0, 0, ledger, settings, ends=[])
+        state, shown, start = State.SUPPRESSED, primary.evidence, primary.start
+        expires_at = None if any(e is None for e in ends) else max(e for e in ends if e)
+    elif pending:
+        state, shown = State.WATCHING, pending[-1]
+    return Decision(
+        state=state,
+        reason=shown.reason if shown else None,
+        category=shown.category if shown else None,
+        evidence=shown,
+        suppressed_at=start,
+        expires_at=expires_at,
+        soft_bounce_count=len(pending),
+        escalations=len(escalations),
+        purge_at=_purge_at(ledger, settings, ends),
+    )
 
 
 def _allow_in_force(manual: Evidence | None, last_seen: datetime | None) -> bool:
@@ -362,8 +372,11 @@ def _manual_cutoff(manual: Evidence | None) -> datetime | None:
         return manual.at
     if manual.reason == "manual-allow":
         # An allow entry blocks automatic suppression until it is removed or expires.
-        return manual.until if manual.until is not None else datetime.max.replace(
-            tzinfo=manual.at.tzinfo)
+        return (
+            manual.until
+            if manual.until is not None
+            else datetime.max.replace(tzinfo=manual.at.tzinfo)
+        )
     return None
 
 
@@ -385,8 +398,9 @@ def _escalate(
         if previous_end is not None and ev.at - previous_end > window:
             level = 0
         level += 1
-        days = min(settings.soft_bounce_ttl_days * 2 ** (level - 1),
-                   settings.soft_bounce_max_ttl_days)
+        days = min(
+            settings.soft_bounce_ttl_days * 2 ** (level - 1), settings.soft_bounce_max_ttl_days
+        )
         end = ev.at + timedelta(days=days)
         escalations.append(_Candidate(_PRECEDENCE["soft"], ev.at, end, ev))
         previous_end = end
@@ -401,30 +415,6 @@ def _primary(candidates: list[_Candidate], last_seen: datetime | None) -> _Candi
         if live:
             return max(live)
     return max(candidates, key=lambda c: (c.end is None, c.end or c.start, c.precedence))
-
-
-def _decision(
-    state: State,
-    evidence: Evidence | None,
-    suppressed_at: datetime | None,
-    expires_at: datetime | None,
-    soft_count: int,
-    escalations: int,
-    ledger: Ledger,
-    settings: PolicySettings,
-    ends: list[datetime | None],
-) -> Decision:
-    return Decision(
-        state=state,
-        reason=evidence.reason if evidence else None,
-        category=evidence.category if evidence else None,
-        evidence=evidence,
-        suppressed_at=suppressed_at,
-        expires_at=expires_at,
-        soft_bounce_count=soft_count,
-        escalations=escalations,
-        purge_at=_purge_at(ledger, settings, ends),
-    )
 
 
 def _purge_at(
@@ -483,6 +473,8 @@ def apply_manual(
     settings: PolicySettings,
 ) -> SuppressionRecord:
     ledger = record.ledger if record else Ledger()
-    merged = merge_manual(ledger, kind, at, actor, note, until, settings)
+    merged = merge_manual(
+        ledger, kind, at=at, actor=actor, note=note, until=until, settings=settings
+    )
     version = record.version if record else 0
     return SuppressionRecord(address, merged, decide(merged, settings), version)

@@ -120,13 +120,23 @@ def _evidence_from_map(data: Mapping[str, Any]) -> Evidence:
 
 
 def _history_to_map(h: HistoryEntry) -> dict[str, Any]:
-    return {"at": iso(h.at), "event_id": h.event_id, "event_type": h.event_type,
-            "reason": h.reason, "category": h.category}
+    return {
+        "at": iso(h.at),
+        "event_id": h.event_id,
+        "event_type": h.event_type,
+        "reason": h.reason,
+        "category": h.category,
+    }
 
 
 def _history_from_map(data: Mapping[str, Any]) -> HistoryEntry:
-    return HistoryEntry(parse_iso(data["at"]), str(data["event_id"]), str(data["event_type"]),
-                        str(data["reason"]), str(data["category"]))
+    return HistoryEntry(
+        parse_iso(data["at"]),
+        str(data["event_id"]),
+        str(data["event_type"]),
+        str(data["reason"]),
+        str(data["category"]),
+    )
 
 
 def _ledger_to_map(ledger: Ledger) -> dict[str, Any]:
@@ -145,6 +155,7 @@ def _ledger_to_map(ledger: Ledger) -> dict[str, Any]:
 def _ledger_from_item(item: Mapping[str, Any]) -> Ledger:
     """History and first/last seen live at the item's top level (they are public)."""
     data = item.get("ledger") or {}
+
     def ev(name: str) -> Evidence | None:
         value = data.get(name)
         return _evidence_from_map(value) if isinstance(value, Mapping) else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime
 from typing import Protocol
 
@@ -92,8 +93,8 @@ class SuppressionService:
             return result
         prefetched = self._repo.get_many(by_address)
         for address, items in by_address.items():
-            self._update(address, prefetched.get(address), result, lambda rec, a=address,
-                         outs=items: self._fold(rec, a, outs))
+            fold = partial(self._fold, address=address, outcomes=items)
+            self._update(address, prefetched.get(address), result, fold)
         return result
 
     def apply_manual(
@@ -109,8 +110,16 @@ class SuppressionService:
         result = ApplyResult()
 
         def change(rec: SuppressionRecord | None) -> SuppressionRecord | None:
-            return apply_manual(rec, address, kind, at=at, actor=actor, note=note,
-                                until=until, settings=self._settings)
+            return apply_manual(
+                rec,
+                address,
+                kind,
+                at=at,
+                actor=actor,
+                note=note,
+                until=until,
+                settings=self._settings,
+            )
 
         self._update(address, self._repo.get(address), result, change)
         record = self._repo.get(address)
@@ -118,7 +127,11 @@ class SuppressionService:
         return record
 
     def _fold(
-        self, record: SuppressionRecord | None, address: str, outcomes: list[RecipientOutcome]
+        self,
+        record: SuppressionRecord | None,
+        *,
+        address: str,
+        outcomes: list[RecipientOutcome],
     ) -> SuppressionRecord | None:
         current = record
         for outcome in outcomes:

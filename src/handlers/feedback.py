@@ -8,6 +8,7 @@ hands the event to the function's on-failure destination.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -87,7 +88,7 @@ def sqs_record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str, object]:
     records = event.get("Records") or []
     first = records[0] if records and isinstance(records[0], dict) else {}
     if first.get("eventSource") == "aws:sqs":

@@ -22,7 +22,11 @@ AUTO_SUBJECT_ANYWHERE_RE: Final = re.compile(
     re.I,
 )
 AUTO_HEADERS: Final = (
-    "x-autoreply", "x-autorespond", "x-autoresponder", "x-vacation", "x-auto-reply",
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "x-vacation",
+    "x-auto-reply",
 )
 AUTO_PRECEDENCE: Final = frozenset({"auto_reply", "auto-reply"})
 BOUNCE_SUBJECT_RE: Final = re.compile(

@@ -100,9 +100,7 @@ def recipients(text: str) -> list[DsnRecipient]:
     for block in parse_blocks(text):
         final = _addr_field(block.get("final-recipient") or block.get("x-actual-recipient"))
         original = _addr_field(block.get("original-recipient"))
-        if final is None and original is None and "status" not in block and (
-            "action" not in block
-        ):
+        if final is None and original is None and "status" not in block and ("action" not in block):
             continue
         out.append(
             DsnRecipient(

@@ -21,8 +21,15 @@ _WEAK_REASONS: Final = frozenset({REASON_UNDETERMINED, "systemerror", "networker
 #: Codes that name a non-existent mailbox explicitly, whatever SMTP stage answered them.
 _FIRM_USERUNKNOWN: Final = frozenset({"5.1.1", "5.1.10"})
 #: A refusal at these SMTP stages is about the sending side, not the recipient.
-_SENDER_STAGE: Final = {"MAIL FROM": "rejected", "CONNECT": "blocked", "HELO": "blocked",
-                        "EHLO": "blocked"}
+_SENDER_STAGE: Final = {
+    "MAIL FROM": "rejected",
+    "CONNECT": "blocked",
+    "HELO": "blocked",
+    "EHLO": "blocked",
+}
+_NOT_ABOUT_SENDER: Final = frozenset({Verdict.INVALID_ADDRESS, Verdict.UNDETERMINED})
+_INLINE_DSN_RE: Final = re.compile(r"^(?:final-recipient|original-recipient)\s*:", re.I | re.M)
+_CONNECT_RE: Final = re.compile(r"connect|timed? ?out|no route|unreachable", re.I)
 _SES_JSON_RE: Final = re.compile(r'"(?:notificationType|eventType)"\s*:')
 
 
@@ -46,8 +53,12 @@ def _analyse(msg: Message) -> MessageReport:
     if "message/feedback-report" in types or "report-type=feedback-report" in top_params:
         return _arf(msg, parts, types)
     text = _human_text(parts, types)
-    if any(t in dsn.DSN_TYPES for t in types):
-        report = _dsn(msg, parts, types, text)
+    flat = _unparsed_multipart(msg)
+    if flat is not None:
+        # a multipart whose boundary never occurs: read the body as plain text
+        text = flat
+    if any(t in dsn.DSN_TYPES for t in types) or (flat is not None and _INLINE_DSN_RE.search(flat)):
+        report = _dsn(msg, parts, types, text, flat)
         if report is not None:
             return report
     subject = mime.header(msg, "Subject")
@@ -55,7 +66,8 @@ def _analyse(msg: Message) -> MessageReport:
     if _is_auto_reply(msg, subject, sender, text):
         addr = mime.first_address(sender)
         return MessageReport(
-            "auto-reply", None,
+            "auto-reply",
+            None,
             (RecipientReport(addr, Classification("vacation", Verdict.AUTO_REPLY)),),
         )
     if _SES_JSON_RE.search(text[:4000]):
@@ -75,6 +87,15 @@ def _analyse(msg: Message) -> MessageReport:
 # --------------------------------------------------------------------------------------
 
 
+def _unparsed_multipart(msg: Message) -> str | None:
+    if msg.get_content_maintype() != "multipart":
+        return None
+    payload = msg.get_payload()
+    if isinstance(payload, str):
+        return payload[: transcript.MAX_TEXT * 2]
+    return None
+
+
 def _human_text(parts: list[Message], types: list[str]) -> str:
     """The human-readable notice: text parts outside any returned message, bounded."""
     chunks: list[str] = []
@@ -83,8 +104,12 @@ def _human_text(parts: list[Message], types: list[str]) -> str:
     for part, ctype in zip(parts, types, strict=False):
         if id(part) in skip_depth:
             continue
-        if ctype in ("message/rfc822", "message/global", "text/rfc822-headers",
-                     "message/rfc822-headers"):
+        if ctype in (
+            "message/rfc822",
+            "message/global",
+            "text/rfc822-headers",
+            "message/rfc822-headers",
+        ):
             _mark_children(part, skip_depth)
             continue
         if ctype == "text/plain" or ctype == "text" or ctype.startswith("text/plain"):
@@ -110,9 +135,26 @@ def _excluded(msg: Message) -> set[str]:
     return out
 
 
-def _classify_segment(seg: str, status: str | None, diagnostic: str | None,
-                      hint: bool | None) -> Classification:
+def _classify_segment(
+    seg: str, status: str | None, diagnostic: str | None, hint: bool | None
+) -> Classification:
     """Classify one recipient from DSN fields and/or its text segment."""
+    c = _classify_texts(seg, status, diagnostic, hint)
+    if (
+        diagnostic
+        and diagnostic.lstrip()[:6].lower() == "x-unix"
+        and (verdict_for(c.reason, True) is not Verdict.MAILBOX_PROBLEM)
+    ):
+        # RFC 3464 diagnostic type x-unix: the local delivery program failed
+        return Classification(
+            "mailererror", Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic
+        )
+    return c
+
+
+def _classify_texts(
+    seg: str, status: str | None, diagnostic: str | None, hint: bool | None
+) -> Classification:
     if diagnostic:
         first = classify_failure(status, None, diagnostic, permanent_hint=hint)
         if first.reason not in _WEAK_REASONS and (
@@ -126,38 +168,53 @@ def _classify_segment(seg: str, status: str | None, diagnostic: str | None,
         second = classify_failure(status, None, diagnostic, permanent_hint=hint)
     kept = clean_diagnostic(diagnostic) or clean_diagnostic(excerpt)
     return _data_stage(
-        Classification(second.reason, second.verdict, second.status, second.reply_code,
-                       kept[:MAX_KEPT] if kept else None), text)
+        Classification(
+            second.reason,
+            second.verdict,
+            second.status,
+            second.reply_code,
+            kept[:MAX_KEPT] if kept else None,
+        ),
+        text,
+    )
 
 
 def _data_stage(c: Classification, text: str) -> Classification:
     """A "no such user" answer to DATA: the recipient was accepted at RCPT TO, so the
     mailbox exists and the refusal is the recipient side's filtering, not a bad address."""
-    if c.reason not in ("userunknown", REASON_UNDETERMINED):
-        return c
     command = transcript.smtp_command(text)
     if c.reason == "userunknown" and command == "DATA" and c.status not in _FIRM_USERUNKNOWN:
-        return Classification("filtered", Verdict.MAILBOX_PROBLEM, c.status, c.reply_code,
-                              c.diagnostic)
-    if c.reason == REASON_UNDETERMINED and command in _SENDER_STAGE:
+        return Classification(
+            "filtered", Verdict.MAILBOX_PROBLEM, c.status, c.reply_code, c.diagnostic
+        )
+    if command in _SENDER_STAGE and verdict_for(c.reason, True) in _NOT_ABOUT_SENDER:
         reason = _SENDER_STAGE[command]
-        return Classification(reason, verdict_for(reason, True), c.status, c.reply_code,
-                              c.diagnostic)
+        return Classification(
+            reason, verdict_for(reason, True), c.status, c.reply_code, c.diagnostic
+        )
     return c
 
 
 def _expired_fix(c: Classification, action: str | None) -> Classification:
     """A 4.x.x failure the reporting MTA gave up on is ``expired`` unless the text says more."""
-    if action == "failed" and c.status and c.status[0] == "4" and c.reason in _WEAK_REASONS:
+    if action != "failed" or not c.status or c.status[0] != "4":
+        return c
+    if c.reason == REASON_UNDETERMINED or (
+        c.reason == "networkerror" and _CONNECT_RE.search(c.diagnostic or "")
+    ):
         return Classification("expired", Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
     return c
 
 
-def _dsn(msg: Message, parts: list[Message], types: list[str], text: str) -> MessageReport | None:
+def _dsn(
+    msg: Message, parts: list[Message], types: list[str], text: str, flat: str | None = None
+) -> MessageReport | None:
     recips: list[dsn.DsnRecipient] = []
     for part, ctype in zip(parts, types, strict=False):
         if ctype in dsn.DSN_TYPES:
             recips.extend(dsn.recipients(dsn.delivery_status_text(part)))
+    if flat is not None and not recips:
+        recips = dsn.recipients(flat)
     if not recips:
         return None
     body = transcript.cut_original(text)
@@ -170,8 +227,14 @@ def _dsn(msg: Message, parts: list[Message], types: list[str], text: str) -> Mes
         addr = r.address
         if action in _DELIVERED_ACTIONS:
             c = classify_failure(r.status, None, r.diagnostic)
-            out.append(RecipientReport(addr, Classification(
-                "delivered", Verdict.DELIVERED, c.status, c.reply_code, c.diagnostic)))
+            out.append(
+                RecipientReport(
+                    addr,
+                    Classification(
+                        "delivered", Verdict.DELIVERED, c.status, c.reply_code, c.diagnostic
+                    ),
+                )
+            )
             continue
         hint = False if action == "delayed" else permanence(r.status, None)
         seg = segs.get(addr or "", "") or (body if len(recips) == 1 else "")
@@ -200,6 +263,13 @@ def _text_bounce(msg: Message, text: str, bouncy: bool) -> MessageReport:
     out: list[RecipientReport] = []
     for addr, seg in segs:
         c = _classify_segment(seg, None, None, hint)
+        if (
+            hint is True
+            and c.reason == "networkerror"
+            and c.reply_code is None
+            and (_CONNECT_RE.search(c.diagnostic or ""))
+        ):
+            c = Classification("expired", Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
         out.append(RecipientReport(addr, c))
     if not bouncy and all(r.classification.reason == REASON_UNDETERMINED for r in out):
         return MessageReport("other", error="not a bounce, complaint or automatic reply")
@@ -243,8 +313,9 @@ def _arf(msg: Message, parts: list[Message], types: list[str]) -> MessageReport:
     return _complaint(msg, parts, types, ftype, arf.report_recipient(fields))
 
 
-def _complaint(msg: Message, parts: list[Message], types: list[str], ftype: str | None,
-               addr: str | None) -> MessageReport:
+def _complaint(
+    msg: Message, parts: list[Message], types: list[str], ftype: str | None, addr: str | None
+) -> MessageReport:
     c = classify_complaint(ftype, None)
     if addr is None:
         for part, ctype in zip(parts, types, strict=False):

@@ -116,8 +116,17 @@ def first_address(text: str) -> str | None:
     return m.group(1).lower().strip(".") if m else None
 
 
-_TAG_RE: Final = re.compile(r"<(?:script|style)\b.*?</(?:script|style)>|<[^>]{0,2000}>", re.S | re.I)
-_ENTITY: Final = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
+_TAG_RE: Final = re.compile(
+    r"<(?:script|style)\b.*?</(?:script|style)>|<[^>]{0,2000}>", re.S | re.I
+)
+_ENTITY: Final = {
+    "&nbsp;": " ",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&amp;": "&",
+    "&quot;": '"',
+    "&#39;": "'",
+}
 _ENTITY_RE: Final = re.compile("|".join(map(re.escape, _ENTITY)))
 
 

@@ -53,12 +53,17 @@ _DELAY_TYPES: Final[dict[str, str]] = {
     "sendingdeferral": "speeding",  # SES deferred the message itself (sending rate)
 }
 _GENERIC_DELAY_TYPES: Final = frozenset(
-    {"general", "recipientservererror", "undetermined", "internalfailure",
-     "transientcommunicationfailure"}
+    {
+        "general",
+        "recipientservererror",
+        "undetermined",
+        "internalfailure",
+        "transientcommunicationfailure",
+    }
 )
 
 
-def _norm(value: str | None) -> str:
+def _norm(value: object) -> str:
     return value.strip().lower() if isinstance(value, str) else ""
 
 
@@ -91,8 +96,8 @@ def classify_ses_bounce_recipient(
     btype = _norm(bounce_type)
     subtype = _norm(bounce_sub_type)
     act = _norm(action)
-    st = normalise_status(status)
-    diag = diagnostic_code if isinstance(diagnostic_code, str) else None
+    st = normalise_status(_str_or_none(status))
+    diag = _str_or_none(diagnostic_code)
     if subtype in _SUPPRESSED_SUBTYPES:
         return Classification(
             REASON_SES_SUPPRESSED, Verdict.UNDETERMINED, st, None, clean_diagnostic(diag)
@@ -149,7 +154,10 @@ def _permanent_of(result: Classification, hint: bool | None) -> bool | None:
 
 def _with_reason(result: Classification, reason: str, permanent: bool | None) -> Classification:
     return Classification(
-        reason, verdict_for(reason, permanent), result.status, result.reply_code,
+        reason,
+        verdict_for(reason, permanent),
+        result.status,
+        result.reply_code,
         result.diagnostic,
     )
 
@@ -169,8 +177,8 @@ def classify_ses_delay_recipient(
     (General, Undetermined, RecipientServerError, ...) let the status/diagnostic refine them.
     """
     dtype = _norm(delay_type)
-    diag = diagnostic_code if isinstance(diagnostic_code, str) else None
-    result = classify_failure(status, None, diag, permanent_hint=False)
+    diag = _str_or_none(diagnostic_code)
+    result = classify_failure(_str_or_none(status), None, diag, permanent_hint=False)
     type_reason = _DELAY_TYPES.get(dtype, REASON_UNDETERMINED)
     if dtype in _GENERIC_DELAY_TYPES or dtype not in _DELAY_TYPES:
         reason = result.reason if result.reason != REASON_UNDETERMINED else type_reason
@@ -181,9 +189,7 @@ def classify_ses_delay_recipient(
     )
 
 
-def classify_complaint(
-    feedback_type: str | None, complaint_sub_type: str | None
-) -> Classification:
+def classify_complaint(feedback_type: str | None, complaint_sub_type: str | None) -> Classification:
     """Classify one complaint (SES complaint object or ARF report).
 
     Any feedback type is a complaint except ``not-spam`` (a correction: undetermined);
@@ -255,14 +261,18 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
             if entry is None:
                 continue
             c = classify_ses_bounce_recipient(
-                btype, bsub, _str_or_none(entry.get("action")),
-                _str_or_none(entry.get("status")), _str_or_none(entry.get("diagnosticCode")),
+                btype,
+                bsub,
+                _str_or_none(entry.get("action")),
+                _str_or_none(entry.get("status")),
+                _str_or_none(entry.get("diagnosticCode")),
             )
             recips.append(RecipientReport(_address(entry), c))
         if not recips:
             return MessageReport("bounce", error="bounce without usable bouncedRecipients")
-        kind_out = "auto-reply" if all(
-            r.classification.reason == "vacation" for r in recips) else "bounce"
+        kind_out = (
+            "auto-reply" if all(r.classification.reason == "vacation" for r in recips) else "bounce"
+        )
         return MessageReport(kind_out, None, tuple(recips))
     if kind == "complaint":
         complaint = _mapping(obj.get("complaint"))
@@ -300,7 +310,8 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
             if entry is None:
                 continue
             c = classify_ses_delay_recipient(
-                dtype, _str_or_none(entry.get("status")),
+                dtype,
+                _str_or_none(entry.get("status")),
                 _str_or_none(entry.get("diagnosticCode")),
             )
             recips.append(RecipientReport(_address(entry), c))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from domain.classify.core import phrase_reason
+from domain.classify.core import clean_diagnostic, phrase_reason
 from domain.classify.mime import ADDR_RE
 from domain.classify.status_codes import REPLY_RE, STATUS_RE
 
@@ -30,9 +30,9 @@ _CUT_RE: Final = re.compile(
 # Header-ish lines whose addresses are senders/ids, not failed recipients.
 _SENDER_LINE_RE: Final = re.compile(
     r"^[ \t>]*(?:from|sender|reply-to|return-path|message-id|in-reply-to|references|"
-    r"envelope-from|x-[\w-]+|mail from|resent-from)\s*:|mail from:?\s*<|envelope-from|"
-    r"\bmsgid\b|message-id",
-    re.I,
+    r"envelope-from|x-[\w-]+|mail from|resent-from)\s*:.*$|mail from:?\s*<.*$|"
+    r"envelope-from.*$|\bmsgid\b.*$|message-id.*$",
+    re.I | re.M,
 )
 _LINE_ADDR_RE: Final = re.compile(
     r"^[ \t>*-]*(?:(?:original-|final-)?recipient(?:\(s\))?:?[ \t]*(?:rfc822;)?[ \t]*|"
@@ -68,9 +68,9 @@ def cut_original(text: str) -> str:
 def sender_addresses(text: str) -> set[str]:
     """Addresses on sender/id lines, which are never the failed recipient."""
     out: set[str] = set()
-    for line in text.split("\n"):
-        if _SENDER_LINE_RE.search(line):
-            out.update(m.group(1).lower() for m in ADDR_RE.finditer(line))
+    for line in _SENDER_LINE_RE.finditer(text):
+        if "@" in line.group(0):
+            out.update(m.group(1).lower() for m in ADDR_RE.finditer(line.group(0)))
     return out
 
 
@@ -119,10 +119,12 @@ def has_evidence(text: str) -> bool:
     """True when *text* holds a status/reply code or more than a bare address line."""
     if STATUS_RE.search(text) or REPLY_RE.search(text):
         return True
-    return phrase_reason(text[:2000]) is not None
+    cleaned = clean_diagnostic(text)
+    return cleaned is not None and phrase_reason(cleaned) is not None
 
 
 def permanence_hint(text: str) -> bool | None:
+    text = text[:4000]
     if _TEMPORARY_RE.search(text):
         return False
     if _PERMANENT_RE.search(text):
@@ -132,12 +134,12 @@ def permanence_hint(text: str) -> bool | None:
 
 def diagnostic_excerpt(seg: str) -> str:
     """The most informative lines of a segment: those from the first code or 'said:' on."""
-    m = STATUS_RE.search(seg) or REPLY_RE.search(seg)
-    if m is None:
+    found = [m.start() for m in (STATUS_RE.search(seg), REPLY_RE.search(seg)) if m is not None]
+    if not found:
         idx = seg.lower().find("said")
         start = idx if idx >= 0 else 0
     else:
-        start = seg.rfind("\n", 0, m.start()) + 1
+        start = seg.rfind("\n", 0, min(found)) + 1
     return seg[start : start + 1200]
 
 

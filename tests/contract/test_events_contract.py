@@ -1,0 +1,48 @@
+"""Every sample in events/ goes through the handler template.yaml names for its function.
+
+events/<LogicalId>/<name>.json is what `sam local invoke <LogicalId> -e ...` would send.
+Files whose name contains "malformed" must produce failures; all others must not.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EVENTS
+
+SAMPLES = sorted(EVENTS.glob("*/*.json"))
+
+
+def test_there_are_samples_for_every_function(template):
+    functions = {
+        name
+        for name, res in template["Resources"].items()
+        if res["Type"] == "AWS::Serverless::Function"
+    }
+    with_samples = {p.parent.name for p in SAMPLES}
+    assert functions <= with_samples, f"functions without events/: {functions - with_samples}"
+    assert with_samples <= functions, (
+        f"events/ folders naming no function: {with_samples - functions}"
+    )
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_sample_through_its_handler(path: Path, template, suppression_table, lambda_context):
+    handler_path = template["Resources"][path.parent.name]["Properties"]["Handler"]
+    module_name, _, func_name = handler_path.rpartition(".")
+    handler = getattr(importlib.import_module(module_name), func_name)
+    event = json.loads(path.read_text())
+    expect_failure = "malformed" in path.name
+    response = handler(event, lambda_context)
+    failures = (response or {}).get("batchItemFailures", [])
+    if expect_failure:
+        assert failures, "a malformed record should be reported as a batch item failure"
+        record_ids = {r.get("messageId") for r in event["Records"]}
+        assert {f["itemIdentifier"] for f in failures} <= record_ids
+        assert len(failures) < len(event["Records"]), "the good records must still succeed"
+    else:
+        assert failures == []

@@ -1,0 +1,48 @@
+"""The whole fixture corpus of real bounces: accuracy floors (see docs/classification.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.classifier import Metrics, evaluate, load_corpus
+
+# Floors: the targets where reached; otherwise what is measured minus a small margin
+# (docs/classification.md, "Measured figures", says which is which).
+HARD_PRECISION_FLOOR = 0.97
+HARD_RECALL_FLOOR = 0.97
+REASON_FLOOR = 0.90
+VERDICT_FLOOR = 0.95
+ADDRESS_FLOOR = 0.97
+
+
+@pytest.fixture(scope="module")
+def metrics() -> Metrics:
+    corpus = load_corpus()
+    assert len(corpus) >= 300
+    return evaluate(corpus)
+
+
+def test_hard_precision(metrics: Metrics) -> None:
+    assert metrics.hard_precision >= HARD_PRECISION_FLOOR, metrics.failures
+
+
+def test_hard_recall(metrics: Metrics) -> None:
+    assert metrics.hard_recall >= HARD_RECALL_FLOOR, metrics.failures
+
+
+def test_reason_accuracy(metrics: Metrics) -> None:
+    assert metrics.reason.rate >= REASON_FLOOR, metrics.failures
+
+
+def test_verdict_accuracy(metrics: Metrics) -> None:
+    assert metrics.verdict.rate >= VERDICT_FLOOR, metrics.failures
+
+
+def test_recipient_addresses(metrics: Metrics) -> None:
+    assert metrics.address.n >= 150
+    assert metrics.address.rate >= ADDRESS_FLOOR
+
+
+def test_every_message_classified_without_error_kind(metrics: Metrics) -> None:
+    # every corpus file is a bounce, complaint, auto-reply or delivery report
+    assert metrics.reason.n == len(load_corpus())
