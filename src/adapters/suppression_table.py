@@ -61,7 +61,7 @@ class SuppressionModel(Model):
     format = NumberAttribute(default=1)
     evidence = MapAttribute[str, object](null=True)
     history = ListAttribute[object](null=True)
-    ledger = MapAttribute[str, object](null=True)
+    ledger = UnicodeAttribute(null=True)  # internal: JSON text
     version = VersionAttribute()
 
     by_domain = ByDomainIndex()

@@ -76,10 +76,11 @@ def _json_reports(text: str) -> list[MessageReport]:
         except ValueError:
             return [MessageReport("other", error="JSON string is not an SES object")]
     out = []
-    for item in _unwrap(obj):
-        if isinstance(item, str):
+    for record in _unwrap(obj):
+        item = record
+        if isinstance(record, str):
             try:
-                item = json.loads(item)
+                item = json.loads(record)
             except ValueError:
                 out.append(MessageReport("other", error="record is not JSON"))
                 continue

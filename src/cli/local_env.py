@@ -108,17 +108,51 @@ def free_port() -> int:
         return port
 
 
+def _atomic_moto_server(ip_address: str, port: int) -> Any:
+    """moto's server, with one request served at a time.
+
+    moto checks a DynamoDB condition and then writes in two steps, with no lock, so two
+    request threads can both pass `version = 5` and one update is lost. Real DynamoDB applies
+    a conditional write atomically; a lock around the WSGI app gives the emulator the same
+    guarantee, so concurrency tests exercise our retry logic rather than moto's race.
+    """
+    import threading
+
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class AtomicMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = DomainDispatcherApplication(create_backend_app)
+            lock = threading.Lock()
+
+            def serialised(environ: Any, start_response: Any) -> Any:
+                with lock:
+                    return list(app(environ, start_response))
+
+            self._server = make_server(
+                self._ip_address, self._port, serialised, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return AtomicMotoServer(ip_address=ip_address, port=port, verbose=False)
+
+
 @contextmanager
 def embedded_aws() -> Iterator[str]:
     """Start moto's server on 127.0.0.1 and point boto3/pynamodb at it through the standard
     AWS_ENDPOINT_URL variable. Yields the endpoint URL; restores the environment after."""
     import logging
 
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = _atomic_moto_server("127.0.0.1", port)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     saved = {k: os.environ.get(k) for k in [*DUMMY_CREDENTIALS, "AWS_ENDPOINT_URL"]}

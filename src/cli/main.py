@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from cli import classify, demo
+# One module per subcommand group; each exposes add_parser(subparsers) and sets `func`.
+SUBCOMMAND_MODULES = [
+    "cli.demo",
+    "cli.classify",
+    "cli.notifications",
+    "cli.replay",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    demo.add_parser(sub)
-    classify.add_parser(sub)
+    for module_name in SUBCOMMAND_MODULES:
+        importlib.import_module(module_name).add_parser(sub)
     return parser
 
 

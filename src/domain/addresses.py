@@ -9,9 +9,12 @@ written two ways maps to one item.
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 
 MAX_ADDRESS_LENGTH = 320  # 64 local-part + "@" + 255 domain
+# The shape SES almost always sends: a bare addr-spec with no quoting, comments or names.
+_PLAIN_ADDRESS = re.compile(r"[^\s<>()\[\]\",;:@]+@[^\s<>()\[\]\",;:@]+")
 
 
 class InvalidAddressError(ValueError):
@@ -26,10 +29,15 @@ def normalise_address(raw: str) -> str:
     """
     if not isinstance(raw, str):
         raise InvalidAddressError("address is not a string")
-    _, addr = parseaddr(raw.strip())
-    addr = addr.strip().strip("<>").strip()
+    addr = raw.strip()
+    if not _PLAIN_ADDRESS.fullmatch(addr):
+        # Display names, comments, quoting: let the email package take it apart.
+        _, addr = parseaddr(addr)
+        addr = addr.strip().strip("<>").strip()
+        if any(ch.isspace() for ch in addr):
+            raise InvalidAddressError("not an address of the form local@domain")
     local, sep, domain = addr.rpartition("@")
-    if not sep or not local or not domain or any(ch.isspace() for ch in addr):
+    if not sep or not local or not domain:
         raise InvalidAddressError("not an address of the form local@domain")
     domain = _ascii_domain(domain.rstrip(".").lower())
     result = f"{local.lower()}@{domain}"

@@ -87,7 +87,7 @@ def parse_feedback(payload: Mapping[str, Any], source: str = "sns") -> FeedbackE
     if not isinstance(raw_type, str) or not raw_type:
         raise MalformedEventError("neither eventType nor notificationType is present")
     mail = payload.get("mail")
-    if not isinstance(mail, Mapping):
+    if not isinstance(mail, dict):
         raise MalformedEventError(f"{raw_type} record has no mail object")
     message_id = _opt_str(mail.get("messageId"))
     config_set = _configuration_set(mail)
@@ -96,16 +96,16 @@ def parse_feedback(payload: Mapping[str, Any], source: str = "sns") -> FeedbackE
     detail = payload.get(detail_key) if detail_key else None
     if detail is None:
         detail = {}
-    if not isinstance(detail, Mapping):
+    if not isinstance(detail, dict):
         raise MalformedEventError(f"{raw_type} record has a malformed {detail_key!r} object")
     occurred_at = _timestamp(detail.get("timestamp")) or _timestamp(mail.get("timestamp"))
     if occurred_at is None:
         raise MalformedEventError(f"{raw_type} record has no readable timestamp")
-    context = _Context(canonical, occurred_at, message_id, config_set, source)
     builder = _OUTCOME_BUILDERS.get(canonical)
     outcomes: list[RecipientOutcome] = []
     skipped = 0
-    if builder is not None:
+    if builder is not None:  # most events (Send, Open, Click, ...) have no outcomes
+        context = _Context(canonical, occurred_at, message_id, config_set, source)
         outcomes, skipped = builder(context, detail, mail)
     return FeedbackEvent(
         event_type=canonical,
@@ -257,9 +257,9 @@ def _records(detail: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     value = detail.get(key)
     if value is None:
         raise MalformedEventError(f"{key} is missing")
-    if not isinstance(value, Sequence) or isinstance(value, str):
+    if not isinstance(value, list):
         raise MalformedEventError(f"{key} is not a list")
-    return [rec for rec in value if isinstance(rec, Mapping)]
+    return [rec for rec in value if isinstance(rec, dict)]
 
 
 def _address(raw: Any) -> str | None:
@@ -277,9 +277,9 @@ def _opt_str(value: Any) -> str | None:
 
 def _configuration_set(mail: Mapping[str, Any]) -> str | None:
     tags = mail.get("tags")
-    if isinstance(tags, Mapping):
+    if isinstance(tags, dict):
         values = tags.get("ses:configuration-set")
-        if isinstance(values, Sequence) and values and isinstance(values[0], str):
+        if isinstance(values, list) and values and isinstance(values[0], str):
             return values[0]
     return None
 
@@ -293,7 +293,10 @@ def _timestamp(value: Any) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return truncate_ms(parsed.astimezone(UTC))
+    elif parsed.tzinfo is not UTC:  # fromisoformat gives UTC itself for "Z" and "+00:00"
+        parsed = parsed.astimezone(UTC)
+    # SES writes milliseconds, so the common case needs no truncation (a copy saved).
+    return truncate_ms(parsed) if parsed.microsecond % 1000 else parsed
 
 
 def truncate_ms(dt: datetime) -> datetime:

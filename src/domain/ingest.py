@@ -9,10 +9,11 @@ JSON itself (raw message delivery, Firehose records, replayed archives). Outcome
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from domain.events import (
     SES_VALIDATION_MESSAGE,
@@ -42,8 +43,8 @@ def decode_ses_payload(text: str | bytes) -> Mapping[str, Any] | str:
         if not isinstance(message, str):
             raise MalformedEventError("SNS envelope has no Message string")
         try:
-            inner = json.loads(message)
-        except ValueError:
+            inner = orjson.loads(message)
+        except orjson.JSONDecodeError:
             return message
         if not isinstance(inner, Mapping):
             raise MalformedEventError("SNS Message is JSON but not an object")
@@ -72,6 +73,8 @@ def ingest_payload(
 
 
 def _is_validation_text(text: str | bytes) -> bool:
+    if text[:1] in (b"{", "{"):  # JSON: the common case, decided without decoding
+        return False
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return text.strip() == SES_VALIDATION_MESSAGE
@@ -83,6 +86,6 @@ def _is_sns_envelope(obj: Mapping[str, Any]) -> bool:
 
 def _loads(text: str | bytes, what: str) -> Any:
     try:
-        return json.loads(text)
-    except (ValueError, TypeError) as exc:
+        return orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError) as exc:
         raise MalformedEventError(f"{what} is not JSON ({exc.__class__.__name__})") from exc

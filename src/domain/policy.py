@@ -48,7 +48,7 @@ class PolicySettings:
     soft_bounce_ttl_days: int = 1
     soft_bounce_max_ttl_days: int = 30
     history_limit: int = 10
-    soft_memory_limit: int = 64
+    soft_memory_limit: int = 32
 
     def __post_init__(self) -> None:
         for name in ("hard_bounce_ttl_days", "complaint_ttl_days"):
@@ -133,7 +133,8 @@ class Ledger:
     hard: Evidence | None = None
     complaint: Evidence | None = None
     ses_suppressed: Evidence | None = None
-    softs: tuple[Evidence, ...] = ()  # sorted by order_key, newer than last_delivery
+    softs: tuple[Evidence, ...] = ()  # slim, sorted by order_key, newer than last_delivery
+    last_soft: Evidence | None = None  # the latest soft bounce with its full evidence
     last_delivery: HistoryEntry | None = None
     manual: Evidence | None = None
     history: tuple[HistoryEntry, ...] = ()  # newest first, capped
@@ -213,7 +214,10 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
     elif c.verdict is Verdict.COMPLAINT:
         changes["complaint"] = _latest(ledger.complaint, ev)
     elif c.verdict in _SOFT_VERDICTS:
-        changes["softs"] = _softs((*ledger.softs, ev), ledger.last_delivery, settings)
+        # Only the latest soft bounce keeps its diagnostic; the rest keep what counting
+        # needs, so an item stays small (DynamoDB bills writes per KB).
+        changes["softs"] = _softs((*ledger.softs, _slim(ev)), ledger.last_delivery, settings)
+        changes["last_soft"] = _latest(ledger.last_soft, ev)
     elif c.verdict is Verdict.DELIVERED:
         entry = _history_entry(ev)
         last = ledger.last_delivery
@@ -260,6 +264,10 @@ def _latest(current: Evidence | None, candidate: Evidence) -> Evidence:
     if current is None or candidate.order_key > current.order_key:
         return candidate
     return current
+
+
+def _slim(ev: Evidence) -> Evidence:
+    return Evidence(ev.at, ev.event_id, ev.event_type, ev.reason, ev.category, ev.status)
 
 
 def _hkey(entry: HistoryEntry) -> tuple[datetime, str]:
@@ -344,6 +352,9 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
         expires_at = None if any(e is None for e in ends) else max(e for e in ends if e)
     elif pending:
         state, shown = State.WATCHING, pending[-1]
+    if shown is not None and ledger.last_soft is not None:
+        if shown.event_id == ledger.last_soft.event_id:
+            shown = ledger.last_soft  # the full evidence of the same soft bounce
     return Decision(
         state=state,
         reason=shown.reason if shown else None,

@@ -13,6 +13,8 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from domain.addresses import domain_of
 from domain.policy import (
     Decision,
@@ -52,7 +54,9 @@ def record_to_item(record: SuppressionRecord, now: datetime) -> dict[str, Any]:
         "escalations": d.escalations,
         "updated_at": iso(now),
         "format": FORMAT_VERSION,
-        "ledger": _ledger_to_map(record.ledger),
+        # Internal, so stored as compact JSON text: a nested map costs far more to
+        # (de)serialise on every read and write, and nobody should query inside it.
+        "ledger": orjson.dumps(_ledger_to_map(record.ledger)).decode(),
     }
     optional: dict[str, Any] = {
         "reason": d.reason,
@@ -141,7 +145,7 @@ def _history_from_map(data: Mapping[str, Any]) -> HistoryEntry:
 
 def _ledger_to_map(ledger: Ledger) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in ("hard", "complaint", "ses_suppressed", "manual"):
+    for name in ("hard", "complaint", "ses_suppressed", "manual", "last_soft"):
         ev = getattr(ledger, name)
         if ev is not None:
             out[name] = _evidence_to_map(ev)
@@ -154,7 +158,8 @@ def _ledger_to_map(ledger: Ledger) -> dict[str, Any]:
 
 def _ledger_from_item(item: Mapping[str, Any]) -> Ledger:
     """History and first/last seen live at the item's top level (they are public)."""
-    data = item.get("ledger") or {}
+    raw = item.get("ledger") or "{}"
+    data = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
 
     def ev(name: str) -> Evidence | None:
         value = data.get(name)
@@ -166,6 +171,7 @@ def _ledger_from_item(item: Mapping[str, Any]) -> Ledger:
         complaint=ev("complaint"),
         ses_suppressed=ev("ses_suppressed"),
         manual=ev("manual"),
+        last_soft=ev("last_soft"),
         softs=tuple(_evidence_from_map(s) for s in data.get("softs") or ()),
         last_delivery=_history_from_map(delivery) if isinstance(delivery, Mapping) else None,
         history=tuple(_history_from_map(h) for h in item.get("history") or ()),

@@ -23,9 +23,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters import factory
+from adapters.emf import emit_reputation_metrics
 from domain.events import MalformedEventError
 from domain.ingest import IngestResult, ingest_text
-from domain.verdicts import Verdict
+from domain.metrics_plan import MetricsTally
 
 logger = Logger()
 metrics = Metrics()
@@ -44,7 +45,7 @@ def _ingest(body: str, source: str, record_id: str) -> IngestResult:
         logger.warning("record rejected", extra={"record_id": record_id, "reason": str(exc)})
         metrics.add_metric(name="RecordsRejected", unit=MetricUnit.Count, value=1)
         raise
-    _record_metrics(result)
+    _record_metrics(result, source)
     logger.info(
         "record processed",
         extra={
@@ -57,29 +58,17 @@ def _ingest(body: str, source: str, record_id: str) -> IngestResult:
     return result
 
 
-def _record_metrics(result: IngestResult) -> None:
+def _record_metrics(result: IngestResult, source: str) -> None:
+    """Reputation metrics per configuration set (domain/metrics_plan.py, shared with the
+    Firehose path; dimension Pipeline tells the paths apart, see template.yaml alarms)."""
     if result.status != "applied" or result.event is None:
         metrics.add_metric(name="RecordsSkipped", unit=MetricUnit.Count, value=1)
         return
-    metrics.add_metric(name=f"Events{result.event.event_type}", unit=MetricUnit.Count, value=1)
-    for outcome in result.event.outcomes:
-        verdict = outcome.classification.verdict
-        if verdict is Verdict.INVALID_ADDRESS:
-            metrics.add_metric(name="HardBounces", unit=MetricUnit.Count, value=1)
-        elif verdict in (Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT) and (
-            outcome.event_type == "Bounce"
-        ):
-            metrics.add_metric(name="SoftBounces", unit=MetricUnit.Count, value=1)
-        elif verdict is Verdict.SENDER_PROBLEM:
-            metrics.add_metric(name="SenderProblemBounces", unit=MetricUnit.Count, value=1)
-        elif verdict is Verdict.COMPLAINT:
-            metrics.add_metric(name="Complaints", unit=MetricUnit.Count, value=1)
+    tally = MetricsTally()
+    tally.add_event(result.event)
     if result.applied and result.applied.newly_suppressed:
-        metrics.add_metric(
-            name="SuppressionsAdded",
-            unit=MetricUnit.Count,
-            value=len(result.applied.newly_suppressed),
-        )
+        tally.add_suppressions(result.applied.newly_suppressed, result.event.outcomes)
+    emit_reputation_metrics(tally.as_dict(), source)
 
 
 def sqs_record_handler(record: SQSRecord) -> None:

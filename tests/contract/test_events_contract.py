@@ -38,11 +38,21 @@ def test_sample_through_its_handler(path: Path, template, suppression_table, lam
     event = json.loads(path.read_text())
     expect_failure = "malformed" in path.name
     response = handler(event, lambda_context)
-    failures = (response or {}).get("batchItemFailures", [])
+    if "records" in event:  # Firehose transformation: failures are records[].result
+        records, id_key = event["records"], "recordId"
+        assert [r["recordId"] for r in response["records"]] == [r["recordId"] for r in records]
+        failures = [
+            {"itemIdentifier": r["recordId"]}
+            for r in response["records"]
+            if r["result"] == "ProcessingFailed"
+        ]
+    else:
+        records, id_key = event.get("Records", []), "messageId"
+        failures = (response or {}).get("batchItemFailures", [])
     if expect_failure:
         assert failures, "a malformed record should be reported as a batch item failure"
-        record_ids = {r.get("messageId") for r in event["Records"]}
+        record_ids = {r.get(id_key) for r in records}
         assert {f["itemIdentifier"] for f in failures} <= record_ids
-        assert len(failures) < len(event["Records"]), "the good records must still succeed"
+        assert len(failures) < len(records), "the good records must still succeed"
     else:
         assert failures == []

@@ -19,8 +19,12 @@ BOUNCE_EVENT = {
         "bounceType": "Permanent",
         "bounceSubType": "General",
         "bouncedRecipients": [
-            {"emailAddress": "Recipient@Example.com", "action": "failed", "status": "5.1.1",
-             "diagnosticCode": "smtp; 550 5.1.1 user unknown"},
+            {
+                "emailAddress": "Recipient@Example.com",
+                "action": "failed",
+                "status": "5.1.1",
+                "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+            },
         ],
         "timestamp": "2017-08-05T00:41:02.669Z",
         "feedbackId": "x",
@@ -66,12 +70,28 @@ def test_json_forms(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     notif.pop("eventType")
     notif["notificationType"] = "Bounce"
     lam = tmp_path / "lambda.json"
-    lam.write_text(json.dumps({"Records": [
-        {"Sns": {"Message": json.dumps(notif)}},
-        {"Sns": {"Message": json.dumps({"notificationType": "Complaint", "complaint": {
-            "complainedRecipients": [{"emailAddress": "c@example.com"}],
-            "complaintFeedbackType": "abuse"}})}},
-    ]}))
+    lam.write_text(
+        json.dumps(
+            {
+                "Records": [
+                    {"Sns": {"Message": json.dumps(notif)}},
+                    {
+                        "Sns": {
+                            "Message": json.dumps(
+                                {
+                                    "notificationType": "Complaint",
+                                    "complaint": {
+                                        "complainedRecipients": [{"emailAddress": "c@example.com"}],
+                                        "complaintFeedbackType": "abuse",
+                                    },
+                                }
+                            )
+                        }
+                    },
+                ]
+            }
+        )
+    )
     code, lines, _ = _run([str(direct), str(http), str(lam)], capsys)
     assert code == 0
     assert [o["kind"] for o in lines] == ["bounce", "bounce", "bounce", "complaint"]
@@ -81,8 +101,9 @@ def test_json_forms(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[3]["feedback_type"] == "abuse"
 
 
-def test_broken_json_and_unreadable_path(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_json_and_unreadable_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{"eventType": "Bounce", ')
     unknown = tmp_path / "open.json"
@@ -98,8 +119,9 @@ def test_broken_json_and_unreadable_path(tmp_path: Path,
     assert lines[2]["kind"] == "complaint"
 
 
-def test_garbage_eml_is_other_not_an_error(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_garbage_eml_is_other_not_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     junk = tmp_path / "junk.eml"
     junk.write_bytes(b"\xff\xfe\x00garbage without headers\n\n\x80\x81")
     code, lines, _ = _run([str(junk)], capsys)

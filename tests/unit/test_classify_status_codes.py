@@ -85,17 +85,30 @@ def test_taxonomy_covers_every_verdict_sensibly() -> None:
 @pytest.mark.parametrize(
     ("status", "reply", "diag", "reason"),
     [
-        (None, None, "smtp; 550 5.1.1 <x@example.com>: Recipient address rejected: User "
-         "unknown in virtual mailbox table", "userunknown"),
+        (
+            None,
+            None,
+            "smtp; 550 5.1.1 <x@example.com>: Recipient address rejected: User "
+            "unknown in virtual mailbox table",
+            "userunknown",
+        ),
         ("5.2.1", None, "smtp; 550 5.2.1 <x@example.jp>... User Unknown", "userunknown"),
         ("5.0.0", None, "smtp; 550 5.2.2 STOREDRV.Deliver: mailbox full", "mailboxfull"),
-        ("5.7.1", None, "554 5.7.1 Client host rejected: blocked using zen.spamhaus.org",
-         "blocked"),
-        ("5.7.1", None, "550 5.7.1 Connections not accepted from servers without a valid "
-         "sender domain. Fix reverse DNS for 192.0.2.2", "requireptr"),
+        (
+            "5.7.1",
+            None,
+            "554 5.7.1 Client host rejected: blocked using zen.spamhaus.org",
+            "blocked",
+        ),
+        (
+            "5.7.1",
+            None,
+            "550 5.7.1 Connections not accepted from servers without a valid "
+            "sender domain. Fix reverse DNS for 192.0.2.2",
+            "requireptr",
+        ),
         ("5.7.26", None, "550 5.7.26 Unauthenticated email is not accepted", "authfailure"),
-        ("4.4.7", None, "554 4.4.7 Message expired: unable to deliver in 840 minutes",
-         "expired"),
+        ("4.4.7", None, "554 4.4.7 Message expired: unable to deliver in 840 minutes", "expired"),
         (None, None, "Host or domain name not found. Name service error", "hostunknown"),
         ("5.1.8", None, "501 5.1.8 Sender address rejected", "rejected"),
         ("5.7.1", None, "550 5.7.1 Relaying denied", "norelaying"),

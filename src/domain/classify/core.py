@@ -9,7 +9,7 @@ from typing import Any, Final
 try:
     import re._parser as _sre_parse  # Python 3.11+
 except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_parse as _sre_parse
 
 from domain.classify.phrases import PHRASES
 from domain.classify.status_codes import (
@@ -70,7 +70,24 @@ _COMPILED: Final[tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]
     for reason, patterns in PHRASES
 )
 # The reply code (and status) repeated at the start of each line of a multi-line reply
-_CONTINUATION_RE: Final = re.compile(r"\n[ \t]*[245]\d\d[- ](?:[245]\.\d{1,3}\.\d{1,3}[ \t]+)?")
+REPLY_START_RE: Final = re.compile(r"\s*([245]\d\d)[- ]")
+_CONTINUATION_RE: Final = re.compile(
+    r"\n[ \t]*([245]\d\d)[- ](?:[245]\.\d{1,3}\.\d{1,3}[ \t]+)?"
+    r"|(?<=\s)([245]\d\d)[- ][245]\.\d{1,3}\.\d{1,3}[ \t]+"
+)
+# Volatile tokens (the text is whitespace-collapsed): anything with an "@", and tokens of 7+
+# characters holding a digit but no 4-letter word and not starting with an SMTP code
+# (queue ids, IPs, hashes).  Short numbers ("550", "5.1.1", "8bit") and words stay.
+_ID_TOKEN_RE: Final = re.compile(
+    r"(?=[^\d]*\d)(?![^\d]*[a-z]{4}|.*[a-z]{4})(?![#(\[]*[245]\.\d)(?![245]\d\d[-:])"
+)
+_VOLATILE_RE: Final = re.compile(
+    r"(?<![^\s<>()\[\];,'\"])[^\s<>()\[\];,'\"]*[@\d][^\s<>()\[\];,'\"]*"
+)
+_WORD_RE: Final = re.compile(r"[a-z]{4,}")
+_CODE_TOKEN_RE: Final = re.compile(
+    r"^#?[245]\d\d(?:[-:]|$)|(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d])"
+)
 _SPACE_RE: Final = re.compile(r"\s+")
 _PREFIX_RE: Final = re.compile(r"^\s*(?:smtp|x-[\w.-]+|unknown|dns|mta)\s*;\s*", re.IGNORECASE)
 
@@ -105,15 +122,50 @@ def clean_diagnostic(text: str | None) -> str | None:
     """Strip the DSN type prefix (``smtp;``), collapse whitespace, bound the length."""
     if not text:
         return None
-    text = _PREFIX_RE.sub("", text[: MAX_DIAGNOSTIC * 2], count=1)
-    text = _CONTINUATION_RE.sub("\n", text)
-    text = _SPACE_RE.sub(" ", text).strip()
+    text = text[: MAX_DIAGNOSTIC * 2]
+    semi = text.find(";", 0, 40)
+    if semi > 0 and _PREFIX_RE.match(text):
+        text = text[semi + 1 :]
+    if "\n" in text or text.count("5.") + text.count("4.") > 1:
+        text = _join_continuations(text)
+    text = " ".join(text.split())
     return text[:MAX_DIAGNOSTIC] or None
 
 
+def _join_continuations(text: str) -> str:
+    """Drop the reply code repeated on each line of a multi-line reply (``550-5.7.1``), so
+    that phrases broken across lines match; the first line keeps its code."""
+    seen: set[str] = set()
+
+    def repl(m: re.Match[str]) -> str:
+        code = m.group(1) or m.group(2)
+        if code in seen:
+            return "\n" if m.group(1) else ""
+        seen.add(code)
+        return m.group(0)
+
+    first = REPLY_START_RE.match(text)
+    if first is not None:
+        seen.add(first.group(1))
+    return _CONTINUATION_RE.sub(repl, text)
+
+
 def phrase_reason(text: str) -> str | None:
-    """The first reason of the phrase table matching *text* (any case)."""
-    return _phrase_reason(text[:MAX_DIAGNOSTIC].lower())
+    """The first reason of the phrase table matching *text* (any case).
+
+    Addresses and long tokens holding digits (queue ids, IPs, hashes) are replaced before
+    matching and memoising: no phrase depends on them, and real diagnostics differ mostly
+    by them, so the memo is shared by every bounce worded the same way."""
+    return _phrase_reason(decision_text(text))
+
+
+def _volatile(m: re.Match[str]) -> str:
+    token = m.group(0)
+    if "@" in token:
+        return "x@x"
+    if len(token) <= 6 or _WORD_RE.search(token) or _CODE_TOKEN_RE.search(token):
+        return token  # short numbers ("550", "5.1.1", "8bit"), words and SMTP codes stay
+    return "0"
 
 
 @lru_cache(maxsize=4096)
@@ -141,32 +193,65 @@ def classify_failure(
     the codes nor the text say anything.
     """
     diag = clean_diagnostic(diagnostic)
+    reason, verdict, st, rc = _decide(
+        status, reply_code, decision_text(diag) if diag else None, permanent_hint, default_reason
+    )
+    return Classification(reason, verdict, st, rc, _kept(diag))
+
+
+def decision_text(diag: str) -> str:
+    """The lower-cased diagnostic with volatile tokens blanked: all decisions depend only on
+    this, so it is the memo key (see :func:`phrase_reason`)."""
+    low = diag[:MAX_DIAGNOSTIC].lower()
+    return " ".join([_token(t) if len(t) > 6 or "@" in t else t for t in low.split(" ")])
+
+
+def _token(token: str) -> str:
+    if "@" in token:
+        return "x@x"
+    if _ID_TOKEN_RE.match(token):
+        return "0"
+    return token
+
+
+@lru_cache(maxsize=8192)
+def _decide(
+    status: str | None,
+    reply_code: str | None,
+    text: str | None,
+    permanent_hint: bool | None,
+    default_reason: str | None,
+) -> tuple[str, Verdict, str | None, str | None]:
     st = normalise_status(status)
-    if diag is not None:
-        text_status = find_status(diag)
+    if text is not None:
+        text_status = find_status(text)
         if text_status is not None and (
             st is None
             or (is_generic(st) and not is_generic(text_status) and text_status[0] == st[0])
         ):
             st = text_status
         if reply_code is None:
-            reply_code = find_reply_code(diag)
+            reply_code = find_reply_code(text)
     permanent = permanence(st, reply_code)
     if permanent is None:
         permanent = permanent_hint
-    reason = decide_reason(st, reply_code, diag)
+    reason = decide_reason(st, reply_code, text, normalised=True)
     if reason is None:
         reason = default_reason or REASON_UNDETERMINED
     if reason == "hostunknown" and permanent is False:
         reason = "networkerror"  # a DNS failure that will be retried
     if reason == "delivered":
-        return Classification(reason, Verdict.DELIVERED, st, reply_code, _kept(diag))
-    return Classification(reason, verdict_for(reason, permanent), st, reply_code, _kept(diag))
+        return reason, Verdict.DELIVERED, st, reply_code
+    return reason, verdict_for(reason, permanent), st, reply_code
 
 
-def decide_reason(status: str | None, reply_code: str | None, diag: str | None) -> str | None:
+def decide_reason(
+    status: str | None, reply_code: str | None, diag: str | None, *, normalised: bool = False
+) -> str | None:
     """Combine code semantics and phrase tables; None when nothing is known."""
-    p_reason = phrase_reason(diag) if diag else None
+    p_reason: str | None = None
+    if diag:
+        p_reason = _phrase_reason(diag) if normalised else phrase_reason(diag)
     c_reason = reason_from_status(status)
     if c_reason is not None and is_strong(status):
         if (
@@ -190,3 +275,4 @@ def _kept(diag: str | None) -> str | None:
 def clear_caches() -> None:
     """Forget memoised phrase decisions (benchmarks measure cold work with this)."""
     _phrase_reason.cache_clear()
+    _decide.cache_clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import quopri
 import re
 from base64 import b64decode
+from contextlib import suppress
 from dataclasses import dataclass
 from email.message import Message
 from typing import Final
@@ -48,13 +49,11 @@ def delivery_status_text(part: Message) -> str:
         text = ""
     text = text[: MAX_PART_CHARS * 2]
     cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
-    try:
+    with suppress(Exception):  # undecodable: keep the text as it is
         if cte == "quoted-printable":
             text = quopri.decodestring(text.encode("latin-1", "replace")).decode("utf-8", "replace")
         elif cte == "base64" and ":" not in text[:200]:
             text = b64decode(text.encode("ascii", "ignore")).decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001 - keep the undecoded text
-        pass
     return text
 
 
@@ -70,7 +69,7 @@ def parse_blocks(text: str) -> list[dict[str, str]]:
                 current, last = {}, None
             continue
         if line[0] in " \t" and last is not None:
-            current[last] += " " + line.strip()
+            current[last] += "\n" + line.strip()
             continue
         m = _FIELD_RE.match(line)
         if m is None:

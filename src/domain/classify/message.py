@@ -12,7 +12,7 @@ from domain.classify import arf, autoreply, dsn, mime, transcript
 from domain.classify.core import MAX_KEPT, classify_failure, clean_diagnostic, phrase_reason
 from domain.classify.report import MessageReport, RecipientReport
 from domain.classify.ses import classify_complaint, classify_ses_message
-from domain.classify.status_codes import is_generic, permanence
+from domain.classify.status_codes import STATUS_RE, is_generic, permanence
 from domain.classify.taxonomy import verdict_for
 from domain.verdicts import REASON_UNDETERMINED, Classification, Verdict
 
@@ -30,6 +30,11 @@ _SENDER_STAGE: Final = {
 _NOT_ABOUT_SENDER: Final = frozenset({Verdict.INVALID_ADDRESS, Verdict.UNDETERMINED})
 _INLINE_DSN_RE: Final = re.compile(r"^(?:final-recipient|original-recipient)\s*:", re.I | re.M)
 _CONNECT_RE: Final = re.compile(r"connect|timed? ?out|no route|unreachable", re.I)
+_MAX_DEPTH: Final = 1
+_EMBEDDED_START_RE: Final = re.compile(
+    r"^(?:return-path|received|from|date|subject|to|mime-version|content-type):", re.I | re.M
+)
+_QUOTED_RE: Final = re.compile(r"^> ?", re.M)
 _SES_JSON_RE: Final = re.compile(r'"(?:notificationType|eventType)"\s*:')
 
 
@@ -45,7 +50,7 @@ def analyse_message(raw: bytes) -> MessageReport:
         return MessageReport("other", error=f"unparseable message: {type(exc).__name__}")
 
 
-def _analyse(msg: Message) -> MessageReport:
+def _analyse(msg: Message, depth: int = 0) -> MessageReport:
     parts = mime.walk(msg)
     types = [mime.content_type(p) for p in parts]
     top_params = str(msg.get("Content-Type", "")).lower()
@@ -81,7 +86,32 @@ def _analyse(msg: Message) -> MessageReport:
     )
     if not text.strip():
         return MessageReport("other", error="no readable text part")
-    return _text_bounce(msg, text, bouncy)
+    report = _text_bounce(msg, text, bouncy)
+    if depth < _MAX_DEPTH and _undetermined(report):
+        inner = _embedded_bounce(text, depth)
+        if inner is not None:
+            return inner
+    return report
+
+
+def _undetermined(report: MessageReport) -> bool:
+    return report.kind == "other" or all(
+        r.classification.reason == REASON_UNDETERMINED for r in report.recipients
+    )
+
+
+def _embedded_bounce(text: str, depth: int) -> MessageReport | None:
+    """A bounce forwarded or quoted inside the notice (e.g. a relay returning the bounce it
+    received): analyse the embedded message once."""
+    if _QUOTED_RE.search(text):
+        text = _QUOTED_RE.sub("", text)  # a forwarded bounce quoted with "> "
+    start = _EMBEDDED_START_RE.search(text, 1)
+    if start is None:
+        return None
+    inner = _analyse(mime.parse(text[start.start() :].encode("utf-8", "replace")), depth + 1)
+    if inner.kind in ("bounce", "delay") and not _undetermined(inner):
+        return inner
+    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -112,7 +142,7 @@ def _human_text(parts: list[Message], types: list[str]) -> str:
         ):
             _mark_children(part, skip_depth)
             continue
-        if ctype == "text/plain" or ctype == "text" or ctype.startswith("text/plain"):
+        if ctype in ("text/plain", "text"):
             chunks.append(mime.part_text(part))
         elif ctype == "text/html":
             html.append(mime.part_text(part))
@@ -296,7 +326,7 @@ def _is_auto_reply(msg: Message, subject: str, sender: str, text: str) -> bool:
     if auto.startswith("auto-replied"):
         body = transcript.cut_original(text)
         # an RFC 3834 reply, unless the body reads like a bounce
-        return not (transcript.STATUS_RE.search(body) or phrase_reason(body[:2000]))
+        return not (STATUS_RE.search(body) or phrase_reason(body[:2000]))
     return False
 
 

@@ -7,6 +7,7 @@ raises on malformed headers; we decode only the few headers and parts we need.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
@@ -40,7 +41,7 @@ def header(msg: Message, name: str) -> str:
         return ""
     text = str(value) if not isinstance(value, str) else value
     if "=?" in text:
-        try:
+        with suppress(Exception):  # a broken encoded-word leaves the raw text
             chunks = []
             for part, charset in decode_header(text):
                 if isinstance(part, bytes):
@@ -48,8 +49,6 @@ def header(msg: Message, name: str) -> str:
                 else:
                     chunks.append(part)
             text = "".join(chunks)
-        except Exception:  # noqa: BLE001 - a broken encoded-word leaves the raw text
-            pass
     return text[:2000]
 
 
@@ -86,13 +85,11 @@ def part_text(part: Message, limit: int = MAX_PART_CHARS) -> str:
 def walk(msg: Message) -> list[Message]:
     """The parts of *msg* in order, bounded."""
     out: list[Message] = []
-    try:
+    with suppress(Exception):  # malformed structure: keep what was walked
         for part in msg.walk():
             out.append(part)
             if len(out) >= MAX_PARTS:
                 break
-    except Exception:  # noqa: BLE001 - malformed structure: keep what was walked
-        pass
     return out
 
 

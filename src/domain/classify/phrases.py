@@ -23,13 +23,15 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\brdns\b",
             r"cannot find your hostname",
             r"cannot resolve your (?:address|hostname)",
-            r"client host .{0,80}? ?(?:rejected|refused).{0,80}?(?:cannot find your|hostname|reverse)",
+            r"client host .{0,80}? ?(?:rejected|refused)"
+            r".{0,80}?(?:cannot find your|hostname|reverse)",
             r"\bhostname .{0,40}(?:does not|doesn't) resolve",
             r"without a valid sender domain",
             r"(?:ip|address) (?:name )?lookup failed",
             r"unresolvable (?:relay )?host ?name",
             r"not have a valid ptr",
             r"fix reverse dns",
+            r"unverif(?:y|i)able sending ip",
             r"dns (?:lookup|check) failed for (?:your )?(?:ip|client)",
         ),
     ),
@@ -166,7 +168,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bdenied (?:access|connection)",
             r"(?:ip|host|client|address) .{0,40}?(?:is|has been) (?:banned|blocked|blacklisted|"
             r"rejected|refused|denied)",
-            r"your (?:ip|host|server|network) .{0,60}?(?:banned|blocked|blacklisted|rejected|refused|"
+            r"your (?:ip|host|server|network) .{0,60}?"
+            r"(?:banned|blocked|blacklisted|rejected|refused|"
             r"not (?:allowed|permitted|accepted))",
             r"not (?:allowed|permitted) to (?:connect|relay|send)",
             r"connections? (?:not accepted|refused|rejected) from",
@@ -182,6 +185,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\brejected\b.{0,60}\b(?:your )?ip\b",
             r"\bhelo\b.{0,60}?(?:rejected|refused|invalid)",
             r"bad (?:helo|ehlo)",
+            r"refused to talk to me",
             r"use (?:the )?smtp (?:server|relay) of your (?:isp|provider)",
             r"invalid (?:helo|ehlo)",
         ),
@@ -189,7 +193,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "systemfull",
         (
-            r"(?:disk|file ?system|system|server|storage) (?:is )?(?:full|out of (?:space|storage))",
+            r"(?:disk|file ?system|system|server|storage) (?:is )?"
+            r"(?:full|out of (?:space|storage))",
             r"insufficient system storage",
             r"insufficient (?:disk|storage) space",
             r"no space left",
@@ -321,6 +326,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"sender (?:domain )?(?:must|should) (?:exist|resolve)",
             r"(?:unknown|invalid|bad|unverified|unroutable) sender",
             r"(?:do not|don't|may not) have (?:the )?permissions? to (?:post|send)",
+            r"(?:you are|sender is) not (?:a )?member",
+            r"only (?:list )?members (?:can|may) (?:post|send)",
             r"\bmail from\b.{0,40}?(?:rejected|refused|denied|not allowed)",
             r"\breturn[- ]path\b.{0,40}?(?:rejected|invalid|not)",
             r"envelope (?:sender|from) .{0,40}?(?:rejected|refused|invalid)",
@@ -418,7 +425,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\binvalid (?:mime|content|character|header)",
             r"header (?:error|too (?:long|large))",
             r"\bcontent\b.{0,20}?\bnot\b",
-            r"\b8-?bit\b",
             r"line too long",
             r"message (?:rejected|refused) (?:for|due to|because of) (?:its )?content",
         ),

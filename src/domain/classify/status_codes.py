@@ -8,6 +8,7 @@ RFC 7505 (null MX, X.1.10 and X.7.27), RFC 8689 (X.7.30), RFC 5321 section 4.2 (
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 #: An enhanced status code anywhere in a text: class.subject.detail
@@ -123,6 +124,7 @@ _REPLY_REASONS: Final[dict[str, str]] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def split_status(status: str) -> tuple[str, str] | None:
     """``"5.1.1"`` -> ``("5", "1.1")``; None when it is not an enhanced status code."""
     m = STATUS_RE.fullmatch(status.strip())

@@ -147,7 +147,8 @@ def diagnostic_excerpt(seg: str) -> str:
 # "<<< 550 ...", "after end of data", "did not like our RCPT TO").
 _COMMAND_RE: Final = re.compile(
     r"(?:in reply to|after|response to|did not like our|smtp command:?|>>>)\s*(?:the\s+|our\s+|"
-    r"final\s+|end of\s+)*(data|rcpt to|rcpt|mail from|helo|ehlo|connect|starttls|body)\b",
+    r"final\s+|end of\s+|initial\s+)*(data|rcpt to|rcpt|mail from|helo|ehlo|connect|starttls|"
+    r"body)",
     re.I,
 )
 

@@ -1,0 +1,122 @@
+"""``ses-feedback setup-notifications``: SES identity feedback notifications to SNS.
+
+CloudFormation cannot set an identity's Bounce/Complaint/Delivery topics, so this command
+does it with the SES API. It reads the current settings first and only changes what differs,
+so running it again changes nothing; it prints each setting with its old and new value.
+Headers (the original message headers in each notification) are turned on for every type it
+sets a topic for, unless --no-headers.
+
+Exit status: 0 when the identity is configured as asked, 2 when SES refused or the arguments
+are incomplete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILED = 2
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "setup-notifications",
+        help="point an SES identity's bounce/complaint/delivery notifications at SNS",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--identity", required=True, help="verified domain or email address")
+    p.add_argument("--topic", help="SNS topic ARN for every type not given its own topic")
+    p.add_argument("--topic-bounce", metavar="ARN")
+    p.add_argument("--topic-complaint", metavar="ARN")
+    p.add_argument("--topic-delivery", metavar="ARN")
+    p.add_argument(
+        "--no-delivery",
+        action="store_true",
+        help="leave Delivery notifications as they are (they are by far the most numerous)",
+    )
+    p.add_argument("--no-headers", action="store_true", help="do not include original headers")
+    p.add_argument("--dry-run", action="store_true", help="show the changes without making them")
+    p.set_defaults(func=run)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    notification_type: str
+    setting: str  # "topic" | "headers"
+    old: Any
+    new: Any
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.old != self.new)
+
+
+def desired_topics(args: argparse.Namespace) -> dict[str, str]:
+    wanted = {
+        "Bounce": args.topic_bounce or args.topic,
+        "Complaint": args.topic_complaint or args.topic,
+        "Delivery": None if args.no_delivery else (args.topic_delivery or args.topic),
+    }
+    return {kind: arn for kind, arn in wanted.items() if arn}
+
+
+def plan(current: Any, topics: dict[str, str], headers: bool) -> list[Change]:
+    """Every setting this command manages, in the order it applies them (topics first:
+    SES only sends headers with notifications that have a topic)."""
+    changes = [Change(kind, "topic", current.topics.get(kind), arn) for kind, arn in topics.items()]
+    changes += [
+        Change(kind, "headers", current.headers.get(kind, False), headers) for kind in topics
+    ]
+    return changes
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    from adapters.ses_identity import IdentityError, SesIdentityNotifications
+
+    topics = desired_topics(args)
+    if not topics:
+        print(
+            "setup-notifications: give --topic, or --topic-bounce/--topic-complaint/"
+            "--topic-delivery",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    ses = SesIdentityNotifications()
+    try:
+        changes = plan(ses.get(args.identity), topics, headers=not args.no_headers)
+        print(f"Identity {args.identity}:")
+        for change in changes:
+            label = f"{change.notification_type} {change.setting}"
+            if not change.changed:
+                print(f"  {label:<18} {_show(change.new)} (unchanged)")
+                continue
+            if not args.dry_run:
+                if change.setting == "topic":
+                    ses.set_topic(args.identity, change.notification_type, change.new)
+                else:
+                    ses.set_headers(args.identity, change.notification_type, change.new)
+            verb = "would change" if args.dry_run else "changed"
+            print(f"  {label:<18} {_show(change.old)} -> {_show(change.new)} ({verb})")
+    except IdentityError as exc:
+        print(f"setup-notifications: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    count = sum(c.changed for c in changes)
+    if not count:
+        print("Nothing to change: the identity is already set up.")
+    elif args.dry_run:
+        print(f"{count} change(s) needed; run without --dry-run to make them.")
+    else:
+        print(f"{count} change(s) made.")
+    return EXIT_OK

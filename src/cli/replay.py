@@ -1,0 +1,235 @@
+"""``ses-feedback replay PATH|s3://bucket/prefix``: re-apply archived SES feedback.
+
+Reads Firehose output (analytics lines, gzip or not), Firehose `processing-failed/` records,
+SES JSON files (either format, SNS envelopes, saved Lambda SQS/SNS events) from a file, a
+folder (recursively) or an S3 prefix, and applies their outcomes to the suppression table
+through the same policy as the live paths. The policy is idempotent and order-safe, so a
+replay can be repeated and can overlap what the live paths already applied: records that
+would not change are not written.
+
+Progress goes to stderr, the summary to stdout. Exit status: 0 when every document was
+read, 1 when some were malformed or the store failed (re-running is safe), 2 when the source
+cannot be read or the configuration is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from domain.events import RecipientOutcome
+from domain.policy import SuppressionRecord
+from domain.replay import items_of, iter_documents
+from domain.service import ApplyResult, SuppressionRepository, SuppressionService
+
+EXIT_OK = 0
+EXIT_INCOMPLETE = 1
+EXIT_UNREADABLE = 2
+APPLY_BATCH = 1000
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "replay",
+        help="re-apply archived SES feedback (Firehose archive, processing-failed/, JSON)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("source", metavar="PATH|s3://bucket/prefix")
+    p.add_argument(
+        "--since",
+        type=_parse_since,
+        help="only events at or after this time (ISO 8601 date or date-time, UTC if no zone)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read the table and report what would change, without writing",
+    )
+    p.add_argument("--table", help="suppression table name (default: $SUPPRESSION_TABLE)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(func=run)
+
+
+def _parse_since(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or date-time: {text!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class DryRunRepository:
+    """Reads from the real table; writes go to an in-memory overlay, so later batches see
+    the effect of earlier ones exactly as they would after real writes."""
+
+    def __init__(self, inner: SuppressionRepository) -> None:
+        self._inner = inner
+        self._overlay: dict[str, SuppressionRecord] = {}
+
+    def get_many(self, addresses: Iterable[str]) -> Mapping[str, SuppressionRecord]:
+        wanted = set(addresses)
+        found = dict(self._inner.get_many(wanted - self._overlay.keys()))
+        found.update({a: r for a, r in self._overlay.items() if a in wanted})
+        return found
+
+    def get(self, address: str) -> SuppressionRecord | None:
+        if address in self._overlay:
+            return self._overlay[address]
+        return self._inner.get(address)
+
+    def save(self, record: SuppressionRecord, expected_version: int | None) -> None:
+        self._overlay[record.address] = replace(record, version=(expected_version or 0) + 1)
+
+
+@dataclass
+class ReplaySummary:
+    objects: int = 0
+    bytes: int = 0
+    documents: Counter[str] = field(default_factory=Counter)
+    before_since: int = 0
+    applied: ApplyResult = field(default_factory=ApplyResult)
+    error: str | None = None
+
+
+class Progress:
+    def __init__(self, total_bytes: int, total_objects: int, stream: TextIO, enabled: bool):
+        self._total = max(total_bytes, 1)
+        self._objects = total_objects
+        self._stream = stream
+        self._enabled = enabled
+        self._tty = enabled and stream.isatty()
+        self._last_decile = -1
+        self._started = time.monotonic()
+
+    def update(self, done_bytes: int, done_objects: int, events: int) -> None:
+        if not self._enabled:
+            return
+        fraction = min(done_bytes / self._total, 1.0)
+        if self._tty:
+            filled = int(fraction * 30)
+            bar = "#" * filled + "." * (30 - filled)
+            self._stream.write(
+                f"\r[{bar}] {fraction:4.0%} {done_objects}/{self._objects} objects, "
+                f"{events:,} events, {time.monotonic() - self._started:.0f}s"
+            )
+            self._stream.flush()
+            return
+        decile = int(fraction * 10)
+        if decile != self._last_decile:  # a log-friendly line every 10%
+            self._last_decile = decile
+            self._stream.write(
+                f"replay: {fraction:.0%} ({done_objects}/{self._objects} objects, "
+                f"{events:,} events)\n"
+            )
+
+    def close(self) -> None:
+        if self._tty:
+            self._stream.write("\n")
+
+
+def replay(
+    archive: Any,
+    service: SuppressionService,
+    *,
+    since: datetime | None = None,
+    progress_stream: TextIO = sys.stderr,
+    show_progress: bool = True,
+) -> ReplaySummary:
+    """Apply every outcome found in `archive` (adapters.archive) through `service`."""
+    summary = ReplaySummary()
+    objects = archive.list(since.date() if since else None)
+    progress = Progress(sum(o.size for o in objects), len(objects), progress_stream, show_progress)
+    pending: list[RecipientOutcome] = []
+    events = 0
+
+    def flush() -> None:
+        if pending:
+            summary.applied.add(service.apply_outcomes(pending))
+            pending.clear()
+
+    try:
+        for obj in objects:
+            data = archive.read(obj)
+            for document in iter_documents(data):
+                for item in items_of(document):
+                    summary.documents[item.kind] += 1
+                    if not item.outcomes and item.kind not in ("analytics", "ses"):
+                        continue
+                    if since and item.occurred_at and item.occurred_at < since:
+                        summary.before_since += 1
+                        continue
+                    events += 1
+                    pending.extend(item.outcomes)
+                    if len(pending) >= APPLY_BATCH:
+                        flush()
+            summary.objects += 1
+            summary.bytes += obj.size
+            progress.update(summary.bytes, summary.objects, events)
+        flush()
+    except Exception as exc:  # noqa: BLE001 - report what was done; a re-run is safe
+        summary.error = f"{exc.__class__.__name__}: {exc}"
+    finally:
+        progress.close()
+    return summary
+
+
+def _build_service(table: str | None, dry_run: bool) -> SuppressionService:
+    from adapters.settings import load_settings
+    from adapters.suppression_repository import DynamoSuppressionRepository
+
+    cfg = load_settings(table_override=table)
+    repository: SuppressionRepository = DynamoSuppressionRepository(
+        cfg.suppression_table, cfg.policy
+    )
+    if dry_run:
+        repository = DryRunRepository(repository)
+    return SuppressionService(repository, cfg.policy)
+
+
+def format_summary(summary: ReplaySummary, source: str, dry_run: bool) -> str:
+    docs = summary.documents
+    kinds = ", ".join(f"{k} {docs[k]:,}" for k in sorted(docs)) or "none"
+    a = summary.applied
+    verb = "would write" if dry_run else "written"
+    lines = [
+        f"Replayed {summary.objects:,} object(s), {summary.bytes:,} bytes, from {source}"
+        + (" (dry run: nothing written)" if dry_run else ""),
+        f"  documents: {kinds}",
+    ]
+    if summary.before_since:
+        lines.append(f"  events before --since, ignored: {summary.before_since:,}")
+    lines.append(
+        f"  outcomes {a.outcomes:,}, relevant {a.relevant:,}, {verb} {a.written:,}, "
+        f"unchanged {a.unchanged:,}, newly suppressed {len(a.newly_suppressed):,}"
+    )
+    if summary.error:
+        lines.append(f"  stopped early: {summary.error} (re-running the replay is safe)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from adapters.archive import ArchiveError, open_archive
+    from adapters.settings import ConfigurationError
+
+    try:
+        archive = open_archive(args.source)
+        service = _build_service(args.table, args.dry_run)
+    except (ArchiveError, ConfigurationError) as exc:
+        print(f"replay: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        summary = replay(archive, service, since=args.since, show_progress=not args.no_progress)
+    except ArchiveError as exc:
+        print(f"replay: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(format_summary(summary, args.source, args.dry_run))
+    if summary.error or summary.documents["malformed"]:
+        return EXIT_INCOMPLETE
+    return EXIT_OK

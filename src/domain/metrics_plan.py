@@ -1,0 +1,117 @@
+"""Which reputation metrics an event produces: one plan shared by every feedback path.
+
+Pure counting; the handlers turn a `MetricsTally` into CloudWatch EMF (one metric blob per
+configuration set, see adapters/emf.py). Names are stable because alarms and dashboards use
+them:
+
+- `Events<Type>` per event, for every known type (`EventsSend`, `EventsBounce`,
+  `EventsRenderingFailure`, ...); unknown types count as `EventsUnknown` so a new SES type
+  cannot create an unbounded number of metric names.
+- per recipient outcome: `HardBounces` (verdict invalid-address), `SoftBounces` (a Bounce
+  whose verdict is mailbox-problem or transient), `SenderProblemBounces` (a Bounce whose
+  verdict is sender-problem), `Complaints` (verdict complaint).
+- `SuppressionsAdded`: addresses that became suppressed when the outcomes were applied.
+
+Events without a configuration set (identity notifications) count under "none".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from domain.events import FeedbackEvent, RecipientOutcome
+from domain.verdicts import Verdict
+
+NO_CONFIGURATION_SET = "none"
+
+KNOWN_EVENT_TYPES = frozenset(
+    {
+        "Send",
+        "Reject",
+        "Bounce",
+        "Complaint",
+        "Delivery",
+        "Open",
+        "Click",
+        "RenderingFailure",
+        "DeliveryDelay",
+        "Subscription",
+        "Received",
+    }
+)
+
+HARD_BOUNCES = "HardBounces"
+SOFT_BOUNCES = "SoftBounces"
+SENDER_PROBLEM_BOUNCES = "SenderProblemBounces"
+COMPLAINTS = "Complaints"
+SUPPRESSIONS_ADDED = "SuppressionsAdded"
+
+_SOFT = frozenset({Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT})
+
+
+def event_metric_name(event_type: str) -> str:
+    return f"Events{event_type}" if event_type in KNOWN_EVENT_TYPES else "EventsUnknown"
+
+
+def outcome_metric_name(outcome: RecipientOutcome) -> str | None:
+    """The per-recipient reputation counter an outcome adds to, if any."""
+    verdict = outcome.classification.verdict
+    if verdict is Verdict.INVALID_ADDRESS:
+        return HARD_BOUNCES
+    if verdict is Verdict.COMPLAINT:
+        return COMPLAINTS
+    if outcome.event_type != "Bounce":
+        return None
+    if verdict in _SOFT:
+        return SOFT_BOUNCES
+    if verdict is Verdict.SENDER_PROBLEM:
+        return SENDER_PROBLEM_BOUNCES
+    return None
+
+
+def configuration_set_of(value: str | None) -> str:
+    return value or NO_CONFIGURATION_SET
+
+
+@dataclass
+class MetricsTally:
+    """Counts per configuration set, then per metric name."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def _counter(self, configuration_set: str | None) -> Counter[str]:
+        key = configuration_set_of(configuration_set)
+        counter = self.counts.get(key)
+        if counter is None:
+            counter = self.counts[key] = Counter()
+        return counter
+
+    def add_event(self, event: FeedbackEvent) -> None:
+        counter = self._counter(event.configuration_set)
+        counter[event_metric_name(event.event_type)] += 1
+        for outcome in event.outcomes:
+            name = outcome_metric_name(outcome)
+            if name is not None:
+                counter[name] += 1
+
+    def add_suppressions(
+        self, newly_suppressed: Iterable[str], outcomes: Iterable[RecipientOutcome]
+    ) -> None:
+        """Attribute each newly suppressed address to the configuration set of the outcome
+        that suppressed it (the first suppressing outcome for that address)."""
+        addresses = set(newly_suppressed)
+        if not addresses:
+            return
+        by_address: dict[str, str | None] = {}
+        for outcome in outcomes:
+            if outcome.address in addresses and outcome.address not in by_address:
+                verdict = outcome.classification.verdict
+                if verdict in (Verdict.INVALID_ADDRESS, Verdict.COMPLAINT) or verdict in _SOFT:
+                    by_address[outcome.address] = outcome.configuration_set
+        for address in addresses:
+            self._counter(by_address.get(address))[SUPPRESSIONS_ADDED] += 1
+
+    def as_dict(self) -> Mapping[str, Mapping[str, int]]:
+        return {cs: dict(counter) for cs, counter in self.counts.items() if counter}

@@ -1,0 +1,177 @@
+"""FirehoseTransformFunction with an in-memory store: the Firehose response contract."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import orjson
+import pytest
+
+from adapters import factory
+from domain.analytics import COLUMNS
+from domain.service import SuppressionService
+from handlers import firehose_transform
+from tests.conftest import EVENTS
+from tests.fakes import InMemoryRepository
+
+
+def firehose_event(*datas: bytes, ids: list[str] | None = None) -> dict:
+    ids = ids or [f"rec-{i}" for i in range(len(datas))]
+    return {
+        "invocationId": "inv-1",
+        "deliveryStreamArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/s",
+        "region": "us-east-1",
+        "records": [
+            {
+                "recordId": rid,
+                "approximateArrivalTimestamp": 1764583200000,
+                "data": base64.b64encode(d).decode(),
+            }
+            for rid, d in zip(ids, datas, strict=True)
+        ],
+    }
+
+
+def ses(payload: dict) -> bytes:
+    return json.dumps(payload).encode() + b"\n"
+
+
+@pytest.fixture
+def repo(memory_repo, policy):
+    factory.override(SuppressionService(memory_repo, policy))
+    yield memory_repo
+    factory.reset()
+
+
+def test_one_answer_per_record_in_order(repo, ses_sample, lambda_context):
+    ids = ["zz-last", "aa-first", "mm-middle", "0"]
+    event = firehose_event(
+        ses(ses_sample("event-send.json")),
+        ses(ses_sample("event-bounce.json")),
+        b'{"not": "ses"}\n',
+        ses(ses_sample("event-delivery.json")),
+        ids=ids,
+    )
+    response = firehose_transform.lambda_handler(event, lambda_context)
+    assert [r["recordId"] for r in response["records"]] == ids
+    assert [r["result"] for r in response["records"]] == ["Ok", "Ok", "Dropped", "Ok"]
+
+
+def test_malformed_record_fails_alone(repo, ses_sample, lambda_context):
+    event = firehose_event(
+        ses(ses_sample("event-bounce.json")),
+        b'{"eventType": "Bounce", "mail": {"messageId": "trunc',
+        ses(ses_sample("event-complaint.json")),
+        b"bm90IGJhc2U2NA=",  # replaced below by invalid base64
+    )
+    event["records"][3]["data"] = "***not base64***"
+    response = firehose_transform.lambda_handler(event, lambda_context)
+    results = [r["result"] for r in response["records"]]
+    assert results == ["Ok", "ProcessingFailed", "Ok", "ProcessingFailed"]
+    # The failed record keeps its original data (Firehose writes it to processing-failed/).
+    assert response["records"][1]["data"] == event["records"][1]["data"]
+    assert repo.records["recipient@example.com"].decision.state == "suppressed"
+
+
+def test_output_decodes_to_the_documented_schema(repo, ses_sample, lambda_context):
+    names = ["event-send.json", "event-bounce.json", "event-open.json", "event-click.json"]
+    response = firehose_transform.lambda_handler(
+        firehose_event(*(ses(ses_sample(n)) for n in names)), lambda_context
+    )
+    for entry, name in zip(response["records"], names, strict=True):
+        data = base64.b64decode(entry["data"])
+        assert data.endswith(b"\n") and data.count(b"\n") == 1
+        row = orjson.loads(data)
+        assert tuple(row) == COLUMNS
+        assert (
+            row["event_type"]
+            == json.loads((EVENTS.parent / "tests/fixtures/ses" / name).read_text())["eventType"]
+        )
+        keys = entry["metadata"]["partitionKeys"]
+        assert keys == {"event_type": row["event_type"].lower(), "dt": row["event_date"]}
+
+
+def test_whole_batch_applied_with_one_read(repo, ses_sample, lambda_context):
+    bounces = []
+    for i in range(5):
+        payload = ses_sample("event-bounce.json")
+        payload["bounce"]["feedbackId"] = f"fb-{i}"
+        payload["bounce"]["bouncedRecipients"][0]["emailAddress"] = f"user{i}@example.com"
+        bounces.append(ses(payload))
+    firehose_transform.lambda_handler(firehose_event(*bounces), lambda_context)
+    assert repo.batch_reads == 1
+    assert len(repo.records) == 5
+
+
+class FailingRepository(InMemoryRepository):
+    def get_many(self, addresses):
+        raise ConnectionError("store unavailable")
+
+
+def test_store_failure_fails_only_records_with_suppression_changes(
+    ses_sample, policy, lambda_context
+):
+    factory.override(SuppressionService(FailingRepository(), policy))
+    try:
+        response = firehose_transform.lambda_handler(
+            firehose_event(
+                ses(ses_sample("event-send.json")),
+                ses(ses_sample("event-bounce.json")),
+                ses(ses_sample("event-open.json")),
+            ),
+            lambda_context,
+        )
+    finally:
+        factory.reset()
+    assert [r["result"] for r in response["records"]] == ["Ok", "ProcessingFailed", "Ok"]
+
+
+def test_reputation_metrics_per_configuration_set(repo, ses_sample, lambda_context, capsys):
+    other = ses_sample("event-send.json")
+    other["mail"]["tags"]["ses:configuration-set"] = ["marketing"]
+    firehose_transform.lambda_handler(
+        firehose_event(
+            ses(ses_sample("event-bounce.json")), ses(ses_sample("event-send.json")), ses(other)
+        ),
+        lambda_context,
+    )
+    blobs = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith('{"_aws"')
+    ]
+    by_set = {b["ConfigurationSet"]: b for b in blobs if "ConfigurationSet" in b}
+    assert by_set["ConfigSet"]["HardBounces"] == [1.0]
+    assert by_set["ConfigSet"]["EventsSend"] == [1.0]
+    assert by_set["ConfigSet"]["SuppressionsAdded"] == [1.0]
+    assert by_set["ConfigSet"]["Pipeline"] == "firehose"
+    assert by_set["marketing"]["EventsSend"] == [1.0]
+    assert "HardBounces" not in by_set["marketing"]
+    dims = by_set["ConfigSet"]["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]
+    assert set(dims) == {"ConfigurationSet", "Pipeline", "service"}
+
+
+def test_logs_carry_no_addresses(repo, ses_sample, lambda_context, capsys):
+    firehose_transform.lambda_handler(
+        firehose_event(ses(ses_sample("event-bounce.json")), b"{broken"), lambda_context
+    )
+    assert "recipient@example.com" not in capsys.readouterr().out
+
+
+def test_sample_event_files(repo, lambda_context):
+    path = (
+        EVENTS
+        / "FirehoseTransformFunction"
+        / ("ses-events-with-malformed-and-non-ses-records.json")
+    )
+    event = json.loads(path.read_text())
+    response = firehose_transform.lambda_handler(event, lambda_context)
+    assert [r["result"] for r in response["records"]] == [
+        "Ok",
+        "Ok",
+        "ProcessingFailed",
+        "Dropped",
+        "Dropped",
+        "Ok",
+    ]
