@@ -43,3 +43,19 @@ class InMemoryRepository:
                 raise ConcurrentUpdateError(record.address)
             self.writes += 1
             self.records[record.address] = replace(record, version=(expected_version or 0) + 1)
+
+
+class FakeSesList:
+    """SES's account-level suppression list in memory (the emulator has no SESv2 API)."""
+
+    def __init__(self, entries=()) -> None:
+        self._entries = list(entries)
+        self.puts: list[tuple[str, str]] = []
+        self.starts: list[object] = []
+
+    def entries(self, reasons=("BOUNCE", "COMPLAINT"), start=None, end=None):
+        self.starts.append(start)
+        return iter([e for e in self._entries if e.reason in reasons])
+
+    def put(self, address: str, reason: str) -> None:
+        self.puts.append((address, reason))

@@ -1,17 +1,20 @@
 """The one place handlers get their collaborators from, cached per Lambda container.
 
-Tests call `override()` with fakes or a moto-backed repository instead of patching modules.
+Tests call `override(name=fake)` instead of patching modules; `reset()` restores defaults.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
+from adapters.ses_suppression_list import SesSuppressionList
 from adapters.settings import Settings, load_settings
+from adapters.suppression_client import SuppressionClient
 from adapters.suppression_repository import DynamoSuppressionRepository
 from domain.service import SuppressionService
 
-_override: SuppressionService | None = None
+_overrides: dict[str, Any] = {}
 
 
 @lru_cache(maxsize=1)
@@ -26,19 +29,40 @@ def _default_service() -> SuppressionService:
     return SuppressionService(repository, cfg.policy)
 
 
+@lru_cache(maxsize=1)
+def _default_ses_list() -> SesSuppressionList:
+    return SesSuppressionList()
+
+
+@lru_cache(maxsize=1)
+def _default_client() -> SuppressionClient:
+    return SuppressionClient(settings().suppression_table)
+
+
 def suppression_service() -> SuppressionService:
-    return _override if _override is not None else _default_service()
+    service: SuppressionService = _overrides.get("service") or _default_service()
+    return service
 
 
-def override(service: SuppressionService | None) -> None:
-    """Use `service` for every handler call until reset (None restores the default)."""
-    global _override  # noqa: PLW0603 - the container-wide cache is the point of this module
-    _override = service
+def ses_suppression_list() -> SesSuppressionList:
+    ses: SesSuppressionList = _overrides.get("ses_list") or _default_ses_list()
+    return ses
+
+
+def suppression_client() -> SuppressionClient:
+    client: SuppressionClient = _overrides.get("client") or _default_client()
+    return client
+
+
+def override(service: Any = None, **others: Any) -> None:
+    """Use fakes until reset(): `service=`, `ses_list=`, `client=` (None leaves a default)."""
+    if service is not None:
+        _overrides["service"] = service
+    _overrides.update({k: v for k, v in others.items() if v is not None})
 
 
 def reset() -> None:
-    """Forget cached settings and clients (tests change the environment between cases)."""
-    global _override  # noqa: PLW0603
-    _override = None
-    settings.cache_clear()
-    _default_service.cache_clear()
+    """Forget overrides, cached settings and clients (tests change the environment)."""
+    _overrides.clear()
+    for cached in (settings, _default_service, _default_ses_list, _default_client):
+        cached.cache_clear()

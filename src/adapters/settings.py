@@ -22,6 +22,7 @@ class Settings:
     suppression_table: str
     policy: PolicySettings
     region: str | None
+    ses_sync_window_hours: int = 48
 
 
 _POLICY_VARIABLES = {
@@ -48,7 +49,33 @@ def load_settings(
         suppression_table=table,
         policy=load_policy(env),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+        ses_sync_window_hours=_positive_int(env, "SES_SYNC_WINDOW_HOURS", 48),
     )
+
+
+def table_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
+    """The table the CLI uses when --table is not given."""
+    env = os.environ if environ is None else environ
+    return env.get("SUPPRESSION_TABLE", "").strip() or None
+
+
+def operator_name(environ: Mapping[str, str] | None = None) -> str:
+    """Who a manual change is attributed to when --actor is not given."""
+    env = os.environ if environ is None else environ
+    return env.get("SES_FEEDBACK_ACTOR") or env.get("USER") or "cli"
+
+
+def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{variable} must be an integer, got {raw!r}") from None
+    if value < 1:
+        raise ConfigurationError(f"{variable} must be >= 1")
+    return value
 
 
 def load_policy(env: Mapping[str, str]) -> PolicySettings:

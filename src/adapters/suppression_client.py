@@ -144,7 +144,16 @@ class SuppressionClient:
             self._sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))  # noqa: S311
         raise UnprocessedKeysError(f"keys still unprocessed after {self._max_attempts} attempts")
 
-    def list_by_domain(self, domain: str, *, in_force_only: bool = True) -> Iterator[SuppressionStatus]:
+    def items(
+        self, *, suppressed_only: bool = True, since: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        return iter_items(
+            self._client, self.table_name, suppressed_only=suppressed_only, since=since
+        )
+
+    def list_by_domain(
+        self, domain: str, *, in_force_only: bool = True
+    ) -> Iterator[SuppressionStatus]:
         """Suppressed addresses at a domain (index by-domain)."""
         yield from self._query(
             "by-domain", "#k = :v", {"#k": "domain"}, {":v": {"S": domain.lower()}}, in_force_only
@@ -184,6 +193,29 @@ class SuppressionClient:
                 status = status_from_item(item["address"], item["address"], item, now)
                 if status.suppressed or not in_force_only:
                     yield status
+
+
+def iter_items(
+    client: Any, table_name: str, *, suppressed_only: bool = True, since: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every item as a plain dict (a full scan: for operators and sync jobs, not hot paths)."""
+    params: dict[str, Any] = {"TableName": table_name}
+    filters = []
+    values: dict[str, Any] = {}
+    if suppressed_only:
+        filters.append("#st = :s")
+        values[":s"] = {"S": "suppressed"}
+    if since:
+        filters.append("suppressed_at >= :t")
+        values[":t"] = {"S": since}
+    if filters:
+        params["FilterExpression"] = " AND ".join(filters)
+        params["ExpressionAttributeValues"] = values
+        if suppressed_only:
+            params["ExpressionAttributeNames"] = _NAMES
+    for page in client.get_paginator("scan").paginate(**params):
+        for raw in page.get("Items", []):
+            yield _plain(raw)
 
 
 def _plain(raw: dict[str, Any]) -> dict[str, Any]:

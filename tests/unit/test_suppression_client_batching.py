@@ -14,8 +14,13 @@ NOW = datetime(2026, 11, 28, tzinfo=UTC)
 
 
 def make_client():
-    ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x",
-                       aws_secret_access_key="x", endpoint_url="http://127.0.0.1:9")
+    ddb = boto3.client(
+        "dynamodb",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        endpoint_url="http://127.0.0.1:9",
+    )
     return ddb, Stubber(ddb)
 
 
@@ -30,14 +35,35 @@ def test_chunks_of_100_and_unprocessed_keys_are_retried():
     ddb, stub = make_client()
     addresses = [f"u{i}@example.com" for i in range(150)]
     # first chunk: 100 keys, of which two come back unprocessed, then succeed on retry
-    stub.add_response("batch_get_item", {
-        "Responses": {"t": [item("u0@example.com")]},
-        "UnprocessedKeys": {"t": {"Keys": [{"address": {"S": "u1@example.com"}},
-                                           {"address": {"S": "u2@example.com"}}]}},
-    }, {"RequestItems": ANY})
-    stub.add_response("batch_get_item", {"Responses": {"t": [item("u2@example.com")]}},
-                      {"RequestItems": {"t": {"Keys": [{"address": {"S": "u1@example.com"}},
-                                                       {"address": {"S": "u2@example.com"}}]}}})
+    stub.add_response(
+        "batch_get_item",
+        {
+            "Responses": {"t": [item("u0@example.com")]},
+            "UnprocessedKeys": {
+                "t": {
+                    "Keys": [
+                        {"address": {"S": "u1@example.com"}},
+                        {"address": {"S": "u2@example.com"}},
+                    ]
+                }
+            },
+        },
+        {"RequestItems": ANY},
+    )
+    stub.add_response(
+        "batch_get_item",
+        {"Responses": {"t": [item("u2@example.com")]}},
+        {
+            "RequestItems": {
+                "t": {
+                    "Keys": [
+                        {"address": {"S": "u1@example.com"}},
+                        {"address": {"S": "u2@example.com"}},
+                    ]
+                }
+            }
+        },
+    )
     stub.add_response("batch_get_item", {"Responses": {"t": []}}, {"RequestItems": ANY})
     sleeps = []
     client = SuppressionClient("t", ddb, clock=lambda: NOW, sleep=sleeps.append)
@@ -51,12 +77,13 @@ def test_chunks_of_100_and_unprocessed_keys_are_retried():
 
 def test_gives_up_after_bounded_retries():
     ddb, stub = make_client()
-    stuck = {"Responses": {"t": []},
-             "UnprocessedKeys": {"t": {"Keys": [{"address": {"S": "a@example.com"}}]}}}
+    stuck = {
+        "Responses": {"t": []},
+        "UnprocessedKeys": {"t": {"Keys": [{"address": {"S": "a@example.com"}}]}},
+    }
     for _ in range(3):
         stub.add_response("batch_get_item", stuck, {"RequestItems": ANY})
-    client = SuppressionClient("t", ddb, clock=lambda: NOW, sleep=lambda s: None,
-                               max_attempts=3)
+    client = SuppressionClient("t", ddb, clock=lambda: NOW, sleep=lambda s: None, max_attempts=3)
     with stub, pytest.raises(UnprocessedKeysError):
         client.check_many(["a@example.com"])
 
@@ -65,15 +92,24 @@ def test_read_time_expiry_and_input_forms():
     ddb, stub = make_client()
     expired = int(NOW.timestamp()) - 1
     live = int(NOW.timestamp()) + 3600
-    stub.add_response("batch_get_item", {"Responses": {"t": [
-        item("old@example.com", expires=expired),
-        item("new@example.com", expires=live),
-        item("watch@example.com", state="watching"),
-    ]}}, {"RequestItems": ANY})
+    stub.add_response(
+        "batch_get_item",
+        {
+            "Responses": {
+                "t": [
+                    item("old@example.com", expires=expired),
+                    item("new@example.com", expires=live),
+                    item("watch@example.com", state="watching"),
+                ]
+            }
+        },
+        {"RequestItems": ANY},
+    )
     client = SuppressionClient("t", ddb, clock=lambda: NOW, sleep=lambda s: None)
     with stub:
-        result = client.check_many(["OLD@example.com", '"New" <new@Example.com>',
-                                    "watch@example.com", "not-an-address"])
+        result = client.check_many(
+            ["OLD@example.com", '"New" <new@Example.com>', "watch@example.com", "not-an-address"]
+        )
     assert result["OLD@example.com"].suppressed is False  # expired: not suppressed
     assert result["OLD@example.com"].state == "suppressed"
     assert result['"New" <new@Example.com>'].suppressed is True
