@@ -53,6 +53,10 @@ def load_settings(
     )
 
 
+def policy_from_environment() -> PolicySettings:
+    return load_policy(os.environ)
+
+
 def table_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
     """The table the CLI uses when --table is not given."""
     env = os.environ if environ is None else environ

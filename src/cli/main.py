@@ -11,6 +11,7 @@ from collections.abc import Sequence
 SUBCOMMAND_MODULES = [
     "cli.demo",
     "cli.classify",
+    "cli.suppression",
     "cli.notifications",
     "cli.replay",
 ]

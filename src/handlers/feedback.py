@@ -64,6 +64,7 @@ def _record_metrics(result: IngestResult, source: str) -> None:
     if result.status != "applied" or result.event is None:
         metrics.add_metric(name="RecordsSkipped", unit=MetricUnit.Count, value=1)
         return
+    metrics.add_metric(name="RecordsApplied", unit=MetricUnit.Count, value=1)
     tally = MetricsTally()
     tally.add_event(result.event)
     if result.applied and result.applied.newly_suppressed:

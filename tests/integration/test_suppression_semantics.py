@@ -45,7 +45,7 @@ def test_eight_threads_2000_events_20_hot_addresses(suppression_table):
         try:
             for start in range(0, len(chunk), 5):
                 service.apply_outcomes(chunk[start : start + 5])
-        except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]

@@ -1,0 +1,312 @@
+"""Operator commands on the suppression table and SES's account-level list.
+
+    ses-feedback check ADDRESS...             is each address suppressed now?
+    ses-feedback list [--domain D] [--reason R] [--since T]
+    ses-feedback suppress ADDRESS --reason TEXT [--days N | --until T]
+    ses-feedback unsuppress ADDRESS [--reason TEXT]
+    ses-feedback allow ADDRESS [--reason TEXT] [--days N | --until T]
+    ses-feedback export [--since T] [--dry-run]  our hard bounces/complaints -> SES list
+    ses-feedback import [--since T]              SES list -> our table
+    ses-feedback ses-sync [--since T]            both, as the scheduled function does
+
+The table comes from --table, else SUPPRESSION_TABLE, else the stack's outputs (--stack);
+endpoints and credentials from the standard AWS variables. Every command takes --json for
+one JSON object per line (a stable interface for scripts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from adapters.settings import operator_name, policy_from_environment, table_from_environment
+from domain.policy import ManualKind
+
+DEFAULT_STACK = "ses-feedback-dev"
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--table", help="table name (default: $SUPPRESSION_TABLE or stack)")
+    common.add_argument(
+        "--stack",
+        default=DEFAULT_STACK,
+        help=f"stack whose SuppressionTableName output to use ({DEFAULT_STACK})",
+    )
+    common.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = sub.add_parser("check", parents=[common], help="is each address suppressed now?")
+    p.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    p.set_defaults(func=run_check)
+
+    p = sub.add_parser("list", parents=[common], help="list suppressed addresses")
+    p.add_argument("--domain")
+    p.add_argument("--reason")
+    p.add_argument("--since", type=_when, help="ISO 8601 time or e.g. 7d / 12h ago")
+    p.add_argument("--include-expired", action="store_true")
+    p.set_defaults(func=run_list)
+
+    for name, kind, text in (
+        ("suppress", ManualKind.SUPPRESS, "suppress an address by hand"),
+        ("unsuppress", ManualKind.UNSUPPRESS, "lift every suppression recorded so far"),
+        ("allow", ManualKind.ALLOW, "block automatic suppression until removed or expired"),
+    ):
+        p = sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("address", metavar="ADDRESS")
+        p.add_argument(
+            "--reason",
+            default="",
+            required=kind is ManualKind.SUPPRESS,
+            help="why (kept on the item)",
+        )
+        p.add_argument("--actor", help="who (default: $SES_FEEDBACK_ACTOR or $USER)")
+        if kind is not ManualKind.UNSUPPRESS:
+            until = p.add_mutually_exclusive_group()
+            until.add_argument("--days", type=float, help="expires after N days")
+            until.add_argument("--until", type=_when, help="expires at this ISO 8601 time")
+        p.set_defaults(func=run_manual, kind=kind)
+
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="put our hard bounces and complaints on SES's account-level list",
+    )
+    p.add_argument("--since", type=_when, help="only suppressions since this time")
+    p.add_argument("--dry-run", action="store_true")
+    p.set_defaults(func=run_export)
+
+    p = sub.add_parser(
+        "import", parents=[common], help="record SES's account-level list in our table"
+    )
+    p.add_argument("--since", type=_when, help="only entries updated since this time")
+    p.set_defaults(func=run_import)
+
+    p = sub.add_parser("ses-sync", parents=[common], help="import, then export")
+    p.add_argument("--since", type=_when)
+    p.set_defaults(func=run_sync)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def run_check(args: argparse.Namespace) -> int:
+    client = _client(args)
+    statuses = client.check_many(args.addresses)
+    rows = [s.to_json() for s in statuses.values()]
+    _emit(args, rows, ["address", "suppressed", "reason", "category", "expires_at"])
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    client = _client(args)
+    in_force = not args.include_expired
+    since = _iso(args.since) if args.since else None
+    if args.domain:
+        statuses: Iterable[Any] = client.list_by_domain(args.domain, in_force_only=in_force)
+        statuses = [
+            s
+            for s in statuses
+            if (not args.reason or s.reason == args.reason)
+            and (not since or (s.suppressed_at or "") >= since)
+        ]
+    elif args.reason:
+        statuses = client.list_since(args.reason, since or "0", in_force_only=in_force)
+    else:
+        from adapters.suppression_client import status_from_item
+
+        now = datetime.now(UTC)
+        statuses = [
+            status_from_item(i["address"], i["address"], i, now)
+            for i in client.items(suppressed_only=True, since=since)
+        ]
+        statuses = [s for s in statuses if s.suppressed or not in_force]
+    rows = [s.to_json() for s in statuses]
+    _emit(args, rows, ["address", "reason", "category", "suppressed_at", "expires_at"])
+    return 0
+
+
+def run_manual(args: argparse.Namespace) -> int:
+    from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.addresses import InvalidAddressError, normalise_address
+    from domain.service import SuppressionService
+
+    try:
+        address = normalise_address(args.address)
+    except InvalidAddressError as exc:
+        print(f"error: {args.address!r}: {exc}", file=sys.stderr)
+        return 2
+    now = datetime.now(UTC)
+    until = getattr(args, "until", None)
+    if getattr(args, "days", None):
+        until = now + timedelta(days=args.days)
+    policy = policy_from_environment()
+    service = SuppressionService(DynamoSuppressionRepository(_table(args), policy), policy)
+    record = service.apply_manual(
+        address,
+        args.kind,
+        at=now,
+        actor=args.actor or operator_name(),
+        note=args.reason,
+        until=until,
+    )
+    d = record.decision
+    row = {
+        "address": args.address,
+        "normalised": address,
+        "state": str(d.state),
+        "suppressed": record.is_suppressed(now),
+        "reason": d.reason,
+        "expires_at": _iso(d.expires_at) if d.expires_at else None,
+    }
+    _emit(args, [row], ["address", "state", "suppressed", "reason", "expires_at"])
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from domain.ses_sync import export_to_ses
+
+    client = _client(args)
+    since = _iso(args.since) if args.since else None
+    report = export_to_ses(
+        _ses_list(),
+        _progress(client.items(suppressed_only=True, since=since), "items"),
+        datetime.now(UTC),
+        dry_run=args.dry_run,
+    )
+    if args.dry_run:
+        _emit(args, [{"address": a, "reason": r} for a, r in report.planned], ["address", "reason"])
+    _summary(
+        args,
+        {"exported": report.exported, "skipped": report.export_skipped, "dry_run": args.dry_run},
+    )
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from domain.ses_sync import import_from_ses
+
+    report = import_from_ses(_ses_list(), _service(args), start=args.since)
+    _summary(args, {"imported": report.imported, "written": report.import_written})
+    return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from domain.ses_sync import synchronise
+
+    client = _client(args)
+    report = synchronise(
+        _ses_list(),
+        _service(args),
+        lambda stamp: client.items(suppressed_only=True, since=stamp),
+        datetime.now(UTC),
+        args.since,
+    )
+    _summary(
+        args,
+        {
+            "imported": report.imported,
+            "written": report.import_written,
+            "exported": report.exported,
+            "skipped": report.export_skipped,
+        },
+    )
+    return 0
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _table(args: argparse.Namespace) -> str:
+    if args.table:
+        return str(args.table)
+    from_env = table_from_environment()
+    if from_env:
+        return from_env
+    from adapters.stack_outputs import stack_output
+
+    return stack_output(args.stack, "SuppressionTableName")
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from adapters.suppression_client import SuppressionClient
+
+    return SuppressionClient(_table(args))
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.service import SuppressionService
+
+    policy = policy_from_environment()
+    return SuppressionService(DynamoSuppressionRepository(_table(args), policy), policy)
+
+
+def _ses_list() -> Any:
+    from adapters import factory
+
+    return factory.ses_suppression_list()
+
+
+def _when(text: str) -> datetime:
+    """ISO 8601, or a relative age such as 7d, 12h, 30m (meaning that long ago)."""
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if text and text[-1] in units and text[:-1].replace(".", "", 1).isdigit():
+        return datetime.now(UTC) - timedelta(**{units[text[-1]]: float(text[:-1])})
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 time or age (7d/12h): {text!r}"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _progress(items: Iterable[Any], what: str) -> Iterable[Any]:
+    """Count progress on stderr when it is a terminal (SES allows ~1 request/s)."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    n = 0
+    for n, item in enumerate(items, 1):
+        if n % 10 == 0:
+            print(f"\r{n} {what}...", end="", file=sys.stderr, flush=True)
+        yield item
+    print(f"\r{n} {what}.   ", file=sys.stderr)
+
+
+def _emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, sort_keys=True))
+        return
+    if not rows:
+        print("(none)")
+        return
+    table = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in table)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for r in table:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+
+
+def _summary(args: argparse.Namespace, summary: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps({"summary": summary}, sort_keys=True))
+    else:
+        print(", ".join(f"{k}: {v}" for k, v in summary.items()))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

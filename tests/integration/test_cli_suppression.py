@@ -1,0 +1,123 @@
+"""The operator commands against the emulator, through `ses-feedback`'s own entry point."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters import factory
+from adapters.suppression_repository import DynamoSuppressionRepository
+from cli.main import main
+from domain.policy import PolicySettings
+from domain.service import SuppressionService
+from domain.ses_sync import SesListEntry
+from tests.builders import outcome
+from tests.fakes import FakeSesList
+
+pytestmark = pytest.mark.integration
+RECENT = datetime.now(UTC) - timedelta(days=2)
+
+
+@pytest.fixture
+def populated(suppression_table):
+    settings = PolicySettings()
+    service = SuppressionService(DynamoSuppressionRepository(suppression_table, settings), settings)
+    service.apply_outcomes(
+        [
+            outcome("hard", RECENT, address="jane@example.com"),
+            outcome("complaint", RECENT, address="rick@example.com"),
+            outcome("soft", RECENT, address="bob@example.org"),
+            outcome("hard", RECENT - timedelta(days=400), address="old@example.org"),  # expired
+        ]
+    )
+    return suppression_table
+
+
+def run_json(capsys, *argv):
+    assert main([*argv, "--json"]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_check_json_contract(populated, capsys):
+    rows = run_json(
+        capsys,
+        "check",
+        "Jane@Example.com",
+        "bob@example.org",
+        "old@example.org",
+        "nobody@example.com",
+    )
+    assert [r["address"] for r in rows] == [
+        "Jane@Example.com",
+        "bob@example.org",
+        "old@example.org",
+        "nobody@example.com",
+    ]
+    assert [r["suppressed"] for r in rows] == [True, False, False, False]
+    assert rows[0]["reason"] == "userunknown" and rows[0]["category"] == "invalid-address"
+    assert rows[0]["expires_at"].endswith("Z")
+    assert datetime.fromisoformat(rows[0]["expires_at"].replace("Z", "+00:00")) > datetime.now(UTC)
+    assert rows[3]["expires_at"] is None and rows[3]["reason"] is None
+
+
+def test_table_comes_from_flag_or_environment(populated, capsys, monkeypatch):
+    monkeypatch.delenv("SUPPRESSION_TABLE")
+    rows = run_json(capsys, "check", "jane@example.com", "--table", populated)
+    assert rows[0]["suppressed"] is True
+    monkeypatch.setenv("SUPPRESSION_TABLE", populated)
+    assert run_json(capsys, "check", "jane@example.com")[0]["suppressed"] is True
+
+
+def test_list_filters(populated, capsys):
+    by_domain = run_json(capsys, "list", "--domain", "example.com")
+    assert sorted(r["address"] for r in by_domain) == ["jane@example.com", "rick@example.com"]
+    by_reason = run_json(capsys, "list", "--reason", "feedback", "--since", "7d")
+    assert [r["address"] for r in by_reason] == ["rick@example.com"]
+    everything = run_json(capsys, "list")
+    assert sorted(r["address"] for r in everything) == ["jane@example.com", "rick@example.com"]
+    with_expired = run_json(capsys, "list", "--include-expired")
+    assert "old@example.org" in {r["address"] for r in with_expired}
+    assert main(["list"]) == 0 and "jane@example.com" in capsys.readouterr().out  # human table
+
+
+def test_manual_suppress_allow_unsuppress(populated, capsys):
+    [row] = run_json(
+        capsys,
+        "suppress",
+        "New@Example.net",
+        "--reason",
+        "legal",
+        "--days",
+        "3",
+        "--actor",
+        "alice",
+    )
+    assert row["suppressed"] is True and row["reason"] == "manual"
+    item = factory.suppression_client().check("new@example.net")
+    assert item.suppressed and item.expires_at is not None
+    [row] = run_json(capsys, "allow", "jane@example.com", "--reason", "confirmed by phone")
+    assert row["state"] == "allowed" and row["suppressed"] is False
+    assert not factory.suppression_client().is_suppressed("jane@example.com")
+    [row] = run_json(capsys, "unsuppress", "rick@example.com", "--reason", "ticket 7")
+    assert row["suppressed"] is False
+    assert main(["suppress", "not an address", "--reason", "x"]) == 2
+
+
+def test_export_import_and_sync_with_ses(populated, capsys):
+    fake = FakeSesList([SesListEntry("listed@example.com", "BOUNCE", RECENT)])
+    factory.override(ses_list=fake)
+    out = run_json(capsys, "export", "--dry-run")
+    assert {(r["address"], r["reason"]) for r in out[:-1]} == {
+        ("jane@example.com", "BOUNCE"),
+        ("rick@example.com", "COMPLAINT"),
+    }
+    assert out[-1]["summary"]["exported"] == 2 and fake.puts == []
+    assert run_json(capsys, "import")[-1]["summary"] == {"imported": 1, "written": 1}
+    assert run_json(capsys, "import")[-1]["summary"] == {"imported": 1, "written": 0}
+    summary = run_json(capsys, "ses-sync")[-1]["summary"]
+    assert summary["exported"] == 2 and sorted(fake.puts) == [
+        ("jane@example.com", "BOUNCE"),
+        ("rick@example.com", "COMPLAINT"),
+    ]

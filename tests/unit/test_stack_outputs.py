@@ -1,0 +1,61 @@
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from adapters.stack_outputs import StackLookupError, stack_output
+
+
+def stubbed():
+    client = boto3.client(
+        "cloudformation",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        endpoint_url="http://127.0.0.1:9",
+    )
+    return client, Stubber(client)
+
+
+def stack(outputs):
+    return {
+        "Stacks": [
+            {
+                "StackName": "s",
+                "CreationTime": "2026-01-01T00:00:00Z",
+                "StackStatus": "CREATE_COMPLETE",
+                "Outputs": outputs,
+            }
+        ]
+    }
+
+
+def test_reads_the_named_output():
+    client, stub = stubbed()
+    stub.add_response(
+        "describe_stacks",
+        stack(
+            [
+                {"OutputKey": "Other", "OutputValue": "x"},
+                {
+                    "OutputKey": "SuppressionTableName",
+                    "OutputValue": "ses-feedback-dev-suppression",
+                },
+            ]
+        ),
+        {"StackName": "ses-feedback-dev"},
+    )
+    with stub:
+        assert stack_output("ses-feedback-dev", "SuppressionTableName", client) == (
+            "ses-feedback-dev-suppression"
+        )
+
+
+def test_missing_output_or_stack_is_a_clear_error():
+    client, stub = stubbed()
+    stub.add_response("describe_stacks", stack([]), {"StackName": "s"})
+    stub.add_client_error("describe_stacks", "ValidationError", "Stack with id t does not exist")
+    with stub:
+        with pytest.raises(StackLookupError, match="has no output"):
+            stack_output("s", "SuppressionTableName", client)
+        with pytest.raises(StackLookupError, match="cannot describe stack 't'"):
+            stack_output("t", "SuppressionTableName", client)
