@@ -9,7 +9,7 @@ JSON itself (raw message delivery, Firehose records, replayed archives). Outcome
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from domain.events import (
     MalformedEventError,
     parse_feedback,
 )
+from domain.policy import is_relevant
 from domain.service import ApplyResult, SuppressionService
 
 
@@ -89,3 +90,19 @@ def _loads(text: str | bytes, what: str) -> Any:
         return orjson.loads(text)
     except (orjson.JSONDecodeError, TypeError) as exc:
         raise MalformedEventError(f"{what} is not JSON ({exc.__class__.__name__})") from exc
+
+
+def relevant_addresses(texts: Iterable[str | bytes]) -> set[str]:
+    """Addresses whose records a batch of bodies may change (for one read-ahead). Bodies that
+    cannot be read are skipped here; processing reports them."""
+    addresses: set[str] = set()
+    for text in texts:
+        try:
+            payload = decode_ses_payload(text)
+            if isinstance(payload, str):
+                continue
+            event = parse_feedback(payload)
+        except MalformedEventError:
+            continue
+        addresses.update(o.address for o in event.outcomes if is_relevant(o))
+    return addresses

@@ -24,6 +24,9 @@ from domain.events import RecipientOutcome, truncate_ms
 from domain.verdicts import REASON_SES_SUPPRESSED, Verdict
 
 DIAGNOSTIC_LIMIT = 500
+#: An unsubscribe request (inbound mail, issue 6): suppresses like a complaint, but is not one
+#: (its verdict is not `complaint`, so it never counts toward the complaint rate).
+REASON_UNSUBSCRIBE = "unsubscribe"
 
 
 class State(StrEnum):
@@ -182,7 +185,7 @@ def is_relevant(outcome: RecipientOutcome) -> bool:
         # SES retries after every delay; only its final Transient bounce counts as a soft
         # bounce, otherwise one slow mailbox would escalate within an hour.
         return False
-    if outcome.classification.reason == REASON_SES_SUPPRESSED:
+    if outcome.classification.reason in (REASON_SES_SUPPRESSED, REASON_UNSUBSCRIBE):
         return True
     return verdict in _SOFT_VERDICTS or verdict in (
         Verdict.INVALID_ADDRESS,
@@ -211,7 +214,7 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
         changes["ses_suppressed"] = _latest(ledger.ses_suppressed, ev)
     elif c.verdict is Verdict.INVALID_ADDRESS:
         changes["hard"] = _latest(ledger.hard, ev)
-    elif c.verdict is Verdict.COMPLAINT:
+    elif c.verdict is Verdict.COMPLAINT or c.reason == REASON_UNSUBSCRIBE:
         changes["complaint"] = _latest(ledger.complaint, ev)
     elif c.verdict in _SOFT_VERDICTS:
         # Only the latest soft bounce keeps its diagnostic; the rest keep what counting
@@ -352,9 +355,9 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
         expires_at = None if any(e is None for e in ends) else max(e for e in ends if e)
     elif pending:
         state, shown = State.WATCHING, pending[-1]
-    if shown is not None and ledger.last_soft is not None:
-        if shown.event_id == ledger.last_soft.event_id:
-            shown = ledger.last_soft  # the full evidence of the same soft bounce
+    last_soft = ledger.last_soft
+    if shown is not None and last_soft is not None and shown.event_id == last_soft.event_id:
+        shown = last_soft  # the full evidence of the same soft bounce
     return Decision(
         state=state,
         reason=shown.reason if shown else None,

@@ -7,10 +7,11 @@ read-merge-write loop (with its retry on concurrent updates) is tested without A
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 from domain.events import FeedbackEvent, RecipientOutcome
@@ -71,10 +72,25 @@ class SuppressionService:
         self._repo = repository
         self._settings = settings
         self._max_attempts = max_attempts
+        # Records read ahead for the current batch (see batch_scope); None outside one.
+        self._cache: dict[str, SuppressionRecord | None] | None = None
 
     @property
     def settings(self) -> PolicySettings:
         return self._settings
+
+    @contextmanager
+    def batch_scope(self, addresses: Iterable[str]) -> Iterator[None]:
+        """Read every address of a batch with one BatchGetItem up front, so processing the
+        batch's records one by one (for per-record failure reporting) costs no more reads.
+        A stale read-ahead is harmless: the conditional write fails and we re-read."""
+        wanted = set(addresses)
+        found = self._repo.get_many(wanted) if wanted else {}
+        self._cache = {address: found.get(address) for address in wanted}
+        try:
+            yield
+        finally:
+            self._cache = None
 
     def apply_event(self, event: FeedbackEvent) -> ApplyResult:
         return self.apply_outcomes(event.outcomes)
@@ -91,11 +107,20 @@ class SuppressionService:
                 by_address[outcome.address].append(outcome)
         if not by_address:
             return result
-        prefetched = self._repo.get_many(by_address)
+        prefetched = self._read(by_address)
         for address, items in by_address.items():
             fold = partial(self._fold, address=address, outcomes=items)
             self._update(address, prefetched.get(address), result, fold)
         return result
+
+    def _read(self, addresses: Iterable[str]) -> dict[str, SuppressionRecord | None]:
+        cache = self._cache if self._cache is not None else {}
+        missing = [a for a in addresses if a not in cache]
+        records = dict(cache)
+        if missing:
+            found = self._repo.get_many(missing)
+            records.update({a: found.get(a) for a in missing})
+        return records
 
     def apply_manual(
         self,
@@ -152,12 +177,15 @@ class SuppressionService:
             if updated is None or updated is record:
                 result.unchanged += 1
                 return
+            expected = record.version if record is not None else None
             try:
-                self._repo.save(updated, record.version if record is not None else None)
+                self._repo.save(updated, expected)
             except ConcurrentUpdateError:
                 result.conflicts += 1
                 continue
             result.written += 1
+            if self._cache is not None:
+                self._cache[address] = replace(updated, version=(expected or 0) + 1)
             was = record is not None and record.decision.state is State.SUPPRESSED
             if updated.decision.state is State.SUPPRESSED and not was:
                 result.newly_suppressed.append(address)

@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters import factory
 from adapters.emf import emit_reputation_metrics
 from domain.events import MalformedEventError
-from domain.ingest import IngestResult, ingest_text
+from domain.ingest import IngestResult, ingest_text, relevant_addresses
 from domain.metrics_plan import MetricsTally
 
 logger = Logger()
@@ -82,9 +82,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
     records = event.get("Records") or []
     first = records[0] if records and isinstance(records[0], dict) else {}
     if first.get("eventSource") == "aws:sqs":
-        return process_partial_response(
-            event=event, record_handler=sqs_record_handler, processor=processor, context=context
-        )
+        bodies = [r.get("body") or "" for r in records if isinstance(r, dict)]
+        with factory.suppression_service().batch_scope(relevant_addresses(bodies)):
+            return process_partial_response(
+                event=event,
+                record_handler=sqs_record_handler,
+                processor=processor,
+                context=context,
+            )
     if first.get("EventSource") == "aws:sns":
         return _handle_sns(SNSEvent(event))
     raise UnsupportedEventError("expected an SQS batch or an SNS event")

@@ -62,3 +62,26 @@ def test_manual_actions_go_through_the_same_write_path(memory_service, memory_re
     )
     assert record.decision.state is State.SUPPRESSED
     assert record.version == 1
+
+
+def test_batch_scope_reads_once_for_many_records(memory_service, memory_repo):
+    addresses = [f"u{i}@example.com" for i in range(10)]
+    memory_service.apply_outcomes([outcome("soft", 0, address=a) for a in addresses[:5]])
+    memory_repo.batch_reads = memory_repo.reads = 0
+    with memory_service.batch_scope(addresses):
+        for i, a in enumerate(addresses):  # one record at a time, as the SQS handler does
+            memory_service.apply_outcomes([outcome("soft", 1, address=a)])
+            memory_service.apply_outcomes([outcome("delivered", 2 + i, address=a)])
+    assert (memory_repo.batch_reads, memory_repo.reads) == (1, 0)
+    assert all(memory_repo.records[a].decision.soft_bounce_count == 0 for a in addresses[:5])
+    assert all(memory_repo.records[a].version == 3 for a in addresses[:5])
+
+
+def test_stale_read_ahead_is_corrected_by_the_conditional_write(memory_service, memory_repo):
+    with memory_service.batch_scope(["user@example.com"]):
+        other = SuppressionService(memory_repo, memory_service.settings)
+        other.apply_outcomes([outcome("complaint", 0)])  # another Lambda writes meanwhile
+        result = memory_service.apply_outcomes([outcome("hard", 1)])
+    assert result.conflicts == 1 and result.written == 1
+    record = memory_repo.records["user@example.com"]
+    assert record.ledger.complaint is not None and record.ledger.hard is not None

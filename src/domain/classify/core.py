@@ -21,6 +21,7 @@ from domain.classify.status_codes import (
     permanence,
     reason_from_reply_code,
     reason_from_status,
+    split_status,
 )
 from domain.classify.taxonomy import verdict_for
 from domain.verdicts import REASON_UNDETERMINED, Classification, Verdict
@@ -228,6 +229,9 @@ def _decide(
         if text_status is not None and (
             st is None
             or (is_generic(st) and not is_generic(text_status) and text_status[0] == st[0])
+            # a class-only DSN status (5.0.0) says less than the remote's own code in the
+            # text, even one with no table entry (550 5.7.1 ... under Status: 5.0.0)
+            or (subject_of(st) == "0" and subject_of(text_status) != "0" and text_status[0] == st[0])
         ):
             st = text_status
         if reply_code is None:
@@ -253,6 +257,16 @@ def decide_reason(
     if diag:
         p_reason = _phrase_reason(diag) if normalised else phrase_reason(diag)
     c_reason = reason_from_status(status)
+    return _by_code_subject(status, diag, _combine(status, c_reason, p_reason, reply_code))
+
+
+def _combine(
+    status: str | None, c_reason: str | None, p_reason: str | None, reply_code: str | None
+) -> str | None:
+    if p_reason == "expired" and c_reason not in (None, "expired", "networkerror"):
+        # "gave up / queue too long" only says that retrying stopped; a specific code
+        # names the cause (4.4.3 directory server failure -> systemerror)
+        return c_reason
     if c_reason is not None and is_strong(status):
         if (
             p_reason is not None
@@ -266,6 +280,33 @@ def decide_reason(
     if c_reason is not None:
         return c_reason
     return reason_from_reply_code(reply_code)
+
+
+def _by_code_subject(status: str | None, diag: str | None, reason: str | None) -> str | None:
+    """RFC 3463 subject semantics that overrule the wording.
+
+    X.7.x is security or policy status: "user unknown" under it is the receiver's filter
+    speaking, and a content complaint under it ("554 5.7.0 Header error") is a policy
+    decision.  X.3.x is mail *system* status: "user unknown" under it is only about the
+    mailbox when the refusal came at RCPT TO; otherwise the system's filter refused.
+    """
+    if reason is None or status is None:
+        return reason
+    subject = subject_of(status)
+    if reason == "userunknown":
+        if subject == "7" or (subject == "3" and not (diag and "rcpt" in diag)):
+            return "filtered"
+    elif reason == "contenterror" and subject == "7":
+        return "policyviolation"
+    return reason
+
+
+def subject_of(status: str | None) -> str | None:
+    """The subject digit(s) of an enhanced status code (``"5.7.1"`` -> ``"7"``)."""
+    if status is None:
+        return None
+    parts = split_status(status)
+    return parts[1].split(".", 1)[0] if parts is not None else None
 
 
 def _kept(diag: str | None) -> str | None:

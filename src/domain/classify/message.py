@@ -29,7 +29,9 @@ _SENDER_STAGE: Final = {
 }
 _NOT_ABOUT_SENDER: Final = frozenset({Verdict.INVALID_ADDRESS, Verdict.UNDETERMINED})
 _INLINE_DSN_RE: Final = re.compile(r"^(?:final-recipient|original-recipient)\s*:", re.I | re.M)
-_CONNECT_RE: Final = re.compile(r"connect|timed? ?out|no route|unreachable", re.I)
+# A connection that could not be made (not one that broke: "lost connection with ...").
+_AUTH_TLS_RE: Final = re.compile(r"\bauth|\b(?:tls|ssl|starttls)\b|encrypt", re.I)
+_CONNECT_RE: Final = re.compile(r"(?<!lost )connect|timed? ?out|no route|unreachable", re.I)
 _MAX_DEPTH: Final = 1
 _EMBEDDED_START_RE: Final = re.compile(
     r"^(?:return-path|received|from|date|subject|to|mime-version|content-type):", re.I | re.M
@@ -217,7 +219,12 @@ def _data_stage(c: Classification, text: str) -> Classification:
         return Classification(
             "filtered", Verdict.MAILBOX_PROBLEM, c.status, c.reply_code, c.diagnostic
         )
-    if command in _SENDER_STAGE and verdict_for(c.reason, True) in _NOT_ABOUT_SENDER:
+    if command in _SENDER_STAGE and (
+        verdict_for(c.reason, True) in _NOT_ABOUT_SENDER
+        # a bare "access denied" before RCPT TO: the sender (or client) is what was refused;
+        # authentication/TLS wording keeps securityerror
+        or (c.reason == "securityerror" and not _AUTH_TLS_RE.search(text))
+    ):
         reason = _SENDER_STAGE[command]
         return Classification(
             reason, verdict_for(reason, True), c.status, c.reply_code, c.diagnostic

@@ -14,6 +14,31 @@ from __future__ import annotations
 from typing import Final
 
 PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    # Explicit causal statements ("rejected due to spam", "for policy reasons") come first:
+    # the receiver names its reason, so advice or context mentioned later in the same text
+    # ("set up SPF records", "mail from <x> rejected") must not win over it.
+    (
+        "spamdetected",
+        (r"(?:rejected|refused|blocked) (?:due to|because of|as) (?:suspected )?spam\b",),
+    ),
+    (
+        "policyviolation",
+        (
+            r"(?:rejected|refused|denied|not accepted) (?:for|due to) (?:local |content )?"
+            r"polic(?:y|ies)(?: reasons)?",
+            # Gmail: "This message was blocked because its content presents a potential
+            # security issue": the message is refused, not the sending host
+            r"message (?:was |has been )?blocked because (?:its|the) content",
+        ),
+    ),
+    (
+        "rejected",
+        (
+            # Google Groups refusing a post (non-member, no permission, or no such group);
+            # every translation of the notice links the same help page
+            r"groups\.google\.com/support",
+        ),
+    ),
     (
         "requireptr",
         (
@@ -33,6 +58,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"fix reverse dns",
             r"unverif(?:y|i)able sending ip",
             r"dns (?:lookup|check) failed for (?:your )?(?:ip|client)",
+            # the client's claimed domain does not resolve to its IP (forward-confirmed DNS
+            # check of the connecting host, not SPF/DKIM)
+            r"domain .{0,80}? mismatches client ip",
         ),
     ),
     (
@@ -44,7 +72,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"sender policy framework",
             r"is not allowed to send (?:mail )?from",
             r"not permitted to send (?:mail )?(?:on behalf|from)",
-            r"domain .{0,80}? mismatches client ip",
             r"\bauthentication (?:check|results?) failed",
             r"failed (?:the )?(?:sender )?authentication",
             r"\bunauthenticated email\b",
@@ -164,7 +191,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?<!not )\blisted (?:at|in|on|by)\b",
             r"\bconnection (?:refused|rejected|denied)\b(?!.{0,20}\bfrom remote)",
             r"client host .{0,80}?(?:rejected|refused|blocked)",
-            r"access denied",
             r"\bdenied (?:access|connection)",
             r"(?:ip|host|client|address) .{0,40}?(?:is|has been) (?:banned|blocked|blacklisted|"
             r"rejected|refused|denied)",
@@ -189,6 +215,15 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"use (?:the )?smtp (?:server|relay) of your (?:isp|provider)",
             r"invalid (?:helo|ehlo)",
         ),
+    ),
+    (
+        # "Access denied" alone: the receiver's access control refused the transaction
+        # without naming a cause (RFC 3463 X.7.1 "delivery not authorized").  Placed after
+        # the relay and blocklist wording ("relay access denied", "access denied, banned
+        # sending IP"); before RCPT TO it is the sender or the client that is refused
+        # (message._data_stage).
+        "securityerror",
+        (r"\baccess denied\b",),
     ),
     (
         "systemfull",
@@ -292,10 +327,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bunknown (?:domain|host)\b",
             r"\bunrouteable (?:mail )?domain\b",
             r"\bunroutable (?:mail )?(?:domain|address)\b",
-            r"(?:domain|host) (?:is )?(?:not (?:found|known|resolvable|reachable)|unknown|"
+            r"(?:domain|host) (?:is )?(?:not (?:found|known|resolvable)|unknown|"
             r"unreachable|invalid)",
             r"\bnxdomain\b",
-            r"\bno mx\b",
             r"name service error",
             r"\bmx (?:record )?(?:not found|lookup failed)",
             r"recipient domain .{0,40}?(?:not exist|invalid|unknown)",
@@ -315,6 +349,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bnull mx\b",
             r"accepts no mail",
             r"indicated no smtp service",
+            # the domain exists but names no mail host (no MX, no address)
+            r"\bno mx\b",
+            r"(?:could ?n[o']t|can ?n[o']t|unable to) find (?:a |any )?mail exchanger",
         ),
     ),
     (
@@ -447,6 +484,32 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"bad sequence of commands",
             r"unrecognized command",
             r"\bparameters? not (?:recogni[sz]ed|implemented)",
+        ),
+    ),
+    (
+        # A connection attempt that got no answer (timed out, refused to connect): the
+        # queue retries until the message expires.  Broken sessions, DNS and routing
+        # failures stay networkerror (below).
+        "expired",
+        (
+            r"(?<!lost )connection (?:timed out|timeout)",
+            r"timed out while connecting",
+            r"did not accept our requests? to connect",
+            r"(?:host|server) (?:is )?not reachable",
+        ),
+    ),
+    (
+        # The sending MTA says it stopped retrying.  This outranks the generic "temporary
+        # failure / try again later" wording of systemerror (what was retried is moot once
+        # the queue gave up), but a specific status code naming the cause still wins
+        # (core.decide_reason).
+        "expired",
+        (
+            r"not going to try again",
+            r"(?:been )?(?:in|too long in) (?:the )?queue too long",
+            r"queue(?:d)? (?:too long|timeout|lifetime)",
+            r"\bgave up\b",
+            r"\bgiving up\b",
         ),
     ),
     (

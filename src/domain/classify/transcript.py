@@ -153,8 +153,24 @@ _COMMAND_RE: Final = re.compile(
 )
 
 
+# qmail names the stage in prose: "Connected to 192.0.2.1 but greeting failed." (connect),
+# "... but my name was rejected." (HELO), "... but sender was rejected." (MAIL FROM).
+_QMAIL_STAGE_RE: Final = re.compile(
+    r"connected to \S+ but (greeting failed|my name was rejected|sender was rejected)", re.I
+)
+_QMAIL_STAGES: Final = {
+    "greeting failed": "CONNECT",
+    "my name was rejected": "HELO",
+    "sender was rejected": "MAIL FROM",
+}
+
+
 def smtp_command(text: str) -> str | None:
     """The last SMTP command named before the first rejection in *text* (upper-case)."""
+    if "connected to" in text.lower():
+        q = _QMAIL_STAGE_RE.search(text)
+        if q is not None:
+            return _QMAIL_STAGES[q.group(1).lower()]
     reply = REPLY_RE.search(text)
     last: str | None = None
     for m in _COMMAND_RE.finditer(text):

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-PASS: Final = "PASS"
+PASS: Final = "PASS"  # noqa: S105 - a verdict, not a secret
 FAIL: Final = "FAIL"
 GRAY: Final = "GRAY"
 PROCESSING_FAILED: Final = "PROCESSING_FAILED"
@@ -66,8 +66,11 @@ class AuthVerdicts:
         """
         if self.dmarc == FAIL:
             return False, "DMARC failed"
-        if self.spf != PASS and self.dkim != PASS:
-            return False, f"neither SPF ({self.spf or 'unknown'}) nor DKIM ({self.dkim or 'unknown'}) passed"
+        if PASS not in (self.spf, self.dkim):
+            return (
+                False,
+                f"neither SPF ({self.spf or 'unknown'}) nor DKIM ({self.dkim or 'unknown'}) passed",
+            )
         return True, None
 
     def as_dict(self) -> dict[str, str]:

@@ -1,0 +1,69 @@
+"""template.yaml and the code agree on the Firehose contract and the metric names."""
+
+from __future__ import annotations
+
+import re
+
+from adapters.emf import CONFIGURATION_SET_DIMENSION, PIPELINE_DIMENSION
+from domain import metrics_plan
+from domain.analytics import PARTITION_DATE, PARTITION_EVENT_TYPE
+
+
+def resources(template):
+    return template["Resources"]
+
+
+def s3_config(template):
+    stream = resources(template)["ArchiveDeliveryStream"]["Properties"]
+    return stream["ExtendedS3DestinationConfiguration"]
+
+
+def test_prefix_uses_exactly_the_partition_keys_the_function_returns(template):
+    prefix = s3_config(template)["Prefix"]
+    keys = set(re.findall(r"!\{partitionKeyFromLambda:([^}]+)\}", prefix))
+    assert keys == {PARTITION_EVENT_TYPE, PARTITION_DATE}
+    assert s3_config(template)["DynamicPartitioningConfiguration"]["Enabled"] is True
+    assert s3_config(template)["ErrorOutputPrefix"].startswith("!{firehose:error-output-type}/")
+
+
+def test_processor_is_the_transform_function_and_fits_the_payload_limit(template):
+    [processor] = s3_config(template)["ProcessingConfiguration"]["Processors"]
+    params = {p["ParameterName"]: p["ParameterValue"] for p in processor["Parameters"]}
+    assert params["LambdaArn"] == {"Fn::GetAtt": "FirehoseTransformFunction.Arn"}
+    buffer_param = template["Parameters"][params["BufferSizeInMBs"]["Ref"]]
+    assert buffer_param["MaxValue"] <= 3 and buffer_param["Default"] <= 3
+    function = resources(template)["FirehoseTransformFunction"]["Properties"]
+    assert function["Handler"] == "handlers.firehose_transform.lambda_handler"
+    assert function["Timeout"] <= 150  # Firehose gives up after 5 minutes
+
+
+def test_archive_bucket_is_private_encrypted_and_expires(template):
+    bucket = resources(template)["ArchiveBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    prefixes = {r.get("Prefix") for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert {"events/", "processing-failed/"} <= prefixes
+
+
+def test_rate_alarms_read_metrics_the_code_emits(template):
+    emitted = {metrics_plan.HARD_BOUNCES, metrics_plan.COMPLAINTS, "EventsSend"}
+    for name in ("BounceRateAlarm", "ComplaintRateAlarm"):
+        alarm = resources(template)[name]["Properties"]
+        stats = [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
+        for metric in stats:
+            assert metric["MetricName"] in emitted
+            dims = {d["Name"] for d in metric["Dimensions"]}
+            assert dims == {"service", CONFIGURATION_SET_DIMENSION, PIPELINE_DIMENSION}
+        assert alarm["Threshold"]["Ref"] in template["Parameters"]
+
+
+def test_every_function_has_an_errors_alarm(template):
+    functions = {
+        n for n, r in resources(template).items() if r["Type"] == "AWS::Serverless::Function"
+    }
+    alarmed = {
+        r["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for r in resources(template).values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == "Errors"
+    }
+    assert functions <= alarmed
