@@ -22,12 +22,12 @@ for p in (ROOT / "src", ROOT):
         sys.path.insert(0, str(p))
 
 import orjson  # noqa: E402
+from tests.fakes import InMemoryRepository  # noqa: E402
 
 from domain.events import parse_feedback  # noqa: E402
 from domain.ingest import decode_ses_payload, ingest_text  # noqa: E402
 from domain.policy import PolicySettings  # noqa: E402
 from domain.service import SuppressionService  # noqa: E402
-from tests.fakes import InMemoryRepository  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "fixtures" / "ses"
 
@@ -173,7 +173,7 @@ def dynamodb_requests(n: int = 2_000, batch_size: int = 10) -> dict[str, Any]:
         local_env.create_tables(boto3.client("dynamodb"), {"SuppressionTable": "bench"})
         os.environ["SUPPRESSION_TABLE"] = "bench"
         factory.reset()
-        repo = factory.suppression_service()._repo  # noqa: SLF001 - instrumenting the bench
+        repo = factory.suppression_service()._repo
         client = repo.model._get_connection().connection.client  # type: ignore[attr-defined]
         client.meta.events.register(
             "before-call.dynamodb", lambda model, **_: counts.update([model.name])
@@ -221,9 +221,9 @@ def run() -> str:
         [
             "## Feedback pipeline",
             "",
-            f"Mixed stream of {t['events']:,} configuration-set events (Send 34%, Delivery 31%, "
-            "Open 15%, Click 8%, Bounce 5%, Subscription 3.5%, DeliveryDelay 2%, Complaint, Reject, "
-            "Rendering Failure 0.5% each), built from AWS's sample records.",
+            f"Mixed stream of {t['events']:,} configuration-set events (Send 34%, "
+            "Delivery 31%, Open 15%, Click 8%, Bounce 5%, Subscription 3.5%, DeliveryDelay 2%, "
+            "Complaint, Reject, Rendering Failure 0.5% each), built from AWS's sample records.",
             "",
             "| measurement | time ratio to `orjson.loads` alone | events/s |",
             "| --- | --- | --- |",
@@ -237,7 +237,8 @@ def run() -> str:
             f"events in SQS batches of {d['batch_size']}, 400 addresses, embedded moto server, "
             f"counted with a botocore `before-call` hook): **{d['total_per_1000']:.1f}** ({ops}). "
             f"Naive baseline (one read and one write per recipient event): "
-            f"{d['naive_per_1000']:.0f}, so {d['total_per_1000'] / d['naive_per_1000']:.2f}x of it. "
+            f"{d['naive_per_1000']:.0f}, so "
+            f"{d['total_per_1000'] / d['naive_per_1000']:.2f}x of it. "
             "Send/Open/Click/Reject/Subscription/DeliveryDelay events make no request; each SQS "
             "batch makes one BatchGetItem for all its addresses (read-ahead), and one PutItem per "
             "address whose state changes; deliveries to addresses we do not track are never "

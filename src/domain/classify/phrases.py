@@ -181,6 +181,12 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
+        # Sendmail's "Deferred: Connection refused by <host>" is a TCP connection that could
+        # not be made (the queue retries until it expires), not an SMTP-level block.
+        "expired",
+        (r"deferred: connection (?:refused|timed out)",),
+    ),
+    (
         "blocked",
         (
             r"\bblock(?:ed|list(?:ed)?|ing)\b",
