@@ -8,10 +8,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from adapters.inbound_repository import DynamoInboundRepository
+from adapters.mail_store import S3MailStore
 from adapters.ses_suppression_list import SesSuppressionList
-from adapters.settings import Settings, load_settings
+from adapters.settings import InboundSettings, Settings, load_inbound_settings, load_settings
 from adapters.suppression_client import SuppressionClient
 from adapters.suppression_repository import DynamoSuppressionRepository
+from domain.inbound import InboundService
 from domain.service import SuppressionService
 
 _overrides: dict[str, Any] = {}
@@ -54,8 +57,27 @@ def suppression_client() -> SuppressionClient:
     return client
 
 
+@lru_cache(maxsize=1)
+def inbound_settings() -> InboundSettings:
+    return load_inbound_settings()
+
+
+@lru_cache(maxsize=1)
+def _default_inbound_service() -> InboundService:
+    cfg = inbound_settings()
+    return InboundService(
+        S3MailStore(), DynamoInboundRepository(cfg.table), suppression_service(), cfg.policy
+    )
+
+
+def inbound_service() -> InboundService:
+    inbound: InboundService = _overrides.get("inbound") or _default_inbound_service()
+    return inbound
+
+
 def override(service: Any = None, **others: Any) -> None:
-    """Use fakes until reset(): `service=`, `ses_list=`, `client=` (None leaves a default)."""
+    """Use fakes until reset(): `service=`, `ses_list=`, `client=`, `inbound=` (None leaves
+    a default)."""
     if service is not None:
         _overrides["service"] = service
     _overrides.update({k: v for k, v in others.items() if v is not None})
@@ -64,5 +86,12 @@ def override(service: Any = None, **others: Any) -> None:
 def reset() -> None:
     """Forget overrides, cached settings and clients (tests change the environment)."""
     _overrides.clear()
-    for cached in (settings, _default_service, _default_ses_list, _default_client):
+    for cached in (
+        settings,
+        _default_service,
+        _default_ses_list,
+        _default_client,
+        inbound_settings,
+        _default_inbound_service,
+    ):
         cached.cache_clear()

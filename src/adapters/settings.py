@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.inbound.service import InboundPolicy
 from domain.policy import PolicySettings
 
 
@@ -96,3 +97,45 @@ def load_policy(env: Mapping[str, str]) -> PolicySettings:
         return PolicySettings(**values)
     except ValueError as exc:
         raise ConfigurationError(f"invalid suppression policy: {exc}") from None
+
+
+# --- inbound mail (issue 6) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSettings:
+    table: str
+    bucket: str
+    object_prefix: str
+    policy: InboundPolicy
+
+
+def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSettings:
+    """INBOUND_TABLE, INBOUND_BUCKET (required); INBOUND_OBJECT_PREFIX (the receipt rule's S3
+    object key prefix); UNSUBSCRIBE_MAILBOXES (comma-separated); INBOUND_RETENTION_DAYS."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    for variable in ("INBOUND_TABLE", "INBOUND_BUCKET"):
+        values[variable] = env.get(variable, "").strip()
+        if not values[variable]:
+            raise ConfigurationError(f"{variable} is not set")
+    raw_days = env.get("INBOUND_RETENTION_DAYS", "").strip() or "90"
+    try:
+        days = int(raw_days)
+    except ValueError:
+        raise ConfigurationError(
+            f"INBOUND_RETENTION_DAYS must be an integer, got {raw_days!r}"
+        ) from None
+    mailboxes = frozenset(
+        m.strip().lower() for m in env.get("UNSUBSCRIBE_MAILBOXES", "").split(",") if m.strip()
+    )
+    try:
+        policy = InboundPolicy(unsubscribe_mailboxes=mailboxes, retention_days=days)
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid inbound settings: {exc}") from None
+    return InboundSettings(
+        table=values["INBOUND_TABLE"],
+        bucket=values["INBOUND_BUCKET"],
+        object_prefix=env.get("INBOUND_OBJECT_PREFIX", "").strip(),
+        policy=policy,
+    )

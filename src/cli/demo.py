@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _feed_events(folder: Path, template: dict[str, Any]) -> None:
     print("Feeding sample events through the real handlers:")
+    _stand_ins()
     for function_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         if function_dir.name not in template["Resources"]:
             continue
@@ -91,15 +92,42 @@ def _feed_events(folder: Path, template: dict[str, Any]) -> None:
             except Exception as exc:  # noqa: BLE001 - the demo reports and goes on
                 print(
                     f"  {function_dir.name} <- {path.name}: raised {exc.__class__.__name__}: "
-                    f"{exc} (Lambda would retry, then use the on-failure destination)"
+                    f"{str(exc)[:120]} (Lambda would retry, then use the on-failure destination)"
                 )
                 continue
-            failures = (response or {}).get("batchItemFailures")
-            records = len(event.get("Records", []))
-            note = f"{records} record(s)"
-            if failures is not None:
-                note += f", {len(failures)} batch item failure(s)"
-            print(f"  {function_dir.name} <- {path.name}: {note}")
+            print(f"  {function_dir.name} <- {path.name}: {_describe(event, response)}")
+
+
+def _stand_ins() -> None:
+    """The emulator has no SESv2 suppression-list API: give the sync function a local list
+    holding one address, as if SES had suppressed it."""
+    from adapters import factory
+    from domain.ses_sync import SesListEntry
+
+    factory.override(
+        ses_list=local_env.LocalSesSuppressionList(
+            [SesListEntry("listed@example.net", "BOUNCE", datetime.now(UTC))]
+        )
+    )
+
+
+def _describe(event: dict[str, Any], response: Any) -> str:
+    """One line about what the handler answered, whatever the event source."""
+    if isinstance(event.get("records"), list):  # Firehose transformation
+        results = [r.get("result") for r in (response or {}).get("records", [])]
+        counts = ", ".join(f"{results.count(k)} {k}" for k in sorted(set(results)))
+        return f"{len(event['records'])} Firehose record(s): {counts}"
+    if isinstance(response, dict) and "batchItemFailures" in response:
+        failures = len(response["batchItemFailures"])
+        return f"{len(event.get('Records', []))} SQS record(s), {failures} batch item failure(s)"
+    if isinstance(event.get("Records"), list):
+        return f"{len(event['Records'])} record(s): {_short(response)}"
+    return _short(response)
+
+
+def _short(response: Any) -> str:
+    text = json.dumps(response, default=str) if response is not None else "ok"
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _show_table() -> None:
@@ -107,23 +135,26 @@ def _show_table() -> None:
 
     table = boto3.resource("dynamodb").Table(DEMO_TABLE)
     items: list[dict[str, Any]] = sorted(table.scan()["Items"], key=lambda i: str(i["address"]))
-    print(f"\nSuppression table ({len(items)} items):")
-    print(
-        f"  {'address':<22} {'state':<11} {'reason':<13} {'category':<16} {'soft':>4} "
-        f"{'expires':<20}"
-    )
+    now = time.time()
+    print(f"\nSuppression table ({len(items)} items; 'now' applies expires_at as readers must):")
+    header = ("address", "state", "now", "reason", "category", "soft", "expires (UTC)")
+    widths = (22, 11, 10, 13, 16, 4, 16)
+    print("  " + " ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     for item in items:
         expires = item.get("expires_at")
-        shown = (
+        in_force = item.get("state") == "suppressed" and (expires is None or expires > now)
+        row = (
+            str(item["address"]),
+            str(item["state"]),
+            "blocked" if in_force else "sendable",
+            str(item.get("reason") or "-"),
+            str(item.get("category") or "-"),
+            str(int(item.get("soft_bounce_count", 0))),
             datetime.fromtimestamp(int(expires), UTC).strftime("%Y-%m-%d %H:%M")
             if expires is not None
-            else ("never" if item.get("suppressed") else "-")
+            else ("never" if item.get("suppressed") else "-"),
         )
-        print(
-            f"  {item['address']:<22} {item['state']:<11} {item.get('reason') or '-':<13} "
-            f"{item.get('category') or '-':<16} {int(item.get('soft_bounce_count', 0)):>4} "
-            f"{shown:<20}"
-        )
+        print("  " + " ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
 def _show_queries() -> None:
@@ -147,12 +178,18 @@ def _show_queries() -> None:
     rows = table.query(IndexName="by-domain", KeyConditionExpression=Key("domain").eq(domain))[
         "Items"
     ]
-    print(f"  suppressed at {domain}: {', '.join(sorted(str(r['address']) for r in rows))}")
+    listed = ", ".join(sorted(str(r["address"]) for r in rows if _in_force(r, now))) or "-"
+    print(f"  suppressed at {domain} (expired ones filtered out): {listed}")
     since = "2026-11-21T00:00:00.000Z"
     for reason in ("userunknown", "feedback", "mailboxfull"):
         rows = table.query(
             IndexName="by-reason",
             KeyConditionExpression=Key("reason").eq(reason) & Key("suppressed_at").gte(since),
         )["Items"]
-        listed = ", ".join(sorted(str(r["address"]) for r in rows)) or "-"
+        listed = ", ".join(sorted(str(r["address"]) for r in rows if _in_force(r, now))) or "-"
         print(f"  suppressed for {reason} since {since[:10]}: {listed}")
+
+
+def _in_force(item: dict[str, Any], now: float) -> bool:
+    expires = item.get("expires_at")
+    return item.get("state") == "suppressed" and (expires is None or int(expires) > now)

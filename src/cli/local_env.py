@@ -167,3 +167,20 @@ def embedded_aws() -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+class LocalSesSuppressionList:
+    """An in-memory SES account-level suppression list for the demo (moto has no SESv2
+    suppression API). Same interface as adapters.ses_suppression_list.SesSuppressionList."""
+
+    def __init__(self, entries: Any = ()) -> None:
+        self._entries = list(entries)
+        self.puts: list[tuple[str, str]] = []
+
+    def entries(
+        self, reasons: Any = ("BOUNCE", "COMPLAINT"), start: Any = None, end: Any = None
+    ) -> Iterator[Any]:
+        return iter([e for e in self._entries if e.reason in reasons])
+
+    def put(self, address: str, reason: str) -> None:
+        self.puts.append((address, reason))

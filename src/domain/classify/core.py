@@ -116,7 +116,15 @@ _PHRASE_BEATS_CODE: Final = frozenset(
     }
 )
 #: (code reason, phrase reason) pairs where the phrase is the more precise of the two.
-_PHRASE_REFINES: Final = frozenset({("notaccept", "userunknown"), ("userunknown", "mailboxfull")})
+_PHRASE_REFINES: Final = frozenset(
+    {
+        ("notaccept", "userunknown"),
+        ("userunknown", "mailboxfull"),
+        # X.4.7 "delivery time expired" says retrying stopped; a DNS or network failure named
+        # in the text is why
+        ("expired", "networkerror"),
+    }
+)
 
 
 def clean_diagnostic(text: str | None) -> str | None:
@@ -257,7 +265,7 @@ def decide_reason(
     if diag:
         p_reason = _phrase_reason(diag) if normalised else phrase_reason(diag)
     c_reason = reason_from_status(status)
-    return _by_code_subject(status, diag, _combine(status, c_reason, p_reason, reply_code))
+    return _by_code_subject(status, _combine(status, c_reason, p_reason, reply_code))
 
 
 def _combine(
@@ -282,21 +290,20 @@ def _combine(
     return reason_from_reply_code(reply_code)
 
 
-def _by_code_subject(status: str | None, diag: str | None, reason: str | None) -> str | None:
+def _by_code_subject(status: str | None, reason: str | None) -> str | None:
     """RFC 3463 subject semantics that overrule the wording.
 
     X.7.x is security or policy status: "user unknown" under it is the receiver's filter
-    speaking, and a content complaint under it ("554 5.7.0 Header error") is a policy
-    decision.  X.3.x is mail *system* status: "user unknown" under it is only about the
-    mailbox when the refusal came at RCPT TO; otherwise the system's filter refused.
+    speaking (the address is not what was refused), and a content complaint under it
+    ("554 5.7.0 Header error") is a policy decision.  Other subjects are left alone:
+    senders commonly put "user unknown" under X.2.x/X.3.x codes at RCPT TO.
     """
     if reason is None or status is None:
         return reason
     subject = subject_of(status)
-    if reason == "userunknown":
-        if subject == "7" or (subject == "3" and not (diag and "rcpt" in diag)):
-            return "filtered"
-    elif reason == "contenterror" and subject == "7":
+    if reason == "userunknown" and subject == "7":
+        return "filtered"
+    if reason == "contenterror" and subject == "7":
         return "policyviolation"
     return reason
 

@@ -181,12 +181,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        # Sendmail's "Deferred: Connection refused by <host>" is a TCP connection that could
-        # not be made (the queue retries until it expires), not an SMTP-level block.
-        "expired",
-        (r"deferred: connection (?:refused|timed out)",),
-    ),
-    (
         "blocked",
         (
             r"\bblock(?:ed|list(?:ed)?|ing)\b",
@@ -529,6 +523,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"network (?:is )?(?:unreachable|error|down)",
             r"(?:dns|resolver|name server|nameserver) .{0,40}?(?:error|fail|timeout|problem)",
             r"temporary (?:dns|lookup) failure",
+            r"host ?name lookup failure",  # sendmail: "Name server: x: host name lookup failure"
             r"\bmail (?:loops?|loop detected)\b",
             r"routing loop",
             r"too many hops",

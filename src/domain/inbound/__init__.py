@@ -20,16 +20,40 @@ from domain.inbound.analysis import (
     feedback_outcomes,
 )
 from domain.inbound.auth import AuthVerdicts, verdicts_from_headers, verdicts_from_receipt
+from domain.inbound.item import inbound_item
+from domain.inbound.service import (
+    SETUP_NOTIFICATION,
+    InboundNotice,
+    InboundPolicy,
+    InboundRecord,
+    InboundRepository,
+    InboundResult,
+    InboundService,
+    Location,
+    MailStore,
+    MailUnavailableError,
+)
 
 __all__ = [
     "FEEDBACK_KINDS",
     "KINDS",
+    "SETUP_NOTIFICATION",
     "Attachment",
     "AuthVerdicts",
     "Feedback",
+    "InboundNotice",
+    "InboundPolicy",
+    "InboundRecord",
     "InboundReport",
+    "InboundRepository",
+    "InboundResult",
+    "InboundService",
+    "Location",
+    "MailStore",
+    "MailUnavailableError",
     "analyse_inbound",
     "feedback_outcomes",
+    "inbound_item",
     "verdicts_from_headers",
     "verdicts_from_receipt",
 ]

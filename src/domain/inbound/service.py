@@ -1,0 +1,203 @@
+"""Processing one received message: fetch, analyse, apply feedback, record.
+
+Ports (``MailStore``, ``InboundRepository``) are Protocols implemented in ``adapters``; the
+suppression side is the existing ``SuppressionService``.
+
+Idempotency: the suppression outcomes have stable event ids (``inbound:<message id>:<address>``)
+and are applied *before* the InboundTable item is written, with a put that only succeeds when
+no item exists yet (or only the record of a failed fetch). A redelivery of a message that was
+recorded is skipped before the object is read again; one that failed half-way re-applies the
+same outcomes, which changes nothing, and then records the item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from domain.events import RecipientOutcome, truncate_ms
+from domain.inbound.analysis import InboundReport, analyse_inbound, feedback_outcomes
+from domain.inbound.auth import AuthVerdicts
+from domain.inbound.scan import Buffer
+from domain.service import ApplyResult
+
+SETUP_NOTIFICATION = "AMAZON_SES_SETUP_NOTIFICATION"
+UNKNOWN_MAILBOX = "(unknown)"
+#: SES accepts messages up to 40 MB including headers; its own headers add a few KB.
+MAX_MESSAGE_BYTES = 41 * 1024 * 1024
+
+
+class MailUnavailableError(Exception):
+    """The stored message could not be read. ``retryable`` False: retrying cannot help."""
+
+    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    bucket: str
+    key: str
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundNotice:
+    """What an envelope (SES Lambda action, S3 event, SNS notification) tells us."""
+
+    message_id: str
+    location: Location
+    source: str  # "ses", "s3" or "sns"
+    recipients: tuple[str, ...] = ()  # envelope RCPT TO matched by the rule, when known
+    timestamp: datetime | None = None
+    verdicts: AuthVerdicts | None = None  # from the receipt, when the envelope has one
+
+
+@dataclass(frozen=True, slots=True)
+class InboundPolicy:
+    unsubscribe_mailboxes: frozenset[str] = frozenset()
+    retention_days: int = 90
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+
+    def __post_init__(self) -> None:
+        if self.retention_days < 1:
+            raise ValueError("retention_days must be >= 1")
+        if self.max_message_bytes < 1:
+            raise ValueError("max_message_bytes must be >= 1")
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRecord:
+    """One InboundTable item: one message as delivered to one mailbox."""
+
+    message_id: str
+    mailbox: str
+    received_at: datetime
+    location: Location
+    report: InboundReport
+    source: str
+    expires_at: datetime
+    fetch_failed: bool = False
+    suppressions_applied: int = 0
+
+
+class MailStore(Protocol):
+    def fetch(self, location: Location, max_bytes: int) -> Buffer:
+        """The raw message. Raises MailUnavailableError."""
+
+
+class InboundRepository(Protocol):
+    def status(self, message_id: str) -> str | None:
+        """None (never seen), "recorded", or "fetch-failed"."""
+
+    def put(self, record: InboundRecord) -> bool:
+        """Write unless an item that is not a failed fetch exists; False when skipped."""
+
+
+class SuppressionPort(Protocol):
+    def apply_outcomes(self, outcomes: Iterable[RecipientOutcome]) -> ApplyResult: ...
+
+
+@dataclass
+class InboundResult:
+    message_id: str
+    status: str  # "recorded", "duplicate", "unreadable"
+    kind: str | None = None
+    outcomes: int = 0
+    newly_suppressed: list[str] = field(default_factory=list)
+    note: str | None = None
+    error: str | None = None
+
+
+class InboundService:
+    def __init__(
+        self,
+        store: MailStore,
+        repository: InboundRepository,
+        suppression: SuppressionPort,
+        policy: InboundPolicy,
+    ) -> None:
+        self._store = store
+        self._repo = repository
+        self._suppression = suppression
+        self._policy = policy
+
+    def process(self, notice: InboundNotice, now: datetime | None = None) -> InboundResult:
+        """Raises MailUnavailableError (after recording it) when the message cannot be read
+        and a retry might help, so the caller lets the invocation be retried."""
+        now = now or datetime.now(UTC)
+        if self._repo.status(notice.message_id) == "recorded":
+            return InboundResult(notice.message_id, "duplicate")
+        try:
+            raw = self._store.fetch(notice.location, self._policy.max_message_bytes)
+        except MailUnavailableError as exc:
+            report = InboundReport(
+                "unparseable",
+                0,
+                notice.verdicts or AuthVerdicts(),
+                recipients=notice.recipients,
+                error=f"message not readable: {exc.reason}",
+            )
+            self._record(notice, report, now, fetch_failed=exc.retryable)
+            if exc.retryable:
+                raise
+            return InboundResult(notice.message_id, "unreadable", "unparseable", error=exc.reason)
+        report = analyse_inbound(
+            raw,
+            receipt_verdicts=notice.verdicts,
+            envelope_recipients=notice.recipients,
+            unsubscribe_mailboxes=self._policy.unsubscribe_mailboxes,
+        )
+        del raw  # the biggest object of the invocation; nothing below needs it
+        at = self._received_at(notice, report, now)
+        outcomes = feedback_outcomes(report, notice.message_id, at)
+        applied = self._suppression.apply_outcomes(outcomes) if outcomes else ApplyResult()
+        written = self._record(notice, report, now, applied=len(outcomes))
+        return InboundResult(
+            notice.message_id,
+            "recorded" if written else "duplicate",
+            report.kind,
+            outcomes=len(outcomes),
+            newly_suppressed=list(applied.newly_suppressed),
+            note=report.note,
+            error=report.error,
+        )
+
+    def _received_at(self, notice: InboundNotice, report: InboundReport, now: datetime) -> datetime:
+        # The receiving server's Received header comes first: it is in the stored message, so
+        # every envelope of the same message gives the same time (stable outcomes).
+        return truncate_ms(report.received_at or notice.timestamp or now)
+
+    def _record(
+        self,
+        notice: InboundNotice,
+        report: InboundReport,
+        now: datetime,
+        *,
+        fetch_failed: bool = False,
+        applied: int = 0,
+    ) -> bool:
+        at = self._received_at(notice, report, now)
+        mailboxes: Sequence[str] = report.recipients or notice.recipients or (UNKNOWN_MAILBOX,)
+        written = False
+        for mailbox in dict.fromkeys(mailboxes):
+            record = InboundRecord(
+                message_id=notice.message_id,
+                mailbox=mailbox,
+                received_at=at,
+                location=notice.location,
+                report=report,
+                source=notice.source,
+                expires_at=at + timedelta(days=self._policy.retention_days),
+                fetch_failed=fetch_failed,
+                suppressions_applied=applied,
+            )
+            written = self._repo.put(record) or written
+        return written
