@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = [
     "cli.suppression",
     "cli.notifications",
     "cli.replay",
+    "cli.receipt_rules",
 ]
 
 
@@ -30,6 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _operator_errors() -> tuple[type[BaseException], ...]:
+    """Failures an operator can fix (configuration, credentials, AWS refusals): one line on
+    stderr and exit status 1, not a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from adapters.settings import ConfigurationError
+    from adapters.stack_outputs import StackLookupError
+
+    return (BotoCoreError, ClientError, ConfigurationError, StackLookupError)
+
+
+OperatorError = _operator_errors()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -37,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except KeyboardInterrupt:
         return 130
+    except OperatorError as exc:
+        print(f"ses-feedback: error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `ses-feedback ... | head` is normal use
         sys.stderr.close()
         return 0

@@ -72,7 +72,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
     failures: list[str] = []
     for record_id, notice, problem in _entries(event, cfg):
         if problem is not None:
-            logger.warning("inbound record rejected", extra={"record": record_id, "reason": problem})
+            logger.warning(
+                "inbound record rejected", extra={"record": record_id, "reason": problem}
+            )
             failures.append(record_id)
             continue
         if notice is None:

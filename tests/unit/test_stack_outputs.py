@@ -59,3 +59,17 @@ def test_missing_output_or_stack_is_a_clear_error():
             stack_output("s", "SuppressionTableName", client)
         with pytest.raises(StackLookupError, match="cannot describe stack 't'"):
             stack_output("t", "SuppressionTableName", client)
+
+
+def test_cli_reports_a_missing_table_as_one_line(monkeypatch, capsys):
+    from cli import main as cli_main
+
+    def lookup(stack, key, client=None):
+        raise StackLookupError(f"cannot describe stack {stack!r}: no credentials")
+
+    monkeypatch.delenv("SUPPRESSION_TABLE", raising=False)
+    monkeypatch.setattr("adapters.stack_outputs.stack_output", lookup)
+    assert cli_main.main(["check", "a@example.com", "--stack", "missing"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ses-feedback: error: cannot describe stack 'missing'")
+    assert "Traceback" not in err

@@ -33,15 +33,28 @@ MAX_KEPT: Final = 500
 
 
 def _mandatory_literal(pattern: str) -> str:
-    """The longest literal run every match of *pattern* must contain ("" if none).
+    """The longest literal run every match of *pattern* must contain ("" if none)."""
+    gate = _gate(pattern)
+    return gate[0] if len(gate) == 1 else ""
 
-    Used as a cheap ``in`` pre-check so that most patterns never run their regex."""
+
+def _gate(pattern: str) -> tuple[str, ...]:
+    """Literals of which every match of *pattern* contains at least one (``()``: no gate).
+
+    Used as a cheap ``in`` pre-check so that most patterns never run their regex: either
+    the longest literal run the pattern requires, or, when that is too short, one literal
+    per alternative of a required group (``(?:domain|host) ...``)."""
     try:
         parsed = _sre_parse.parse(pattern)
     except Exception:  # noqa: BLE001 - no gate rather than a wrong gate
-        return ""
+        return ()
+    return _items_gate(list(parsed))
+
+
+def _items_gate(items: list[Any]) -> tuple[str, ...]:
     best = ""
     run: list[str] = []
+    groups: list[tuple[str, ...]] = []
 
     def flush() -> None:
         nonlocal best, run
@@ -49,27 +62,48 @@ def _mandatory_literal(pattern: str) -> str:
             best = "".join(run)
         run = []
 
-    def walk(items: Any) -> None:
-        for op, av in items:
+    def walk(seq: Any) -> None:
+        for op, av in seq:
             name = str(op)
             if name == "LITERAL":
                 run.append(chr(av))
-            elif name == "SUBPATTERN" and not any(str(o) == "BRANCH" for o, _ in av[-1]):
-                walk(av[-1])
-            elif name == "AT":
                 continue
-            else:
-                flush()
+            if name == "AT":
+                continue
+            sub = av[-1] if name == "SUBPATTERN" else None
+            if sub is not None and not any(str(o) == "BRANCH" for o, _ in sub):
+                walk(sub)
+                continue
+            flush()
+            branch = av[1] if name == "BRANCH" else None
+            if sub is not None and len(sub) == 1 and str(sub[0][0]) == "BRANCH":
+                branch = sub[0][1][1]
+            if branch:
+                alts = [_items_gate(list(alt)) for alt in branch]
+                if all(len(a) == 1 for a in alts):
+                    groups.append(tuple(a[0] for a in alts))
 
-    walk(parsed)
+    walk(items)
     flush()
-    return best if len(best) >= 3 else ""
+    if len(best) >= 4 or (len(best) == 3 and not groups):
+        return (best,)
+    usable = [g for g in groups if min(map(len, g)) >= 3]
+    if usable:
+        return max(usable, key=lambda g: (min(map(len, g)), -len(g)))
+    return (best,) if len(best) >= 3 else ()
 
 
-_COMPILED: Final[tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...]] = tuple(
-    (reason, tuple((_mandatory_literal(p), re.compile(p)) for p in patterns))
-    for reason, patterns in PHRASES
-)
+def _entry(pattern: str) -> tuple[str, tuple[str, ...], re.Pattern[str]]:
+    gate = _gate(pattern)
+    if len(gate) == 1:
+        return gate[0], (), re.compile(pattern)
+    return "", gate, re.compile(pattern)
+
+
+#: (reason, ((single literal gate | "", any-of literal gate | (), compiled pattern), ...))
+_COMPILED: Final[
+    tuple[tuple[str, tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]], ...]
+] = tuple((reason, tuple(_entry(p) for p in patterns)) for reason, patterns in PHRASES)
 # The reply code (and status) repeated at the start of each line of a multi-line reply
 REPLY_START_RE: Final = re.compile(r"\s*([245]\d\d)[- ]")
 _CONTINUATION_RE: Final = re.compile(
@@ -180,8 +214,17 @@ def _volatile(m: re.Match[str]) -> str:
 @lru_cache(maxsize=4096)
 def _phrase_reason(low: str) -> str | None:
     for reason, patterns in _COMPILED:
-        for literal, pattern in patterns:
-            if literal in low and pattern.search(low):
+        for single, any_of, pattern in patterns:
+            if single:
+                if single not in low:
+                    continue
+            elif any_of:
+                for lit in any_of:
+                    if lit in low:
+                        break
+                else:
+                    continue
+            if pattern.search(low):
                 return reason
     return None
 

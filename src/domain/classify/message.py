@@ -55,7 +55,7 @@ def analyse_message(raw: bytes) -> MessageReport:
 def _analyse(msg: Message, depth: int = 0) -> MessageReport:
     parts = mime.walk(msg)
     types = [mime.content_type(p) for p in parts]
-    top_params = str(msg.get("Content-Type", "")).lower()
+    top_params = mime.header(msg, "Content-Type").lower()
 
     if "message/feedback-report" in types or "report-type=feedback-report" in top_params:
         return _arf(msg, parts, types)
@@ -325,11 +325,11 @@ def _is_auto_reply(msg: Message, subject: str, sender: str, text: str) -> bool:
         subject
     ):
         return True
-    if any(msg.get(h) is not None for h in autoreply.AUTO_HEADERS):
+    if any(mime.raw_header(msg, h) is not None for h in autoreply.AUTO_HEADERS):
         return True
-    if str(msg.get("Precedence", "")).strip().lower() in autoreply.AUTO_PRECEDENCE:
+    if mime.header(msg, "Precedence").strip().lower() in autoreply.AUTO_PRECEDENCE:
         return True
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    auto = mime.header(msg, "Auto-Submitted").strip().lower()
     if auto.startswith("auto-replied"):
         body = transcript.cut_original(text)
         # an RFC 3834 reply, unless the body reads like a bounce

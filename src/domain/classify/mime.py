@@ -34,9 +34,33 @@ def parse(raw: bytes) -> Message:
     return _PARSER.parsebytes(raw[:MAX_MESSAGE_BYTES])
 
 
+# The header map of the last message asked about: one pass over its headers instead of one
+# per lookup (``Message.get`` scans them all).  A (message, map) tuple replaced atomically.
+_LAST_HEADERS: tuple[object, dict[str, str]] = (None, {})
+
+
+def _header_map(msg: Message) -> dict[str, str]:
+    last = _LAST_HEADERS
+    if last[0] is msg:
+        return last[1]
+    found: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        found.setdefault(name.lower(), value)
+    globals()["_LAST_HEADERS"] = (msg, found)
+    return found
+
+
+def raw_header(msg: Message, name: str) -> object | None:
+    """The first value of header *name* as ``Message.get`` returns it, or None."""
+    value = _header_map(msg).get(name.lower())
+    if value is None:
+        return None
+    return msg.policy.header_fetch_parse(name, value)
+
+
 def header(msg: Message, name: str) -> str:
     """A header's value as text (RFC 2047 decoded, best effort), or ``""``."""
-    value = msg.get(name)
+    value = raw_header(msg, name)
     if value is None:
         return ""
     text = str(value) if not isinstance(value, str) else value

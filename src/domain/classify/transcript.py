@@ -51,6 +51,10 @@ _TEMPORARY_RE: Final = re.compile(
     r"retrying|warning:? (?:message|could not)",
     re.I,
 )
+# The same patterns without re.I, for text lower-cased once (much faster than re.I scans).
+_CUT_LOW_RE: Final = re.compile(_CUT_RE.pattern, re.M)
+_PERMANENT_LOW_RE: Final = re.compile(_PERMANENT_RE.pattern)
+_TEMPORARY_LOW_RE: Final = re.compile(_TEMPORARY_RE.pattern)
 _DAEMON_RE: Final = re.compile(
     r"^(?:mailer-daemon|postmaster|post_master|mail-daemon|mailer_daemon|mail\.delivery|"
     r"no-?reply|bounce[s]?|root|nobody|daemon)@",
@@ -61,16 +65,23 @@ _DAEMON_RE: Final = re.compile(
 def cut_original(text: str) -> str:
     """The text before the returned original message (bounded)."""
     text = text[:MAX_TEXT]
-    m = _CUT_RE.search(text, 40)
+    low = text.lower()
+    # lower() may change the length of some non-ASCII text: positions must stay valid
+    m = _CUT_LOW_RE.search(low, 40) if len(low) == len(text) else _CUT_RE.search(text, 40)
     return text[: m.start()] if m else text
 
 
 def sender_addresses(text: str) -> set[str]:
     """Addresses on sender/id lines, which are never the failed recipient."""
     out: set[str] = set()
-    for line in _SENDER_LINE_RE.finditer(text):
-        if "@" in line.group(0):
-            out.update(m.group(1).lower() for m in ADDR_RE.finditer(line.group(0)))
+    if "@" not in text:
+        return out
+    for line in text.split("\n"):
+        if "@" not in line:
+            continue  # only lines holding an address matter: skip the regex for the rest
+        for m in _SENDER_LINE_RE.finditer(line):
+            if "@" in m.group(0):
+                out.update(a.group(1).lower() for a in ADDR_RE.finditer(m.group(0)))
     return out
 
 
@@ -124,10 +135,10 @@ def has_evidence(text: str) -> bool:
 
 
 def permanence_hint(text: str) -> bool | None:
-    text = text[:4000]
-    if _TEMPORARY_RE.search(text):
+    low = text[:4000].lower()
+    if _TEMPORARY_LOW_RE.search(low):
         return False
-    if _PERMANENT_RE.search(text):
+    if _PERMANENT_LOW_RE.search(low):
         return True
     return None
 
