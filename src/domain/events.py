@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -156,18 +156,34 @@ class _Context:
 _Built = tuple[list[RecipientOutcome], int]
 
 
+def _collect(
+    items: Iterable[Any],
+    address_of: Callable[[Any], Any],
+    build: Callable[[Any, str], RecipientOutcome],
+) -> _Built:
+    """One outcome per item whose address reads; the others are counted, not fatal."""
+    outcomes: list[RecipientOutcome] = []
+    skipped = 0
+    for item in items:
+        address = _address(address_of(item))
+        if address is None:
+            skipped += 1
+        else:
+            outcomes.append(build(item, address))
+    return outcomes, skipped
+
+
+def _email_address(rec: Mapping[str, Any]) -> Any:
+    return rec.get("emailAddress")
+
+
 def _bounce(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
     bounce_type = _opt_str(detail.get("bounceType"))
     sub_type = _opt_str(detail.get("bounceSubType"))
-    recipients = _records(detail, "bouncedRecipients")
+    feedback_id = _opt_str(detail.get("feedbackId"))
     key = ctx.event_key(detail)
-    outcomes: list[RecipientOutcome] = []
-    skipped = 0
-    for rec in recipients:
-        address = _address(rec.get("emailAddress"))
-        if address is None:
-            skipped += 1
-            continue
+
+    def build(rec: Mapping[str, Any], address: str) -> RecipientOutcome:
         classification = classify_ses_bounce_recipient(
             bounce_type,
             sub_type,
@@ -175,74 +191,56 @@ def _bounce(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) 
             _opt_str(rec.get("status")),
             _opt_str(rec.get("diagnosticCode")),
         )
-        outcomes.append(
-            ctx.outcome(
-                address,
-                key,
-                classification,
-                feedback_id=_opt_str(detail.get("feedbackId")),
-                bounce_type=bounce_type,
-                bounce_sub_type=sub_type,
-            )
+        return ctx.outcome(
+            address,
+            key,
+            classification,
+            feedback_id=feedback_id,
+            bounce_type=bounce_type,
+            bounce_sub_type=sub_type,
         )
-    return outcomes, skipped
+
+    return _collect(_records(detail, "bouncedRecipients"), _email_address, build)
 
 
 def _complaint(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
     feedback_type = _opt_str(detail.get("complaintFeedbackType"))
     classification = classify_complaint(feedback_type, _opt_str(detail.get("complaintSubType")))
+    feedback_id = _opt_str(detail.get("feedbackId"))
     key = ctx.event_key(detail)
-    outcomes: list[RecipientOutcome] = []
-    skipped = 0
-    for rec in _records(detail, "complainedRecipients"):
-        address = _address(rec.get("emailAddress"))
-        if address is None:
-            skipped += 1
-            continue
-        outcomes.append(
-            ctx.outcome(
-                address,
-                key,
-                classification,
-                feedback_id=_opt_str(detail.get("feedbackId")),
-                feedback_type=feedback_type,
-            )
+
+    def build(_rec: Mapping[str, Any], address: str) -> RecipientOutcome:
+        return ctx.outcome(
+            address, key, classification, feedback_id=feedback_id, feedback_type=feedback_type
         )
-    return outcomes, skipped
+
+    return _collect(_records(detail, "complainedRecipients"), _email_address, build)
 
 
 def _delivery(ctx: _Context, detail: Mapping[str, Any], mail: Mapping[str, Any]) -> _Built:
-    raw_recipients = detail.get("recipients")
-    if not isinstance(raw_recipients, Sequence) or isinstance(raw_recipients, str):
-        raw_recipients = mail.get("destination") or []
+    recipients = detail.get("recipients")
+    if not isinstance(recipients, list):
+        recipients = mail.get("destination")
     key = ctx.event_key({}) if ctx.message_id else ctx.event_key(detail)
-    outcomes: list[RecipientOutcome] = []
-    skipped = 0
-    for raw in raw_recipients if isinstance(raw_recipients, Sequence) else ():
-        address = _address(raw)
-        if address is None:
-            skipped += 1
-            continue
-        outcomes.append(ctx.outcome(address, key, DELIVERED))
-    return outcomes, skipped
+    return _collect(
+        recipients if isinstance(recipients, list) else (),
+        lambda raw: raw,
+        lambda _raw, address: ctx.outcome(address, key, DELIVERED),
+    )
 
 
 def _delay(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
     delay_type = _opt_str(detail.get("delayType"))
-    # A message can be delayed many times; the expiration time tells the attempts apart.
+    # A message can be delayed many times; each delay's own timestamp tells them apart.
     key = f"{ctx.event_key({})}:{_opt_str(detail.get('timestamp')) or ''}"
-    outcomes: list[RecipientOutcome] = []
-    skipped = 0
-    for rec in _records(detail, "delayedRecipients"):
-        address = _address(rec.get("emailAddress"))
-        if address is None:
-            skipped += 1
-            continue
+
+    def build(rec: Mapping[str, Any], address: str) -> RecipientOutcome:
         classification = classify_ses_delay_recipient(
             delay_type, _opt_str(rec.get("status")), _opt_str(rec.get("diagnosticCode"))
         )
-        outcomes.append(ctx.outcome(address, key, classification))
-    return outcomes, skipped
+        return ctx.outcome(address, key, classification)
+
+    return _collect(_records(detail, "delayedRecipients"), _email_address, build)
 
 
 _OUTCOME_BUILDERS = {
