@@ -88,3 +88,70 @@ def suppression_table(
     yield name
     factory.reset()
     client.delete_table(TableName=name)
+
+
+# --- inbound mail (issue 6) ------------------------------------------------------------------
+
+INBOUND_FIXTURES = FIXTURES / "inbound"
+INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"  # the name events/ use
+INBOUND_PREFIX = "inbound/"
+UNSUBSCRIBE_MAILBOX = "unsubscribe@mail.example.com"
+
+
+class InboundEnv:
+    """A fresh InboundTable and the inbound bucket, with the handler configured for them."""
+
+    def __init__(self, table: str, bucket: str, prefix: str) -> None:
+        import boto3
+
+        self.table, self.bucket, self.prefix = table, bucket, prefix
+        self.s3 = boto3.client("s3")
+        self.dynamodb = boto3.client("dynamodb")
+
+    def upload(self, message_id: str, raw: bytes | None = None) -> str:
+        """Store a message the way the S3 action does (key = prefix + message id); the
+        content defaults to tests/fixtures/inbound/<message_id>.eml."""
+        body = raw if raw is not None else (INBOUND_FIXTURES / f"{message_id}.eml").read_bytes()
+        key = self.prefix + message_id
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+        return key
+
+    def items(self, message_id: str) -> list[dict[str, Any]]:
+        from boto3.dynamodb.types import TypeDeserializer
+
+        des = TypeDeserializer()
+        found = self.dynamodb.query(
+            TableName=self.table,
+            KeyConditionExpression="message_id = :m",
+            ExpressionAttributeValues={":m": {"S": message_id}},
+            ConsistentRead=True,
+        )["Items"]
+        return [{k: des.deserialize(v) for k, v in item.items()} for item in found]
+
+
+@pytest.fixture
+def inbound_env(
+    suppression_table: str, template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[InboundEnv]:
+    import boto3
+
+    name = f"inbound-test-{next(_table_numbers)}"
+    client = boto3.client("dynamodb")
+    local_env.create_tables(client, {"InboundTable": name}, template)
+    import contextlib
+
+    s3 = boto3.client("s3")
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=INBOUND_BUCKET)
+    monkeypatch.setenv("INBOUND_TABLE", name)
+    monkeypatch.setenv("INBOUND_BUCKET", INBOUND_BUCKET)
+    monkeypatch.setenv("INBOUND_OBJECT_PREFIX", INBOUND_PREFIX)
+    monkeypatch.setenv("UNSUBSCRIBE_MAILBOXES", UNSUBSCRIBE_MAILBOX)
+    monkeypatch.setenv("INBOUND_RETENTION_DAYS", "30")
+    factory.reset()
+    env = InboundEnv(name, INBOUND_BUCKET, INBOUND_PREFIX)
+    yield env
+    factory.reset()
+    for obj in s3.list_objects_v2(Bucket=INBOUND_BUCKET).get("Contents", []):
+        s3.delete_object(Bucket=INBOUND_BUCKET, Key=obj["Key"])
+    client.delete_table(TableName=name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError
 
 from adapters.inbound_table import InboundModel, bind_inbound_model
 from domain.inbound import InboundRecord, inbound_item
@@ -51,3 +51,15 @@ class DynamoInboundRepository:
                 return False
             raise
         return True
+
+    def discard_failed(self, message_id: str) -> None:
+        for item in self.model.query(
+            message_id,
+            consistent_read=True,
+            filter_condition=self.model.fetch_failed == True,  # noqa: E712
+        ):
+            try:
+                item.delete(condition=self.model.fetch_failed == True)  # noqa: E712
+            except DeleteError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise

@@ -6,8 +6,8 @@ so running it again changes nothing; it prints each setting with its old and new
 Headers (the original message headers in each notification) are turned on for every type it
 sets a topic for, unless --no-headers.
 
-Exit status: 0 when the identity is configured as asked, 2 when SES refused or the arguments
-are incomplete.
+Exit status: 0 when the identity is configured as asked, 1 when SES refused (one line on
+stderr), 2 when no topic is given.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 EXIT_OK = 0
-EXIT_FAILED = 2
+EXIT_FAILED = 1  # SES refused, or the identity is not this account's (one line on stderr)
+EXIT_USAGE = 2
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             "--topic-delivery",
             file=sys.stderr,
         )
-        return EXIT_FAILED
+        return EXIT_USAGE
     ses = SesIdentityNotifications()
     try:
         changes = plan(ses.get(args.identity), topics, headers=not args.no_headers)
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             verb = "would change" if args.dry_run else "changed"
             print(f"  {label:<18} {_show(change.old)} -> {_show(change.new)} ({verb})")
     except IdentityError as exc:
-        print(f"setup-notifications: {exc}", file=sys.stderr)
+        print(f"ses-feedback: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     count = sum(c.changed for c in changes)
     if not count:

@@ -7,9 +7,11 @@ through the same policy as the live paths. The policy is idempotent and order-sa
 replay can be repeated and can overlap what the live paths already applied: records that
 would not change are not written.
 
-Progress goes to stderr, the summary to stdout. Exit status: 0 when every document was
-read, 1 when some were malformed or the store failed (re-running is safe), 2 when the source
-cannot be read or the configuration is wrong.
+The table comes from --table, else SUPPRESSION_TABLE, else the stack's outputs (--stack);
+the policy numbers from the same environment variables as the functions. Progress goes to
+stderr, the summary to stdout. Exit status 0 when every document was read and applied; 1
+when some were malformed, the store failed (re-running is safe), or the source or the
+configuration cannot be used (one line on stderr).
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from cli.suppression import DEFAULT_STACK
 from domain.events import RecipientOutcome
 from domain.policy import SuppressionRecord
 from domain.replay import items_of, iter_documents
 from domain.service import ApplyResult, SuppressionRepository, SuppressionService
 
 EXIT_OK = 0
-EXIT_INCOMPLETE = 1
-EXIT_UNREADABLE = 2
+EXIT_FAILED = 1
 APPLY_BATCH = 1000
 
 
@@ -52,7 +54,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         action="store_true",
         help="read the table and report what would change, without writing",
     )
-    p.add_argument("--table", help="suppression table name (default: $SUPPRESSION_TABLE)")
+    p.add_argument("--table", help="table name (default: $SUPPRESSION_TABLE or stack)")
+    p.add_argument(
+        "--stack",
+        default=DEFAULT_STACK,
+        help=f"stack whose SuppressionTableName output to use ({DEFAULT_STACK})",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=run)
 
@@ -180,17 +187,18 @@ def replay(
     return summary
 
 
-def _build_service(table: str | None, dry_run: bool) -> SuppressionService:
-    from adapters.settings import load_settings
+def _build_service(args: argparse.Namespace) -> SuppressionService:
+    """The table as every operator command finds it (--table, $SUPPRESSION_TABLE, stack
+    outputs) and the policy from the environment, like `ses-feedback suppress`."""
+    from adapters.settings import policy_from_environment
     from adapters.suppression_repository import DynamoSuppressionRepository
+    from cli.suppression import _table
 
-    cfg = load_settings(table_override=table)
-    repository: SuppressionRepository = DynamoSuppressionRepository(
-        cfg.suppression_table, cfg.policy
-    )
-    if dry_run:
+    policy = policy_from_environment()
+    repository: SuppressionRepository = DynamoSuppressionRepository(_table(args), policy)
+    if args.dry_run:
         repository = DryRunRepository(repository)
-    return SuppressionService(repository, cfg.policy)
+    return SuppressionService(repository, policy)
 
 
 def format_summary(summary: ReplaySummary, source: str, dry_run: bool) -> str:
@@ -216,20 +224,15 @@ def format_summary(summary: ReplaySummary, source: str, dry_run: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from adapters.archive import ArchiveError, open_archive
-    from adapters.settings import ConfigurationError
 
     try:
         archive = open_archive(args.source)
-        service = _build_service(args.table, args.dry_run)
-    except (ArchiveError, ConfigurationError) as exc:
-        print(f"replay: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    try:
+        service = _build_service(args)
         summary = replay(archive, service, since=args.since, show_progress=not args.no_progress)
     except ArchiveError as exc:
-        print(f"replay: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        print(f"ses-feedback: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(format_summary(summary, args.source, args.dry_run))
     if summary.error or summary.documents["malformed"]:
-        return EXIT_INCOMPLETE
+        return EXIT_FAILED
     return EXIT_OK

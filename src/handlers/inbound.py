@@ -79,6 +79,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
             continue
         if notice is None:
             counts["ignored"] += 1
+            metrics.add_metric(name="InboundIgnored", unit=MetricUnit.Count, value=1)
             logger.info("setup notification ignored", extra={"record": record_id})
             continue
         try:

@@ -7,6 +7,7 @@ analytics lines) for the replay.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import gzip
 import io
@@ -23,6 +24,11 @@ from tests.conftest import EVENTS
 pytestmark = pytest.mark.integration
 
 SAMPLE = EVENTS / "FirehoseTransformFunction" / "ses-events.json"
+
+
+def cli_args(dry_run: bool = False) -> argparse.Namespace:
+    # No --table: the CLI takes SUPPRESSION_TABLE, which the suppression_table fixture sets.
+    return argparse.Namespace(table=None, stack="unused", dry_run=dry_run)
 
 
 def scan(table: str) -> dict[str, dict]:
@@ -58,7 +64,7 @@ def test_replaying_the_archive_twice_leaves_the_table_unchanged(
     _, archive_dir = transform_to_archive(lambda_context, tmp_path)
     live = scan(suppression_table)
     assert live, "the sample batch should create suppression records"
-    service = replay_cli._build_service(None, dry_run=False)
+    service = replay_cli._build_service(cli_args())
 
     first = replay_cli.replay(LocalArchive(archive_dir), service, progress_stream=io.StringIO())
     assert first.error is None
@@ -84,7 +90,7 @@ def test_replay_into_an_empty_table_then_again(suppression_table, tmp_path, ses_
     complaint = ses_sample("event-complaint.json")
     (tmp_path / "bounce.json").write_text(json.dumps(bounce))
     (tmp_path / "complaint.json").write_text(json.dumps(complaint))
-    service = replay_cli._build_service(None, dry_run=False)
+    service = replay_cli._build_service(cli_args())
 
     first = replay_cli.replay(LocalArchive(tmp_path), service, progress_stream=io.StringIO())
     after_first = scan(suppression_table)
@@ -119,7 +125,7 @@ def test_replay_from_s3_processing_failed(suppression_table, ses_sample, lambda_
         Body=json.dumps(error_record).encode() + b"\n",
     )
     s3.put_object(Bucket="archive-test", Key="processing-failed/2020/01/01/old", Body=b"{broken")
-    service = replay_cli._build_service(None, dry_run=False)
+    service = replay_cli._build_service(cli_args())
     summary = replay_cli.replay(
         S3Archive("s3://archive-test/processing-failed/"),
         service,
@@ -133,7 +139,7 @@ def test_replay_from_s3_processing_failed(suppression_table, ses_sample, lambda_
 
 def test_dry_run_writes_nothing(suppression_table, tmp_path, ses_sample):
     (tmp_path / "bounce.json").write_text(json.dumps(ses_sample("event-bounce.json")))
-    service = replay_cli._build_service(None, dry_run=True)
+    service = replay_cli._build_service(cli_args(dry_run=True))
     summary = replay_cli.replay(LocalArchive(tmp_path), service, progress_stream=io.StringIO())
     assert summary.applied.written == 1
     assert scan(suppression_table) == {}

@@ -135,7 +135,7 @@ def test_unknown_identity_fails(ses, capsys):
         {"Identities": [IDENTITY]},
     )
     code = cli_main.main(["setup-notifications", "--identity", IDENTITY, "--topic", TOPIC])
-    assert code == 2
+    assert code == 1
     assert "not an identity" in capsys.readouterr().err
 
 

@@ -127,12 +127,13 @@ def test_command_line(tmp_path, monkeypatch, capsys, memory_service, ses_sample)
 
     (tmp_path / "b.json").write_text(json.dumps(ses_sample("event-bounce.json")))
     (tmp_path / "bad.json").write_text("{broken")
-    monkeypatch.setattr(replay_module, "_build_service", lambda table, dry_run: memory_service)
+    monkeypatch.setattr(replay_module, "_build_service", lambda args: memory_service)
     code = cli_main.main(["replay", str(tmp_path), "--no-progress"])
     out = capsys.readouterr()
     assert code == 1  # one malformed document
     assert "malformed 1" in out.out and "ses 1" in out.out
-    assert cli_main.main(["replay", str(tmp_path / "missing")]) == 2
+    assert cli_main.main(["replay", str(tmp_path / "missing")]) == 1
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_since_must_be_iso():

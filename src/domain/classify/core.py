@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final
 
@@ -100,10 +101,25 @@ def _entry(pattern: str) -> tuple[str, tuple[str, ...], re.Pattern[str]]:
     return "", gate, re.compile(pattern)
 
 
-#: (reason, ((single literal gate | "", any-of literal gate | (), compiled pattern), ...))
-_COMPILED: Final[
-    tuple[tuple[str, tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]], ...]
-] = tuple((reason, tuple(_entry(p) for p in patterns)) for reason, patterns in PHRASES)
+_Entry = tuple[str, tuple[str, ...], re.Pattern[str]]
+
+
+def _group(reason: str, patterns: tuple[str, ...]) -> tuple[str, tuple[str, ...], tuple[_Entry, ...]]:
+    entries = tuple(_entry(p) for p in patterns)
+    literals: list[str] = []
+    for single, any_of, _ in entries:
+        if not single and not any_of:
+            return reason, (), entries  # an ungated pattern: the group is always tried
+        literals.extend((single,) if single else any_of)
+    return reason, tuple(dict.fromkeys(literals)), entries
+
+
+#: (reason, every gate literal of the group (() = always try), ((single literal gate | "",
+#: any-of literal gate | (), compiled pattern), ...)).  A group none of whose literals occurs
+#: is skipped with one C-level scan (any(map(...))), without a Python loop over its patterns.
+_COMPILED: Final[tuple[tuple[str, tuple[str, ...], tuple[_Entry, ...]], ...]] = tuple(
+    _group(reason, patterns) for reason, patterns in PHRASES
+)
 # The reply code (and status) repeated at the start of each line of a multi-line reply
 REPLY_START_RE: Final = re.compile(r"\s*([245]\d\d)[- ]")
 _CONTINUATION_RE: Final = re.compile(
@@ -169,7 +185,11 @@ def clean_diagnostic(text: str | None) -> str | None:
     semi = text.find(";", 0, 40)
     if semi > 0 and _PREFIX_RE.match(text):
         text = text[semi + 1 :]
-    if "\n" in text or text.count("5.") + text.count("4.") > 1:
+    if "\n" in text or (
+        text.count(" 5.") + text.count("-5.") + text.count(" 4.") + text.count("-4.") > 1
+    ):
+        # a multi-line reply, or one flattened with its code repeated ("550-5.7.1 a 550-5.7.1
+        # b"); a single status plus digits elsewhere ("si5.5" ids) needs no rewriting
         text = _join_continuations(text)
     text = " ".join(text.split())
     return text[:MAX_DIAGNOSTIC] or None
@@ -213,7 +233,10 @@ def _volatile(m: re.Match[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def _phrase_reason(low: str) -> str | None:
-    for reason, patterns in _COMPILED:
+    contains = low.__contains__
+    for reason, literals, patterns in _COMPILED:
+        if literals and not any(map(contains, literals)):
+            continue
         for single, any_of, pattern in patterns:
             if single:
                 if single not in low:
@@ -244,6 +267,28 @@ def classify_failure(
     when no code gives it (e.g. SES bounceType); ``default_reason`` is used when neither
     the codes nor the text say anything.
     """
+    if diagnostic is None or len(diagnostic) <= MEMO_MAX_CHARS:
+        try:
+            return _classify_failure_memo(
+                status, reply_code, diagnostic, permanent_hint, default_reason
+            )
+        except TypeError:  # unhashable arguments of the wrong type: compute directly
+            pass
+    return _classify_failure(status, reply_code, diagnostic, permanent_hint, default_reason)
+
+
+#: Diagnostics up to this length are memoised verbatim: identical texts recur (the same
+#: receiver, the same template), and a hit skips cleaning and tokenising altogether.
+MEMO_MAX_CHARS: Final = 1000
+
+
+def _classify_failure(
+    status: str | None,
+    reply_code: str | None,
+    diagnostic: str | None,
+    permanent_hint: bool | None,
+    default_reason: str | None,
+) -> Classification:
     diag = clean_diagnostic(diagnostic)
     reason, verdict, st, rc = _decide(
         status, reply_code, decision_text(diag) if diag else None, permanent_hint, default_reason
@@ -251,11 +296,20 @@ def classify_failure(
     return Classification(reason, verdict, st, rc, _kept(diag))
 
 
+_classify_failure_memo: Final = lru_cache(maxsize=2048)(_classify_failure)
+
+
 def decision_text(diag: str) -> str:
     """The lower-cased diagnostic with volatile tokens blanked: all decisions depend only on
     this, so it is the memo key (see :func:`phrase_reason`)."""
     low = diag[:MAX_DIAGNOSTIC].lower()
-    return " ".join([_token(t) if len(t) > 6 or "@" in t else t for t in low.split(" ")])
+    # plain words (isalpha) are never volatile: skip the per-token regex for them
+    return " ".join(
+        [
+            _token(t) if (len(t) > 6 and not t.isalpha()) or "@" in t else t
+            for t in low.split(" ")
+        ]
+    )
 
 
 def _token(token: str) -> str:
@@ -363,7 +417,19 @@ def _kept(diag: str | None) -> str | None:
     return diag[:MAX_KEPT] if diag else None
 
 
+#: cache_clear functions of memos kept by other modules (ses.py registers its own).
+_OTHER_CACHES: Final[list[Callable[[], None]]] = []
+
+
+def register_cache(cache_clear: Callable[[], None]) -> None:
+    """Have :func:`clear_caches` also clear another module's memo."""
+    _OTHER_CACHES.append(cache_clear)
+
+
 def clear_caches() -> None:
-    """Forget memoised phrase decisions (benchmarks measure cold work with this)."""
+    """Forget memoised decisions (benchmarks measure cold work with this)."""
     _phrase_reason.cache_clear()
     _decide.cache_clear()
+    _classify_failure_memo.cache_clear()
+    for cache_clear in _OTHER_CACHES:
+        cache_clear()

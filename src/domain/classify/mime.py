@@ -95,7 +95,7 @@ def part_text(part: Message, limit: int = MAX_PART_CHARS) -> str:
         payload = None
     if isinstance(payload, bytes):
         data = payload[: limit * 4]
-        charset = _charset(part.get_content_charset())
+        charset = _charset(_content_charset(part))
         try:
             return data.decode(charset, "replace")[:limit]
         except Exception:  # noqa: BLE001 - codec oddities
@@ -104,6 +104,19 @@ def part_text(part: Message, limit: int = MAX_PART_CHARS) -> str:
     if isinstance(raw, str):
         return raw[:limit]
     return ""
+
+
+_CHARSET_RE: Final = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.I)
+
+
+def _content_charset(part: Message) -> str | None:
+    """The charset parameter of Content-Type (a regex: ``get_content_charset`` parses every
+    parameter, and this runs for every text part)."""
+    ctype = part.get("Content-Type")
+    if ctype is None:
+        return None
+    m = _CHARSET_RE.search(str(ctype))
+    return m.group(1) if m else None
 
 
 def walk(msg: Message) -> list[Message]:

@@ -9,9 +9,16 @@ Transient/General, and a Permanent bounce can carry a ``delayed`` 4.x.x recipien
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Final
 
-from domain.classify.core import classify_failure, clean_diagnostic, phrase_reason
+from domain.classify.core import (
+    MEMO_MAX_CHARS,
+    classify_failure,
+    clean_diagnostic,
+    phrase_reason,
+    register_cache,
+)
 from domain.classify.report import MessageReport, RecipientReport
 from domain.classify.status_codes import normalise_status
 from domain.classify.taxonomy import verdict_for
@@ -64,11 +71,14 @@ _GENERIC_DELAY_TYPES: Final = frozenset(
 
 
 def _norm(value: object) -> str:
-    return value.strip().lower() if isinstance(value, str) else ""
+    return value.strip().lower() if type(value) is str or isinstance(value, str) else ""
 
 
 def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    # type() first: the exact-type test is much cheaper than isinstance on the hot path
+    if type(value) is str or isinstance(value, str):
+        return value or None
+    return None
 
 
 def classify_ses_bounce_recipient(
@@ -93,6 +103,23 @@ def classify_ses_bounce_recipient(
        ``vacation`` (what SES reports for automatic replies, e.g. the ooto@ simulator);
        Transient with some DSN -> ``expired`` (SES stopped retrying); else undetermined.
     """
+    if diagnostic_code is None or len(diagnostic_code) <= MEMO_MAX_CHARS:
+        try:
+            return _bounce_recipient_memo(
+                bounce_type, bounce_sub_type, action, status, diagnostic_code
+            )
+        except TypeError:  # unhashable arguments of the wrong type: compute directly
+            pass
+    return _bounce_recipient(bounce_type, bounce_sub_type, action, status, diagnostic_code)
+
+
+def _bounce_recipient(
+    bounce_type: str | None,
+    bounce_sub_type: str | None,
+    action: str | None,
+    status: str | None,
+    diagnostic_code: str | None,
+) -> Classification:
     btype = _norm(bounce_type)
     subtype = _norm(bounce_sub_type)
     act = _norm(action)
@@ -136,6 +163,14 @@ def classify_ses_bounce_recipient(
             return _with_reason(result, "vacation", None)
         return _with_reason(result, "expired", False)
     return result
+
+
+# Identical recipient entries recur (the same template diagnostic, or none at all): a hit
+# returns the same immutable Classification without any text work.
+_bounce_recipient_memo: Final = lru_cache(maxsize=2048)(_bounce_recipient)
+
+
+register_cache(_bounce_recipient_memo.cache_clear)
 
 
 def _firm(result: Classification) -> bool:
@@ -207,11 +242,15 @@ def classify_complaint(feedback_type: str | None, complaint_sub_type: str | None
 
 
 def _mapping(value: object) -> Mapping[str, object] | None:
+    if type(value) is dict:  # what JSON decoders give; skips the slower ABC check
+        return value
     return value if isinstance(value, Mapping) else None
 
 
-def _list(value: object) -> list[object]:
-    return list(value) if isinstance(value, (list, tuple)) else []
+def _list(value: object) -> list[object] | tuple[object, ...]:
+    if type(value) is list:
+        return value
+    return value if isinstance(value, (list, tuple)) else []
 
 
 def _address(entry: Mapping[str, object]) -> str | None:
@@ -243,7 +282,7 @@ def classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
 
 
 def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         return MessageReport("other", error="not a JSON object")
     kind_raw = obj.get("notificationType", obj.get("eventType"))
     if not isinstance(kind_raw, str):
@@ -256,6 +295,7 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
         btype = _str_or_none(bounce.get("bounceType"))
         bsub = _str_or_none(bounce.get("bounceSubType"))
         recips = []
+        all_vacation = True
         for item in _list(bounce.get("bouncedRecipients")):
             entry = _mapping(item)
             if entry is None:
@@ -268,11 +308,11 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
                 _str_or_none(entry.get("diagnosticCode")),
             )
             recips.append(RecipientReport(_address(entry), c))
+            if c.reason != "vacation":
+                all_vacation = False
         if not recips:
             return MessageReport("bounce", error="bounce without usable bouncedRecipients")
-        kind_out = (
-            "auto-reply" if all(r.classification.reason == "vacation" for r in recips) else "bounce"
-        )
+        kind_out = "auto-reply" if all_vacation else "bounce"
         return MessageReport(kind_out, None, tuple(recips))
     if kind == "complaint":
         complaint = _mapping(obj.get("complaint"))

@@ -137,7 +137,13 @@ def normalise_status(status: str | None) -> str | None:
     """A clean ``C.S.D`` string, or None."""
     if not status:
         return None
-    m = STATUS_RE.search(status[:64])
+    return _normalise_status(status[:64])
+
+
+@lru_cache(maxsize=1024)
+def _normalise_status(status: str) -> str | None:
+    # memoised: real status fields take few distinct values
+    m = STATUS_RE.search(status)
     if m is None:
         return None
     return f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}"

@@ -52,7 +52,8 @@ _TEMPORARY_RE: Final = re.compile(
     re.I,
 )
 # The same patterns without re.I, for text lower-cased once (much faster than re.I scans).
-_CUT_LOW_RE: Final = re.compile(_CUT_RE.pattern, re.M)
+_LINE_ADDR_NL_RE: Final = re.compile("\n" + _LINE_ADDR_RE.pattern.removeprefix("^"), re.I)
+_CUT_NL_RE: Final = re.compile("\n" + _CUT_RE.pattern.removeprefix("^"))
 _PERMANENT_LOW_RE: Final = re.compile(_PERMANENT_RE.pattern)
 _TEMPORARY_LOW_RE: Final = re.compile(_TEMPORARY_RE.pattern)
 _DAEMON_RE: Final = re.compile(
@@ -65,9 +66,14 @@ _DAEMON_RE: Final = re.compile(
 def cut_original(text: str) -> str:
     """The text before the returned original message (bounded)."""
     text = text[:MAX_TEXT]
-    low = text.lower()
-    # lower() may change the length of some non-ASCII text: positions must stay valid
-    m = _CUT_LOW_RE.search(low, 40) if len(low) == len(text) else _CUT_RE.search(text, 40)
+    low = "\n" + text.lower()
+    if len(low) != len(text) + 1:  # lower() changed some non-ASCII lengths
+        m = _CUT_RE.search(text, 40)
+        return text[: m.start()] if m else text
+    # "\n" + pattern on "\n" + text: the regex engine skips ahead to each newline instead
+    # of trying the pattern at every position (re.M "^"); index i here is i - 1 in text,
+    # so a match at i is a line starting at i in text
+    m = _CUT_NL_RE.search(low, 40)
     return text[: m.start()] if m else text
 
 
@@ -98,7 +104,8 @@ def segments(text: str, exclude: set[str]) -> list[tuple[str | None, str]]:
     bad = exclude | sender_addresses(text)
     starts: list[tuple[int, str]] = []
     seen: set[str] = set()
-    for m in _LINE_ADDR_RE.finditer(text):
+    # "\n" + pattern over "\n" + text (see cut_original): m.start() is the line start in text
+    for m in _LINE_ADDR_NL_RE.finditer("\n" + text):
         addr = m.group(1).lower().strip(".")
         if addr in bad or addr in seen or is_daemon(addr):
             continue
@@ -176,15 +183,26 @@ _QMAIL_STAGES: Final = {
 }
 
 
+_COMMAND_LOW_RE: Final = re.compile(_COMMAND_RE.pattern)
+_COMMAND_HINTS: Final = ("in reply to", "after", "response to", "did not like", "smtp command", ">>>")
+
+
 def smtp_command(text: str) -> str | None:
     """The last SMTP command named before the first rejection in *text* (upper-case)."""
-    if "connected to" in text.lower():
+    low = text.lower()
+    if "connected to" in low:
         q = _QMAIL_STAGE_RE.search(text)
         if q is not None:
             return _QMAIL_STAGES[q.group(1).lower()]
-    reply = REPLY_RE.search(text)
+    if not any(hint in low for hint in _COMMAND_HINTS):
+        return None  # cheap literal checks spare the regex scan of most texts
+    if len(low) != len(text):  # lower() changed some non-ASCII lengths: keep positions
+        low, pattern = text, _COMMAND_RE
+    else:
+        pattern = _COMMAND_LOW_RE
+    reply = REPLY_RE.search(low)
     last: str | None = None
-    for m in _COMMAND_RE.finditer(text):
+    for m in pattern.finditer(low):
         if reply is not None and m.start() > reply.start() + 400:
             break
         last = m.group(1).upper()

@@ -29,7 +29,7 @@ MAX_HEADER_BYTES: Final = 256 * 1024
 MAX_DEPTH: Final = 10
 MAX_PARTS: Final = 500
 MAX_BOUNDARY: Final = 200
-CHUNK: Final = 1024 * 1024  # raw bytes decoded per step when hashing
+CHUNK: Final = 256 * 1024  # raw bytes decoded per step when hashing
 
 _HEADER_PARSER: Final = BytesHeaderParser(policy=compat32)
 _B64_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
@@ -329,12 +329,13 @@ class _Chunks:
             nl = self.buf.rfind(b"\n", self.pos, stop)
             if nl >= 0:
                 stop = nl + 1
-            else:  # one huge line: do not cut an "=XX" escape in two
+            else:  # one huge line: do not cut an "=XX" escape (or "=\r\n") in two
                 tail = self.buf.rfind(b"=", max(self.pos, stop - 2), stop)
                 if tail >= 0:
-                    stop = tail
-        if stop <= self.pos:
-            stop = min(self.end, self.pos + self.step)
+                    stop = min(self.end, tail + 3)
+                    soft = self.buf.find(b"\n", tail, stop)  # "=\n": a soft line break
+                    if soft >= 0:
+                        stop = soft + 1
         chunk = bytes(self.buf[self.pos : stop])
         self.pos = stop
         return binascii.a2b_qp(chunk), None

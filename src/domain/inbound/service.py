@@ -100,6 +100,10 @@ class InboundRepository(Protocol):
     def put(self, record: InboundRecord) -> bool:
         """Write unless an item that is not a failed fetch exists; False when skipped."""
 
+    def discard_failed(self, message_id: str) -> None:
+        """Delete the message's items that still record a failed fetch (after a success
+        recorded it under its real mailboxes)."""
+
 
 class SuppressionPort(Protocol):
     def apply_outcomes(self, outcomes: Iterable[RecipientOutcome]) -> ApplyResult: ...
@@ -133,7 +137,8 @@ class InboundService:
         """Raises MailUnavailableError (after recording it) when the message cannot be read
         and a retry might help, so the caller lets the invocation be retried."""
         now = now or datetime.now(UTC)
-        if self._repo.status(notice.message_id) == "recorded":
+        previous = self._repo.status(notice.message_id)
+        if previous == "recorded":
             return InboundResult(notice.message_id, "duplicate")
         try:
             raw = self._store.fetch(notice.location, self._policy.max_message_bytes)
@@ -160,6 +165,8 @@ class InboundService:
         outcomes = feedback_outcomes(report, notice.message_id, at)
         applied = self._suppression.apply_outcomes(outcomes) if outcomes else ApplyResult()
         written = self._record(notice, report, now, applied=len(outcomes))
+        if previous == "fetch-failed":
+            self._repo.discard_failed(notice.message_id)
         return InboundResult(
             notice.message_id,
             "recorded" if written else "duplicate",
