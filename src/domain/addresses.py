@@ -10,6 +10,7 @@ written two ways maps to one item.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from email.utils import parseaddr
 
 MAX_ADDRESS_LENGTH = 320  # 64 local-part + "@" + 255 domain
@@ -29,6 +30,11 @@ def normalise_address(raw: str) -> str:
     """
     if not isinstance(raw, str):
         raise InvalidAddressError("address is not a string")
+    return _normalise(raw)
+
+
+@lru_cache(maxsize=4096)  # addresses repeat within and across batches; the function is pure
+def _normalise(raw: str) -> str:
     addr = raw.strip()
     if not _PLAIN_ADDRESS.fullmatch(addr):
         # Display names, comments, quoting: let the email package take it apart.

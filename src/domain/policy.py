@@ -27,6 +27,9 @@ DIAGNOSTIC_LIMIT = 500
 #: An unsubscribe request (inbound mail, issue 6): suppresses like a complaint, but is not one
 #: (its verdict is not `complaint`, so it never counts toward the complaint rate).
 REASON_UNSUBSCRIBE = "unsubscribe"
+# Reasons whose verdict alone would read "undetermined" on the item get a category that
+# says what they are.
+_REASON_CATEGORIES = {REASON_UNSUBSCRIBE: "unsubscribe", REASON_SES_SUPPRESSED: "ses-suppressed"}
 
 
 class State(StrEnum):
@@ -107,7 +110,7 @@ class Evidence:
             event_id=outcome.event_id,
             event_type=outcome.event_type,
             reason=c.reason,
-            category=str(c.verdict),
+            category=_REASON_CATEGORIES.get(c.reason, str(c.verdict)),
             status=c.status,
             reply_code=c.reply_code,
             diagnostic=diagnostic,

@@ -109,6 +109,9 @@ class SuppressionService:
             return result
         prefetched = self._read(by_address)
         for address, items in by_address.items():
+            # In event-time order, so a batch gives what timestamp order gives (a delivery
+            # older than an address's first bounce is then dropped, exactly as it would be).
+            items.sort(key=lambda o: (o.occurred_at, o.event_id))
             fold = partial(self._fold, address=address, outcomes=items)
             self._update(address, prefetched.get(address), result, fold)
         return result

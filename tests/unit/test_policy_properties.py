@@ -84,3 +84,20 @@ def test_every_event_redelivered_right_away_is_the_same_as_once(events):
     if once is not None and twice is not None:
         assert twice.ledger == once.ledger
         assert twice.decision == once.decision
+
+
+@settings(max_examples=200, deadline=None)
+@given(events=events_strategy, data=st.data())
+def test_one_batch_in_any_order_equals_timestamp_order(events, data):
+    from domain.service import SuppressionService
+    from tests.fakes import InMemoryRepository
+
+    arrival = data.draw(st.permutations(events + events[:2]))
+    repo = InMemoryRepository()
+    SuppressionService(repo, POLICY).apply_outcomes(arrival)
+    reference = fold(sorted(events, key=lambda ev: (ev.occurred_at, ev.event_id)))
+    actual = repo.records.get("user@example.com")
+    assert (actual is None) == (reference is None)
+    if actual is not None and reference is not None:
+        assert actual.ledger == reference.ledger
+        assert actual.decision == reference.decision

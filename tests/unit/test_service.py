@@ -85,3 +85,11 @@ def test_stale_read_ahead_is_corrected_by_the_conditional_write(memory_service, 
     assert result.conflicts == 1 and result.written == 1
     record = memory_repo.records["user@example.com"]
     assert record.ledger.complaint is not None and record.ledger.hard is not None
+
+
+def test_a_batch_is_applied_in_event_time_order(memory_service, memory_repo):
+    # the delivery is newer than the soft bounce but arrives first in the batch
+    memory_service.apply_outcomes([outcome("delivered", 2), outcome("soft", 1)])
+    record = memory_repo.records["user@example.com"]
+    assert record.decision.state.value == "clear"  # the delivery reset the older soft bounce
+    assert record.ledger.last_delivery is not None

@@ -46,7 +46,7 @@ def test_export_only_our_own_hard_bounces_and_complaints():
         {
             "address": "c@x.com",
             "state": "suppressed",
-            "category": "undetermined",
+            "category": "ses-suppressed",
             "reason": "suppressed",
         },  # came from SES
         {
@@ -92,7 +92,7 @@ def test_synchronise_imports_then_exports_the_window(memory_service, memory_repo
             {
                 "address": "theirs@example.com",
                 "state": "suppressed",
-                "category": "undetermined",
+                "category": "ses-suppressed",
                 "reason": "suppressed",
             },
         ]
