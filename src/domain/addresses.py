@@ -10,8 +10,8 @@ written two ways maps to one item.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from email.utils import parseaddr
+from functools import lru_cache
 
 MAX_ADDRESS_LENGTH = 320  # 64 local-part + "@" + 255 domain
 # The shape SES almost always sends: a bare addr-spec with no quoting, comments or names.
