@@ -3,7 +3,7 @@
 Powertools `Metrics` keeps one dimension set per flush, while a batch can hold events of
 several configuration sets with different counts. So each set gets its own short-lived
 `EphemeralMetrics` with the dimensions {service, ConfigurationSet, Pipeline}; the alarms in
-template.yaml use exactly these dimensions (metric math over HardBounces / EventsSend).
+template.yaml use exactly these dimensions (metric math over HardBounces / SendRecipients).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ them:
 - per recipient outcome: `HardBounces` (verdict invalid-address), `SoftBounces` (a Bounce
   whose verdict is mailbox-problem or transient), `SenderProblemBounces` (a Bounce whose
   verdict is sender-problem), `Complaints` (verdict complaint).
+- `SendRecipients`: recipients of each Send event (`mail.destination`), the denominator of
+  the bounce and complaint rates, which SES counts per recipient, not per message.
 - `SuppressionsAdded`: addresses that became suppressed when the outcomes were applied.
 
 Events without a configuration set (identity notifications) count under "none".
@@ -47,6 +49,7 @@ SOFT_BOUNCES = "SoftBounces"
 SENDER_PROBLEM_BOUNCES = "SenderProblemBounces"
 COMPLAINTS = "Complaints"
 SUPPRESSIONS_ADDED = "SuppressionsAdded"
+SEND_RECIPIENTS = "SendRecipients"
 
 _SOFT = frozenset({Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT})
 
@@ -91,6 +94,8 @@ class MetricsTally:
     def add_event(self, event: FeedbackEvent) -> None:
         counter = self._counter(event.configuration_set)
         counter[event_metric_name(event.event_type)] += 1
+        if event.event_type == "Send":
+            counter[SEND_RECIPIENTS] += event.recipient_count
         for outcome in event.outcomes:
             name = outcome_metric_name(outcome)
             if name is not None:

@@ -18,10 +18,20 @@ def test_counts_per_configuration_set(ses_sample):
         "EventsBounce": 1,
         "HardBounces": 1,
         "EventsSend": 1,
+        "SendRecipients": 1,
         "SuppressionsAdded": 1,
     }
     assert counts["none"]["EventsComplaint"] == 1
     assert counts["none"]["Complaints"] >= 1
+
+
+def test_send_recipients_count_every_destination(ses_sample):
+    send = ses_sample("event-send.json")
+    send["mail"]["destination"] = ["a@example.com", "b@example.com", "c@example.com"]
+    tally = MetricsTally()
+    tally.add_event(parse_feedback(send))
+    assert tally.as_dict()["ConfigSet"]["SendRecipients"] == 3
+    assert tally.as_dict()["ConfigSet"]["EventsSend"] == 1
 
 
 def test_unknown_types_share_one_metric_name():
