@@ -52,6 +52,18 @@ def _normalise(raw: str) -> str:
     return result
 
 
+def normalise_all(values: object) -> tuple[str, ...]:
+    """The distinct readable addresses of a list, normalised, in first-seen order; anything
+    that is not a list, or not an address, is left out."""
+    found: dict[str, None] = {}
+    for value in values if isinstance(values, list) else ():
+        try:
+            found.setdefault(normalise_address(value), None)
+        except InvalidAddressError:
+            continue
+    return tuple(found)
+
+
 def domain_of(address: str) -> str:
     """The domain part of an already normalised address."""
     return address.rpartition("@")[2]

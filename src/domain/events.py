@@ -99,7 +99,7 @@ def parse_feedback(payload: Mapping[str, Any], source: str = "sns") -> FeedbackE
         detail = {}
     if not isinstance(detail, dict):
         raise MalformedEventError(f"{raw_type} record has a malformed {detail_key!r} object")
-    occurred_at = _timestamp(detail.get("timestamp")) or _timestamp(mail.get("timestamp"))
+    occurred_at = parse_timestamp(detail.get("timestamp")) or parse_timestamp(mail.get("timestamp"))
     if occurred_at is None:
         raise MalformedEventError(f"{raw_type} record has no readable timestamp")
     builder = _OUTCOME_BUILDERS.get(canonical)
@@ -286,7 +286,8 @@ def _configuration_set(mail: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _timestamp(value: Any) -> datetime | None:
+def parse_timestamp(value: Any) -> datetime | None:
+    """An SES/S3 ISO 8601 time as an aware UTC datetime at millisecond precision, or None."""
     if not isinstance(value, str) or not value:
         return None
     try:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -29,7 +28,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters import factory
 from adapters.settings import InboundSettings
-from domain.addresses import InvalidAddressError, normalise_address
+from domain.addresses import normalise_all
+from domain.events import parse_timestamp
 from domain.inbound import (
     SETUP_NOTIFICATION,
     InboundNotice,
@@ -169,8 +169,8 @@ def _from_ses(raw: Mapping[str, Any], cfg: InboundSettings) -> tuple[str, Inboun
         message_id=message_id,
         location=Location(cfg.bucket, cfg.object_prefix + message_id),
         source="ses",
-        recipients=_recipients(receipt.get("recipients")),
-        timestamp=_timestamp(receipt.get("timestamp") or ses["mail"].get("timestamp")),
+        recipients=normalise_all(receipt.get("recipients")),
+        timestamp=parse_timestamp(receipt.get("timestamp") or ses["mail"].get("timestamp")),
         verdicts=verdicts_from_receipt(receipt),
     )
 
@@ -188,7 +188,7 @@ def _from_s3(raw: Mapping[str, Any], cfg: InboundSettings) -> tuple[str, Inbound
         message_id=_message_id(message_id),
         location=Location(bucket, key),
         source="s3",
-        timestamp=_timestamp(raw.get("eventTime")),
+        timestamp=parse_timestamp(raw.get("eventTime")),
     )
 
 
@@ -209,8 +209,8 @@ def _from_sns(raw: Mapping[str, Any]) -> tuple[str, InboundNotice | None]:
         message_id=message_id,
         location=Location(str(action["bucketName"]), str(action["objectKey"])),
         source="sns",
-        recipients=_recipients(receipt.get("recipients")),
-        timestamp=_timestamp(receipt.get("timestamp") or mail.get("timestamp")),
+        recipients=normalise_all(receipt.get("recipients")),
+        timestamp=parse_timestamp(receipt.get("timestamp") or mail.get("timestamp")),
         verdicts=verdicts_from_receipt(receipt),
     )
 
@@ -219,23 +219,3 @@ def _message_id(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 500:
         raise _BadRecord("no usable message id")
     return value.strip()
-
-
-def _recipients(values: Any) -> tuple[str, ...]:
-    out: dict[str, None] = {}
-    for value in values if isinstance(values, list) else ():
-        try:
-            out.setdefault(normalise_address(value), None)
-        except InvalidAddressError:
-            continue
-    return tuple(out)
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
