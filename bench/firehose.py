@@ -29,6 +29,7 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "ses-feedback")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
 
 import orjson  # noqa: E402
+from tests.builders import sns_envelope, sqs_event  # noqa: E402
 from tests.fakes import InMemoryRepository  # noqa: E402
 
 from bench.pipeline import mixed_stream  # noqa: E402
@@ -168,29 +169,7 @@ def _sns_event(body: bytes, i: int) -> dict[str, Any]:
 
 
 def _sqs_event(bodies: list[bytes], start: int) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": f"m-{start + i}",
-                "receiptHandle": "r",
-                "body": orjson.dumps(
-                    {
-                        "Type": "Notification",
-                        "MessageId": f"sns-{start + i}",
-                        "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
-                        "Message": b.decode(),
-                    }
-                ).decode(),
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                "awsRegion": "us-east-1",
-            }
-            for i, b in enumerate(bodies)
-        ]
-    }
+    return sqs_event(*(sns_envelope(b.decode()) for b in bodies), id_prefix=f"m-{start}-")
 
 
 def _firehose_event(records: list[bytes], start: int) -> dict[str, Any]:

@@ -22,6 +22,7 @@ for p in (ROOT / "src", ROOT):
         sys.path.insert(0, str(p))
 
 import orjson  # noqa: E402
+from tests.builders import sqs_event  # noqa: E402
 from tests.fakes import InMemoryRepository  # noqa: E402
 
 from domain.events import parse_feedback  # noqa: E402
@@ -180,22 +181,7 @@ def dynamodb_requests(n: int = 2_000, batch_size: int = 10) -> dict[str, Any]:
         )
         for start in range(0, n, batch_size):
             batch = records[start : start + batch_size]
-            event = {
-                "Records": [
-                    {
-                        "messageId": f"m{start + i}",
-                        "body": body.decode(),
-                        "eventSource": "aws:sqs",
-                        "receiptHandle": "r",
-                        "attributes": {},
-                        "messageAttributes": {},
-                        "md5OfBody": "",
-                        "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
-                        "awsRegion": "us-east-1",
-                    }
-                    for i, body in enumerate(batch)
-                ]
-            }
+            event = sqs_event(*(body.decode() for body in batch), id_prefix=f"m{start}-")
             response = feedback.lambda_handler(event, FakeContext())
             assert not response["batchItemFailures"], (response, feedback.processor.exceptions)
             for body in batch:

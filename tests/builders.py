@@ -51,3 +51,38 @@ def outcome(
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+def sns_envelope(message: object) -> str:
+    """An SNS notification as SQS receives it (no raw message delivery)."""
+    import json
+
+    text = message if isinstance(message, str) else json.dumps(message)
+    return json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": "sns-1",
+            "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+            "Message": text,
+        }
+    )
+
+
+def sqs_event(*bodies: str, id_prefix: str = "m-") -> dict:
+    """An SQS batch as Lambda's event source mapping delivers it."""
+    return {
+        "Records": [
+            {
+                "messageId": f"{id_prefix}{i}",
+                "receiptHandle": "r",
+                "body": body,
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                "awsRegion": "us-east-1",
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }

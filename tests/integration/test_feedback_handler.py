@@ -2,45 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 
 from handlers import feedback
+from tests.builders import sns_envelope as sns_body
+from tests.builders import sqs_event
 
 pytestmark = pytest.mark.integration
-
-
-def sqs_event(*bodies: str) -> dict:
-    return {
-        "Records": [
-            {
-                "messageId": f"m-{i}",
-                "receiptHandle": "r",
-                "body": body,
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                "awsRegion": "us-east-1",
-            }
-            for i, body in enumerate(bodies)
-        ]
-    }
-
-
-def sns_body(payload) -> str:
-    message = payload if isinstance(payload, str) else json.dumps(payload)
-    return json.dumps(
-        {
-            "Type": "Notification",
-            "MessageId": "sns-1",
-            "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
-            "Message": message,
-        }
-    )
 
 
 def items(table: str) -> dict[str, dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.events import parse_feedback
 from domain.metrics_plan import MetricsTally, event_metric_name
+from tests.builders import sqs_event
 
 
 def test_counts_per_configuration_set(ses_sample):
@@ -47,21 +48,7 @@ def test_sqs_path_emits_the_same_metrics(memory_service, ses_sample, lambda_cont
     from handlers import feedback
 
     body = json.dumps(ses_sample("event-bounce.json"))
-    event = {
-        "Records": [
-            {
-                "messageId": "m-1",
-                "receiptHandle": "r",
-                "body": body,
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
+    event = sqs_event(body)
     factory.override(memory_service)
     try:
         feedback.lambda_handler(event, lambda_context)

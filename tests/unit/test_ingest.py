@@ -6,18 +6,7 @@ import pytest
 
 from domain.events import MalformedEventError
 from domain.ingest import ingest_text
-
-
-def envelope(message) -> str:
-    body = message if isinstance(message, str) else json.dumps(message)
-    return json.dumps(
-        {
-            "Type": "Notification",
-            "MessageId": "m-1",
-            "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
-            "Message": body,
-        }
-    )
+from tests.builders import sns_envelope as envelope
 
 
 def test_sns_wrapped_and_raw_bodies_give_the_same_result(ses_sample, memory_service, memory_repo):
