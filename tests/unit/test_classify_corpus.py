@@ -6,14 +6,15 @@ import pytest
 from bench.classifier import Metrics, evaluate, load_corpus
 
 # Floors.  Targets: hard precision/recall >= 0.97, reason >= 0.90, verdict >= 0.95,
-# addresses >= 0.97.  Only the address target is reached on this corpus; the other floors are
-# the measured figures minus a small margin (measured: reason 0.821, verdict 0.903, hard
-# precision 0.847, hard recall 0.965, addresses 0.982; docs/classification.md explains the gap).
+# addresses >= 0.97.  Reached: reason (0.906) and addresses (0.982).  Measured after the
+# issue-3 rules: reason 0.906, verdict 0.925, hard precision 0.865 (83 TP, 13 FP), hard recall
+# 0.965, addresses 0.982; the floors are those minus a small margin (docs/classification.md
+# explains the remaining gap: mostly literal "user unknown" replies labelled filtered).
 # Raise them as the rules improve; never lower them to make a change pass.
-HARD_PRECISION_FLOOR = 0.83
+HARD_PRECISION_FLOOR = 0.85
 HARD_RECALL_FLOOR = 0.95
-REASON_FLOOR = 0.80
-VERDICT_FLOOR = 0.88
+REASON_FLOOR = 0.90
+VERDICT_FLOOR = 0.91
 ADDRESS_FLOOR = 0.97
 
 

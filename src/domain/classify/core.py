@@ -33,12 +33,6 @@ MAX_DIAGNOSTIC: Final = 2000
 MAX_KEPT: Final = 500
 
 
-def _mandatory_literal(pattern: str) -> str:
-    """The longest literal run every match of *pattern* must contain ("" if none)."""
-    gate = _gate(pattern)
-    return gate[0] if len(gate) == 1 else ""
-
-
 def _gate(pattern: str) -> tuple[str, ...]:
     """Literals of which every match of *pattern* contains at least one (``()``: no gate).
 
@@ -101,25 +95,10 @@ def _entry(pattern: str) -> tuple[str, tuple[str, ...], re.Pattern[str]]:
     return "", gate, re.compile(pattern)
 
 
-_Entry = tuple[str, tuple[str, ...], re.Pattern[str]]
-
-
-def _group(reason: str, patterns: tuple[str, ...]) -> tuple[str, tuple[str, ...], tuple[_Entry, ...]]:
-    entries = tuple(_entry(p) for p in patterns)
-    literals: list[str] = []
-    for single, any_of, _ in entries:
-        if not single and not any_of:
-            return reason, (), entries  # an ungated pattern: the group is always tried
-        literals.extend((single,) if single else any_of)
-    return reason, tuple(dict.fromkeys(literals)), entries
-
-
-#: (reason, every gate literal of the group (() = always try), ((single literal gate | "",
-#: any-of literal gate | (), compiled pattern), ...)).  A group none of whose literals occurs
-#: is skipped with one C-level scan (any(map(...))), without a Python loop over its patterns.
-_COMPILED: Final[tuple[tuple[str, tuple[str, ...], tuple[_Entry, ...]], ...]] = tuple(
-    _group(reason, patterns) for reason, patterns in PHRASES
-)
+#: (reason, ((single literal gate | "", any-of literal gate | (), compiled pattern), ...))
+_COMPILED: Final[
+    tuple[tuple[str, tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]], ...]
+] = tuple((reason, tuple(_entry(p) for p in patterns)) for reason, patterns in PHRASES)
 # The reply code (and status) repeated at the start of each line of a multi-line reply
 REPLY_START_RE: Final = re.compile(r"\s*([245]\d\d)[- ]")
 _CONTINUATION_RE: Final = re.compile(
@@ -233,10 +212,7 @@ def _volatile(m: re.Match[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def _phrase_reason(low: str) -> str | None:
-    contains = low.__contains__
-    for reason, literals, patterns in _COMPILED:
-        if literals and not any(map(contains, literals)):
-            continue
+    for reason, patterns in _COMPILED:
         for single, any_of, pattern in patterns:
             if single:
                 if single not in low:
@@ -267,14 +243,16 @@ def classify_failure(
     when no code gives it (e.g. SES bounceType); ``default_reason`` is used when neither
     the codes nor the text say anything.
     """
-    if diagnostic is None or len(diagnostic) <= MEMO_MAX_CHARS:
+    if diagnostic is None or (type(diagnostic) is str and len(diagnostic) <= MEMO_MAX_CHARS):
         try:
             return _classify_failure_memo(
                 status, reply_code, diagnostic, permanent_hint, default_reason
             )
         except TypeError:  # unhashable arguments of the wrong type: compute directly
             pass
-    return _classify_failure(status, reply_code, diagnostic, permanent_hint, default_reason)
+    return classify_failure_unmemoised(
+        status, reply_code, diagnostic, permanent_hint, default_reason
+    )
 
 
 #: Diagnostics up to this length are memoised verbatim: identical texts recur (the same
@@ -282,13 +260,15 @@ def classify_failure(
 MEMO_MAX_CHARS: Final = 1000
 
 
-def _classify_failure(
+def classify_failure_unmemoised(
     status: str | None,
     reply_code: str | None,
     diagnostic: str | None,
-    permanent_hint: bool | None,
-    default_reason: str | None,
+    permanent_hint: bool | None = None,
+    default_reason: str | None = None,
 ) -> Classification:
+    """:func:`classify_failure` without its verbatim memo, for callers that memoise their
+    own (wider) inputs already: a second memo would only add a miss per unique text."""
     diag = clean_diagnostic(diagnostic)
     reason, verdict, st, rc = _decide(
         status, reply_code, decision_text(diag) if diag else None, permanent_hint, default_reason
@@ -296,7 +276,7 @@ def _classify_failure(
     return Classification(reason, verdict, st, rc, _kept(diag))
 
 
-_classify_failure_memo: Final = lru_cache(maxsize=2048)(_classify_failure)
+_classify_failure_memo: Final = lru_cache(maxsize=2048, typed=True)(classify_failure_unmemoised)
 
 
 def decision_text(diag: str) -> str:
@@ -305,10 +285,7 @@ def decision_text(diag: str) -> str:
     low = diag[:MAX_DIAGNOSTIC].lower()
     # plain words (isalpha) are never volatile: skip the per-token regex for them
     return " ".join(
-        [
-            _token(t) if (len(t) > 6 and not t.isalpha()) or "@" in t else t
-            for t in low.split(" ")
-        ]
+        [_token(t) if (len(t) > 6 and not t.isalpha()) or "@" in t else t for t in low.split(" ")]
     )
 
 
@@ -336,7 +313,9 @@ def _decide(
             or (is_generic(st) and not is_generic(text_status) and text_status[0] == st[0])
             # a class-only DSN status (5.0.0) says less than the remote's own code in the
             # text, even one with no table entry (550 5.7.1 ... under Status: 5.0.0)
-            or (subject_of(st) == "0" and subject_of(text_status) != "0" and text_status[0] == st[0])
+            or (
+                subject_of(st) == "0" and subject_of(text_status) != "0" and text_status[0] == st[0]
+            )
         ):
             st = text_status
         if reply_code is None:

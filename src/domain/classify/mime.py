@@ -36,17 +36,17 @@ def parse(raw: bytes) -> Message:
 
 # The header map of the last message asked about: one pass over its headers instead of one
 # per lookup (``Message.get`` scans them all).  A (message, map) tuple replaced atomically.
-_LAST_HEADERS: tuple[object, dict[str, str]] = (None, {})
+_LAST_HEADERS: Final[list[tuple[object, dict[str, str]]]] = [(None, {})]
 
 
 def _header_map(msg: Message) -> dict[str, str]:
-    last = _LAST_HEADERS
+    last = _LAST_HEADERS[0]
     if last[0] is msg:
         return last[1]
     found: dict[str, str] = {}
     for name, value in msg.raw_items():
         found.setdefault(name.lower(), value)
-    globals()["_LAST_HEADERS"] = (msg, found)
+    _LAST_HEADERS[0] = (msg, found)
     return found
 
 
@@ -131,8 +131,13 @@ def walk(msg: Message) -> list[Message]:
 
 
 def content_type(part: Message) -> str:
+    """``Message.get_content_type()`` without its parameter parsing (same result)."""
     try:
-        return part.get_content_type()
+        value = part.get("content-type")
+        if value is None:
+            return part.get_default_type()
+        ctype = str(value).partition(";")[0].strip().lower()
+        return ctype if ctype.count("/") == 1 else "text/plain"
     except Exception:  # noqa: BLE001
         return "text/plain"
 

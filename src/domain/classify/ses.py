@@ -15,6 +15,7 @@ from typing import Final
 from domain.classify.core import (
     MEMO_MAX_CHARS,
     classify_failure,
+    classify_failure_unmemoised,
     clean_diagnostic,
     phrase_reason,
     register_cache,
@@ -103,7 +104,9 @@ def classify_ses_bounce_recipient(
        ``vacation`` (what SES reports for automatic replies, e.g. the ooto@ simulator);
        Transient with some DSN -> ``expired`` (SES stopped retrying); else undetermined.
     """
-    if diagnostic_code is None or len(diagnostic_code) <= MEMO_MAX_CHARS:
+    if diagnostic_code is None or (
+        type(diagnostic_code) is str and len(diagnostic_code) <= MEMO_MAX_CHARS
+    ):
         try:
             return _bounce_recipient_memo(
                 bounce_type, bounce_sub_type, action, status, diagnostic_code
@@ -137,7 +140,8 @@ def _bounce_recipient(
         permanent_hint = False
         if st is not None and st[0] == "5":
             st = "4" + st[1:]  # a delayed recipient is by definition not a permanent failure
-    result = classify_failure(st, None, diag, permanent_hint=permanent_hint)
+    # unmemoised: this function's own memo already covers identical entries
+    result = classify_failure_unmemoised(st, None, diag, permanent_hint)
     if act == "delayed" and result.verdict is Verdict.INVALID_ADDRESS:
         result = _with_verdict(result, Verdict.TRANSIENT)
 
@@ -167,7 +171,7 @@ def _bounce_recipient(
 
 # Identical recipient entries recur (the same template diagnostic, or none at all): a hit
 # returns the same immutable Classification without any text work.
-_bounce_recipient_memo: Final = lru_cache(maxsize=2048)(_bounce_recipient)
+_bounce_recipient_memo: Final = lru_cache(maxsize=2048, typed=True)(_bounce_recipient)
 
 
 register_cache(_bounce_recipient_memo.cache_clear)

@@ -11,10 +11,13 @@ import re
 from functools import lru_cache
 from typing import Final
 
+# Both patterns start with the digit class and check the preceding character with a
+# lookbehind placed after it: a leading lookbehind stops the regex engine from skipping ahead
+# to candidate digits, which made every scan about three times slower (same matches).
 #: An enhanced status code anywhere in a text: class.subject.detail
-STATUS_RE: Final = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
+STATUS_RE: Final = re.compile(r"([245])(?<![\d.][245])\.(\d{1,3})\.(\d{1,3})(?![\d]|\.\d)")
 #: A three-digit SMTP reply code, as it begins a reply line ("550 ", "550-", "550:")
-REPLY_RE: Final = re.compile(r"(?<![\d.\w-])([245][0-5]\d)(?:[ \-:;,]|$)")
+REPLY_RE: Final = re.compile(r"([245](?<![\d.\w-][245])[0-5]\d)(?:[ \-:;,]|$)")
 
 # Specific codes -> reason.  Codes missing here (X.0.0, X.2.0, X.7.0, X.7.1, ...) say too
 # little on their own: the diagnostic text decides, else the class does.
