@@ -64,7 +64,7 @@ def _unwrap(obj: object) -> Iterator[object]:
 def _json_reports(text: str) -> list[MessageReport]:
     try:
         obj = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
             return [MessageReport("other", error=f"invalid JSON: {exc.msg}")]
