@@ -92,7 +92,7 @@ def suppression_table(
 
 # --- inbound mail (issue 6) ------------------------------------------------------------------
 
-INBOUND_FIXTURES = FIXTURES / "inbound"
+INBOUND_FIXTURES = EVENTS / "InboundFunction" / "messages"  # a sample .eml of each kind
 INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"  # the name events/ use
 INBOUND_PREFIX = "inbound/"
 UNSUBSCRIBE_MAILBOX = "unsubscribe@mail.example.com"
@@ -110,7 +110,7 @@ class InboundEnv:
 
     def upload(self, message_id: str, raw: bytes | None = None) -> str:
         """Store a message the way the S3 action does (key = prefix + message id); the
-        content defaults to tests/fixtures/inbound/<message_id>.eml."""
+        content defaults to events/InboundFunction/messages/<message_id>.eml."""
         body = raw if raw is not None else (INBOUND_FIXTURES / f"{message_id}.eml").read_bytes()
         key = self.prefix + message_id
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)

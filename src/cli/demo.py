@@ -19,6 +19,10 @@ from typing import Any
 from cli import local_env
 
 DEMO_TABLE = "ses-feedback-demo-suppression"
+DEMO_INBOUND_TABLE = "ses-feedback-demo-inbound"
+# The names the sample events in events/InboundFunction use.
+DEMO_INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"
+DEMO_INBOUND_PREFIX = "inbound/"
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,15 +69,26 @@ def run(args: argparse.Namespace) -> int:
         from adapters import factory
 
         os.environ["SUPPRESSION_TABLE"] = DEMO_TABLE
+        os.environ["INBOUND_TABLE"] = DEMO_INBOUND_TABLE
+        os.environ["INBOUND_BUCKET"] = DEMO_INBOUND_BUCKET
+        os.environ["INBOUND_OBJECT_PREFIX"] = DEMO_INBOUND_PREFIX
+        os.environ["UNSUBSCRIBE_MAILBOXES"] = "unsubscribe@mail.example.com"
         factory.reset()
         dynamodb = boto3.client("dynamodb")
-        local_env.create_tables(dynamodb, {"SuppressionTable": DEMO_TABLE}, template)
+        local_env.create_tables(
+            dynamodb,
+            {"SuppressionTable": DEMO_TABLE, "InboundTable": DEMO_INBOUND_TABLE},
+            template,
+        )
+        boto3.client("s3").create_bucket(Bucket=DEMO_INBOUND_BUCKET)
         print(
-            f"Embedded AWS emulator at {endpoint}; table {DEMO_TABLE} created from template.yaml\n"
+            f"Embedded AWS emulator at {endpoint}; tables {DEMO_TABLE} and "
+            f"{DEMO_INBOUND_TABLE} created from template.yaml\n"
         )
         _feed_events(args.events, template)
         _show_table()
         _show_queries()
+        _show_inbound()
     print(f"\nDone in {time.perf_counter() - started:.1f}s.")
     return 0
 
@@ -87,6 +102,8 @@ def _feed_events(folder: Path, template: dict[str, Any]) -> None:
         handler = handler_for(function_dir.name, template)
         for path in sorted(function_dir.glob("*.json")):
             event = json.loads(path.read_text())
+            if function_dir.name == "InboundFunction":
+                _store_inbound_messages(event, function_dir / "messages")
             try:
                 response = handler(event, FakeContext())
             except Exception as exc:  # noqa: BLE001 - the demo reports and goes on
@@ -96,6 +113,27 @@ def _feed_events(folder: Path, template: dict[str, Any]) -> None:
                 )
                 continue
             print(f"  {function_dir.name} <- {path.name}: {_describe(event, response)}")
+
+
+def _store_inbound_messages(event: dict[str, Any], messages: Path) -> None:
+    """Put the sample message each inbound event names where the receipt rule would have."""
+    import boto3
+
+    s3 = boto3.client("s3")
+    for key in local_env.inbound_object_keys(event, DEMO_INBOUND_PREFIX):
+        source = messages / f"{key.removeprefix(DEMO_INBOUND_PREFIX)}.eml"
+        if source.exists():  # the malformed sample names a missing object on purpose
+            s3.put_object(Bucket=DEMO_INBOUND_BUCKET, Key=key, Body=source.read_bytes())
+
+
+def _show_inbound() -> None:
+    import boto3
+
+    items = boto3.resource("dynamodb").Table(DEMO_INBOUND_TABLE).scan()["Items"]
+    print(f"\nInbound table ({len(items)} items, one per message and receiving mailbox):")
+    for item in sorted(items, key=lambda i: str(i.get("received_at", ""))):
+        subject = str(item.get("subject") or "")[:40]
+        print(f"  {item.get('kind', '-')!s:<12} {item.get('mailbox', '-')!s:<28} {subject}")
 
 
 def _stand_ins() -> None:
@@ -138,7 +176,7 @@ def _show_table() -> None:
     now = time.time()
     print(f"\nSuppression table ({len(items)} items; 'now' applies expires_at as readers must):")
     header = ("address", "state", "now", "reason", "category", "soft", "expires (UTC)")
-    widths = (22, 11, 10, 13, 16, 4, 16)
+    widths = (26, 11, 10, 13, 16, 4, 16)
     print("  " + " ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     for item in items:
         expires = item.get("expires_at")

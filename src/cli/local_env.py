@@ -184,3 +184,19 @@ class LocalSesSuppressionList:
 
     def put(self, address: str, reason: str) -> None:
         self.puts.append((address, reason))
+
+
+def inbound_object_keys(event: dict[str, Any], prefix: str) -> list[str]:
+    """The S3 keys an InboundFunction event refers to (to store sample messages under)."""
+    import json
+    from urllib.parse import unquote_plus
+
+    keys = []
+    for record in event.get("Records", []):
+        if "s3" in record:
+            keys.append(unquote_plus(record["s3"]["object"]["key"]))
+        elif "ses" in record:
+            keys.append(prefix + record["ses"]["mail"]["messageId"])
+        elif "Sns" in record:
+            keys.append(json.loads(record["Sns"]["Message"])["receipt"]["action"]["objectKey"])
+    return keys
