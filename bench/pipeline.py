@@ -6,7 +6,9 @@ baseline in the same process (best of several repeats), never as absolute timing
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import random
 import sys
@@ -182,7 +184,8 @@ def dynamodb_requests(n: int = 2_000, batch_size: int = 10) -> dict[str, Any]:
         for start in range(0, n, batch_size):
             batch = records[start : start + batch_size]
             event = sqs_event(*(body.decode() for body in batch), id_prefix=f"m{start}-")
-            response = feedback.lambda_handler(event, FakeContext())
+            with contextlib.redirect_stdout(io.StringIO()):  # EMF blobs go to stdout
+                response = feedback.lambda_handler(event, FakeContext())
             assert not response["batchItemFailures"], (response, feedback.processor.exceptions)
             for body in batch:
                 event_json = orjson.loads(body)
