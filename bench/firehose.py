@@ -33,6 +33,7 @@ from tests.builders import sns_envelope, sqs_event  # noqa: E402
 from tests.fakes import InMemoryRepository  # noqa: E402
 
 from bench.pipeline import mixed_stream  # noqa: E402
+from bench.timing import best_of  # noqa: E402
 from domain.analytics import OK, transform_record  # noqa: E402
 from domain.policy import PolicySettings, SuppressionRecord  # noqa: E402
 from domain.service import SuppressionService  # noqa: E402
@@ -47,15 +48,6 @@ FIREHOSE_PROCESSOR_MB = 1.0  # FirehoseProcessorBufferMB default
 DYNAMODB_MS = 5.0  # one in-region DynamoDB request, single-digit ms
 LAMBDA_ARM_GB_S_USD = 0.0000133334  # us-east-1 list price, arm64, first tier
 LAMBDA_REQUEST_USD = 0.20 / 1_000_000
-
-
-def _best(fn: Callable[[], object], repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def throughput(n: int = 20_000) -> dict[str, float]:
@@ -94,10 +86,10 @@ def throughput(n: int = 20_000) -> dict[str, float]:
         for e in encoded:
             base64.b64encode(orjson.dumps(orjson.loads(binascii.a2b_base64(e))))
 
-    base = _best(decode_only)
-    bottom = _best(floor)
-    only = _best(transform_only)
-    whole = _best(full)
+    base = best_of(decode_only)
+    bottom = best_of(floor)
+    only = best_of(transform_only)
+    whole = best_of(full)
     return {
         "events": n,
         "decode_s": base,

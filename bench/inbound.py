@@ -22,7 +22,6 @@ import gc
 import io
 import random
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from email import message_from_bytes
@@ -36,6 +35,7 @@ for p in (ROOT / "src", ROOT):
         sys.path.insert(0, str(p))
 
 from adapters.mail_store import S3MailStore  # noqa: E402
+from bench.timing import best_of  # noqa: E402
 from domain.inbound import Location, analyse_inbound  # noqa: E402
 
 MB = 1024 * 1024
@@ -90,16 +90,6 @@ def _peak(fn: Callable[[], Any]) -> int:
     return peak
 
 
-def _best(fn: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 class _FakeS3:
     """get_object over bytes, streaming like botocore's StreamingBody."""
 
@@ -130,8 +120,8 @@ def measure(size_mb: int) -> dict[str, float]:
         "ours": 1 + _peak(lambda: analyse_inbound(raw)) / size,
         # the buffer is allocated inside the traced call here: nothing to add
         "path": _peak(whole_path) / size,
-        "ours_mbs": size / MB / _best(lambda: analyse_inbound(raw), repeat),
-        "stdlib_mbs": size / MB / _best(lambda: message_from_bytes(raw, policy=compat32), repeat),
+        "ours_mbs": size / MB / best_of(lambda: analyse_inbound(raw), repeat),
+        "stdlib_mbs": size / MB / best_of(lambda: message_from_bytes(raw, policy=compat32), repeat),
     }
 
 

@@ -12,9 +12,7 @@ import io
 import json
 import random
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ import orjson  # noqa: E402
 from tests.builders import sqs_event  # noqa: E402
 from tests.fakes import InMemoryRepository  # noqa: E402
 
+from bench.timing import best_of  # noqa: E402
 from domain.events import parse_feedback  # noqa: E402
 from domain.ingest import decode_ses_payload, ingest_text  # noqa: E402
 from domain.policy import PolicySettings  # noqa: E402
@@ -111,15 +110,6 @@ def mixed_stream(n: int, addresses: int = 2000, seed: int = 7) -> list[bytes]:
     return out
 
 
-def _best(fn: Callable[[], object], repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def domain_throughput(n: int = 20_000) -> dict[str, float]:
     records = mixed_stream(n)
     settings = PolicySettings()
@@ -139,9 +129,9 @@ def domain_throughput(n: int = 20_000) -> dict[str, float]:
         for r in records:
             ingest_text(r, service, "bench")
 
-    base = _best(decode_only)
-    parse = _best(parse_classify)
-    whole = _best(full)
+    base = best_of(decode_only)
+    parse = best_of(parse_classify)
+    whole = best_of(full)
     return {
         "events": n,
         "decode_s": base,

@@ -1,47 +1,63 @@
-"""The pynamodb model and template.yaml describe the same table (keys, indexes, TTL)."""
+"""Each pynamodb model and template.yaml describe the same table (keys, indexes, TTL)."""
 
 from __future__ import annotations
 
-from adapters.suppression_table import TTL_ATTRIBUTE, SuppressionModel
+import pytest
+
+from adapters import inbound_table, suppression_table
+
+MODELS = {
+    "SuppressionTable": (suppression_table.SuppressionModel, suppression_table.TTL_ATTRIBUTE),
+    "InboundTable": (inbound_table.InboundModel, inbound_table.TTL_ATTRIBUTE),
+}
 
 
 def _keys(schema):
     return {k["KeyType"]: k["AttributeName"] for k in schema}
 
 
-def test_suppression_table_matches_model(template):
-    props = template["Resources"]["SuppressionTable"]["Properties"]
-    assert _keys(props["KeySchema"]) == {"HASH": SuppressionModel._hash_keyname}
-    assert SuppressionModel._range_keyname is None
-    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    model_attrs = SuppressionModel.get_attributes()
-    for name, attr_type in types.items():
-        assert model_attrs[name].attr_type == attr_type, name
+def _model_keys(hash_key, range_key):
+    return {"HASH": hash_key, **({"RANGE": range_key} if range_key else {})}
+
+
+@pytest.mark.parametrize("logical_id", MODELS)
+def test_table_matches_its_model(template, logical_id):
+    model, ttl_attribute = MODELS[logical_id]
+    props = template["Resources"][logical_id]["Properties"]
+    assert _keys(props["KeySchema"]) == _model_keys(model._hash_keyname, model._range_keyname)
+    model_attrs = model.get_attributes()
+    for definition in props["AttributeDefinitions"]:
+        name = definition["AttributeName"]
+        assert model_attrs[name].attr_type == definition["AttributeType"], name
 
     template_indexes = {
         g["IndexName"]: (_keys(g["KeySchema"]), g["Projection"]["ProjectionType"])
         for g in props["GlobalSecondaryIndexes"]
     }
     model_indexes = {}
-    for index in SuppressionModel._indexes.values():
-        keys = {}
-        for attr in index.Meta.attributes.values():
-            if attr.is_hash_key:
-                keys["HASH"] = attr.attr_name
-            if attr.is_range_key:
-                keys["RANGE"] = attr.attr_name
+    for index in model._indexes.values():
+        attrs = index.Meta.attributes.values()
+        keys = _model_keys(
+            next(a.attr_name for a in attrs if a.is_hash_key),
+            next((a.attr_name for a in attrs if a.is_range_key), None),
+        )
         model_indexes[index.Meta.index_name] = (keys, index.Meta.projection.projection_type)
     assert model_indexes == template_indexes
 
-    assert props["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
-    assert type(model_attrs[TTL_ATTRIBUTE]).__name__ == "TTLAttribute"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": ttl_attribute, "Enabled": True}
+    assert type(model_attrs[ttl_attribute]).__name__ == "TTLAttribute"
 
 
-def test_table_has_the_required_protections(template):
-    props = template["Resources"]["SuppressionTable"]["Properties"]
+@pytest.mark.parametrize("logical_id", MODELS)
+def test_tables_have_the_required_protections(template, logical_id):
+    props = template["Resources"][logical_id]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_suppression_table_streams_changes(template):
+    props = template["Resources"]["SuppressionTable"]["Properties"]
     assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
 
 
@@ -61,36 +77,3 @@ def test_every_policy_number_is_a_parameter_passed_to_functions(template):
             continue
         assert variable in env, variable
         assert env[variable]["Ref"] in template["Parameters"]
-
-
-def test_inbound_table_matches_model(template):
-    from adapters.inbound_table import TTL_ATTRIBUTE as INBOUND_TTL
-    from adapters.inbound_table import InboundModel
-
-    props = template["Resources"]["InboundTable"]["Properties"]
-    assert _keys(props["KeySchema"]) == {
-        "HASH": InboundModel._hash_keyname,
-        "RANGE": InboundModel._range_keyname,
-    }
-    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    model_attrs = InboundModel.get_attributes()
-    for name, attr_type in types.items():
-        assert model_attrs[name].attr_type == attr_type, name
-    template_indexes = {
-        g["IndexName"]: (_keys(g["KeySchema"]), g["Projection"]["ProjectionType"])
-        for g in props["GlobalSecondaryIndexes"]
-    }
-    model_indexes = {}
-    for index in InboundModel._indexes.values():
-        keys = {}
-        for attr in index.Meta.attributes.values():
-            if attr.is_hash_key:
-                keys["HASH"] = attr.attr_name
-            if attr.is_range_key:
-                keys["RANGE"] = attr.attr_name
-        model_indexes[index.Meta.index_name] = (keys, index.Meta.projection.projection_type)
-    assert model_indexes == template_indexes
-    assert props["TimeToLiveSpecification"] == {"AttributeName": INBOUND_TTL, "Enabled": True}
-    assert type(model_attrs[INBOUND_TTL]).__name__ == "TTLAttribute"
-    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    assert props["SSESpecification"]["SSEEnabled"] is True
