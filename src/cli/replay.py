@@ -22,10 +22,10 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
 
-from cli.suppression import DEFAULT_STACK
+from cli.table_options import add_table_options, parse_when, resolve_table
 from domain.events import RecipientOutcome
 from domain.policy import SuppressionRecord
 from domain.replay import items_of, iter_documents
@@ -46,30 +46,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("source", metavar="PATH|s3://bucket/prefix")
     p.add_argument(
         "--since",
-        type=_parse_since,
-        help="only events at or after this time (ISO 8601 date or date-time, UTC if no zone)",
+        type=parse_when,
+        help="only events at or after this time (ISO 8601, UTC if no zone, or an age: 7d, 12h)",
     )
     p.add_argument(
         "--dry-run",
         action="store_true",
         help="read the table and report what would change, without writing",
     )
-    p.add_argument("--table", help="table name (default: $SUPPRESSION_TABLE or stack)")
-    p.add_argument(
-        "--stack",
-        default=DEFAULT_STACK,
-        help=f"stack whose SuppressionTableName output to use ({DEFAULT_STACK})",
-    )
+    add_table_options(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=run)
-
-
-def _parse_since(text: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or date-time: {text!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class DryRunRepository:
@@ -192,10 +179,9 @@ def _build_service(args: argparse.Namespace) -> SuppressionService:
     outputs) and the policy from the environment, like `ses-feedback suppress`."""
     from adapters.settings import policy_from_environment
     from adapters.suppression_repository import DynamoSuppressionRepository
-    from cli.suppression import _table
 
     policy = policy_from_environment()
-    repository: SuppressionRepository = DynamoSuppressionRepository(_table(args), policy)
+    repository: SuppressionRepository = DynamoSuppressionRepository(resolve_table(args), policy)
     if args.dry_run:
         repository = DryRunRepository(repository)
     return SuppressionService(repository, policy)

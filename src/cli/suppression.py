@@ -23,20 +23,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapters.settings import operator_name, policy_from_environment, table_from_environment
+from adapters.settings import operator_name, policy_from_environment
+from cli.table_options import add_table_options, parse_when, resolve_table
 from domain.policy import ManualKind
-
-DEFAULT_STACK = "ses-feedback-dev"
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--table", help="table name (default: $SUPPRESSION_TABLE or stack)")
-    common.add_argument(
-        "--stack",
-        default=DEFAULT_STACK,
-        help=f"stack whose SuppressionTableName output to use ({DEFAULT_STACK})",
-    )
+    add_table_options(common)
     common.add_argument("--json", action="store_true", help="one JSON object per line")
 
     p = sub.add_parser("check", parents=[common], help="is each address suppressed now?")
@@ -46,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("list", parents=[common], help="list suppressed addresses")
     p.add_argument("--domain")
     p.add_argument("--reason")
-    p.add_argument("--since", type=_when, help="ISO 8601 time or e.g. 7d / 12h ago")
+    p.add_argument("--since", type=parse_when, help="ISO 8601 time or e.g. 7d / 12h ago")
     p.add_argument("--include-expired", action="store_true")
     p.set_defaults(func=run_list)
 
@@ -67,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         if kind is not ManualKind.UNSUPPRESS:
             until = p.add_mutually_exclusive_group()
             until.add_argument("--days", type=float, help="expires after N days")
-            until.add_argument("--until", type=_when, help="expires at this ISO 8601 time")
+            until.add_argument("--until", type=parse_when, help="expires at this ISO 8601 time")
         p.set_defaults(func=run_manual, kind=kind)
 
     p = sub.add_parser(
@@ -75,18 +69,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         parents=[common],
         help="put our hard bounces and complaints on SES's account-level list",
     )
-    p.add_argument("--since", type=_when, help="only suppressions since this time")
+    p.add_argument("--since", type=parse_when, help="only suppressions since this time")
     p.add_argument("--dry-run", action="store_true")
     p.set_defaults(func=run_export)
 
     p = sub.add_parser(
         "import", parents=[common], help="record SES's account-level list in our table"
     )
-    p.add_argument("--since", type=_when, help="only entries updated since this time")
+    p.add_argument("--since", type=parse_when, help="only entries updated since this time")
     p.set_defaults(func=run_import)
 
     p = sub.add_parser("ses-sync", parents=[common], help="import, then export")
-    p.add_argument("--since", type=_when)
+    p.add_argument("--since", type=parse_when)
     p.set_defaults(func=run_sync)
 
 
@@ -144,7 +138,7 @@ def run_manual(args: argparse.Namespace) -> int:
     if getattr(args, "days", None):
         until = now + timedelta(days=args.days)
     policy = policy_from_environment()
-    service = SuppressionService(DynamoSuppressionRepository(_table(args), policy), policy)
+    service = SuppressionService(DynamoSuppressionRepository(resolve_table(args), policy), policy)
     record = service.apply_manual(
         address,
         args.kind,
@@ -220,21 +214,10 @@ def run_sync(args: argparse.Namespace) -> int:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _table(args: argparse.Namespace) -> str:
-    if args.table:
-        return str(args.table)
-    from_env = table_from_environment()
-    if from_env:
-        return from_env
-    from adapters.stack_outputs import stack_output
-
-    return stack_output(args.stack, "SuppressionTableName")
-
-
 def _client(args: argparse.Namespace) -> Any:
     from adapters.suppression_client import SuppressionClient
 
-    return SuppressionClient(_table(args))
+    return SuppressionClient(resolve_table(args))
 
 
 def _service(args: argparse.Namespace) -> Any:
@@ -242,27 +225,13 @@ def _service(args: argparse.Namespace) -> Any:
     from domain.service import SuppressionService
 
     policy = policy_from_environment()
-    return SuppressionService(DynamoSuppressionRepository(_table(args), policy), policy)
+    return SuppressionService(DynamoSuppressionRepository(resolve_table(args), policy), policy)
 
 
 def _ses_list() -> Any:
     from adapters import factory
 
     return factory.ses_suppression_list()
-
-
-def _when(text: str) -> datetime:
-    """ISO 8601, or a relative age such as 7d, 12h, 30m (meaning that long ago)."""
-    units = {"d": "days", "h": "hours", "m": "minutes"}
-    if text and text[-1] in units and text[:-1].replace(".", "", 1).isdigit():
-        return datetime.now(UTC) - timedelta(**{units[text[-1]]: float(text[:-1])})
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not an ISO 8601 time or age (7d/12h): {text!r}"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _iso(dt: datetime) -> str:

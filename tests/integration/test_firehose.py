@@ -18,6 +18,7 @@ import pytest
 
 from adapters.archive import LocalArchive, S3Archive
 from cli import replay as replay_cli
+from cli.table_options import parse_when
 from handlers import firehose_transform
 from tests.conftest import EVENTS
 
@@ -129,7 +130,7 @@ def test_replay_from_s3_processing_failed(suppression_table, ses_sample, lambda_
     summary = replay_cli.replay(
         S3Archive("s3://archive-test/processing-failed/"),
         service,
-        since=replay_cli._parse_since("2026-11-01"),
+        since=parse_when("2026-11-01"),
         progress_stream=io.StringIO(),
     )
     assert summary.objects == 1  # the 2020 object is older than --since: not downloaded

@@ -88,9 +88,9 @@ def test_since_skips_older_events_and_partitions(tmp_path, memory_service, ses_s
     new = tmp_path / "events" / "type=mixed" / "dt=2026-11-20"
     new.mkdir(parents=True)
     (new / "y").write_bytes(analytics_lines(recent, stale_inside_new_partition))
-    from cli.replay import _parse_since
+    from cli.table_options import parse_when
 
-    summary = run_replay(tmp_path, memory_service, since=_parse_since("2026-11-01"))
+    summary = run_replay(tmp_path, memory_service, since=parse_when("2026-11-01"))
     assert summary.objects == 1  # the 2017 partition is not read at all
     assert summary.before_since == 1
     assert summary.applied.outcomes == 1
