@@ -150,3 +150,18 @@ def test_memoised_results_are_stable_and_clearable() -> None:
     clear_caches()
     assert classify_ses_bounce_recipient(*args) == first
     assert classify_failure("5.1.1", None, args[4]) == classify_failure("5.1.1", None, args[4])
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "reason", "verdict"),
+    [
+        # au/KDDI's filter answer leaves the address slot of the reply empty ...
+        ("smtp; 550 : User unknown", "filtered", Verdict.MAILBOX_PROBLEM),
+        # ... while a mailbox that does not exist is named in it
+        ("smtp; 550 <nobody@ezweb.ne.jp>: User unknown", "userunknown", Verdict.INVALID_ADDRESS),
+    ],
+)
+def test_empty_address_slot_user_unknown_is_a_filter(diagnostic, reason, verdict):
+    clear_caches()
+    c = classify_failure("5.0.0", None, diagnostic)
+    assert (c.reason, c.verdict) == (reason, verdict)

@@ -374,6 +374,15 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
+        "filtered",
+        (
+            # au/KDDI (ezweb.ne.jp) answer "550 : User unknown", the address slot left
+            # empty, when the recipient's own reception filter refuses the sender; a
+            # mailbox that does not exist is answered "550 <address>: User unknown".
+            r"\b5\d\d : ?user unknown\b",
+        ),
+    ),
+    (
         "userunknown",
         (
             r"(?:user|mailbox|recipient|address|account|addressee|destination address|"
