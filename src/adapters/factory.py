@@ -6,16 +6,26 @@ Tests call `override(name=fake)` instead of patching modules; `reset()` restores
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.inbound_repository import DynamoInboundRepository
 from adapters.mail_store import S3MailStore
 from adapters.ses_suppression_list import SesSuppressionList
-from adapters.settings import InboundSettings, Settings, load_inbound_settings, load_settings
+from adapters.settings import (
+    InboundSettings,
+    Settings,
+    WebhookSettings,
+    load_inbound_settings,
+    load_settings,
+    load_webhook_settings,
+)
 from adapters.suppression_client import SuppressionClient
 from adapters.suppression_repository import DynamoSuppressionRepository
 from domain.inbound import InboundService
 from domain.service import SuppressionService
+
+if TYPE_CHECKING:  # imported lazily: only the webhook needs cryptography at cold start
+    from adapters.sns_certificates import Fetcher, SnsSignatureVerifier, SubscriptionConfirmer
 
 _overrides: dict[str, Any] = {}
 
@@ -75,9 +85,48 @@ def inbound_service() -> InboundService:
     return inbound
 
 
+# --- SNS HTTPS webhook ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def webhook_settings() -> WebhookSettings:
+    return load_webhook_settings()
+
+
+def sns_fetcher() -> Fetcher:
+    from adapters.sns_certificates import https_get
+
+    fetcher: Fetcher = _overrides.get("sns_fetcher") or https_get
+    return fetcher
+
+
+@lru_cache(maxsize=1)
+def _default_sns_verifier() -> SnsSignatureVerifier:
+    from adapters.sns_certificates import CertificateStore, SnsSignatureVerifier, https_get
+
+    return SnsSignatureVerifier(CertificateStore(https_get))
+
+
+def sns_verifier() -> SnsSignatureVerifier:
+    """Certificates are cached per container; with an overridden fetcher or clock each call
+    builds a fresh verifier (tests)."""
+    if "sns_fetcher" in _overrides or "sns_clock" in _overrides:
+        from adapters.sns_certificates import CertificateStore, SnsSignatureVerifier
+
+        return SnsSignatureVerifier(CertificateStore(sns_fetcher()), _overrides.get("sns_clock"))
+    return _default_sns_verifier()
+
+
+def subscription_confirmer() -> SubscriptionConfirmer:
+    from adapters.sns_certificates import SubscriptionConfirmer
+
+    return SubscriptionConfirmer(sns_fetcher())
+
+
 def override(service: Any = None, **others: Any) -> None:
-    """Use fakes until reset(): `service=`, `ses_list=`, `client=`, `inbound=` (None leaves
-    a default)."""
+    """Use fakes until reset(): `service=`, `ses_list=`, `client=`, `inbound=`,
+    `sns_fetcher=` (URL -> bytes, for certificates and SubscribeURLs), `sns_clock=` (None
+    leaves a default)."""
     if service is not None:
         _overrides["service"] = service
     _overrides.update({k: v for k, v in others.items() if v is not None})
@@ -93,5 +142,7 @@ def reset() -> None:
         _default_client,
         inbound_settings,
         _default_inbound_service,
+        webhook_settings,
+        _default_sns_verifier,
     ):
         cached.cache_clear()

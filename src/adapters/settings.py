@@ -7,8 +7,10 @@ are not configured here: boto3 and pynamodb honour AWS_ENDPOINT_URL(_<SERVICE>) 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from domain.inbound.service import InboundPolicy
 from domain.policy import PolicySettings
@@ -139,3 +141,37 @@ def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSe
         object_prefix=env.get("INBOUND_OBJECT_PREFIX", "").strip(),
         policy=policy,
     )
+
+
+# --- SNS HTTPS webhook ------------------------------------------------------------------------
+
+_SNS_TOPIC_ARN = re.compile(
+    r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]{1,256}(\.fifo)?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    allowed_topic_arns: frozenset[str]
+    max_message_age: timedelta
+
+
+def load_webhook_settings(environ: Mapping[str, str] | None = None) -> WebhookSettings:
+    """WEBHOOK_ALLOWED_TOPIC_ARNS (comma-separated SNS topic ARNs, at least one: messages
+    from any other topic are refused); WEBHOOK_MAX_MESSAGE_AGE_SECONDS (3600: older messages
+    are refused as possible replays; keep it above the subscription's retry duration)."""
+    env = os.environ if environ is None else environ
+    arns = frozenset(
+        a.strip() for a in env.get("WEBHOOK_ALLOWED_TOPIC_ARNS", "").split(",") if a.strip()
+    )
+    if not arns:
+        raise ConfigurationError(
+            "WEBHOOK_ALLOWED_TOPIC_ARNS is not set (the SNS topic ARNs the webhook accepts)"
+        )
+    bad = sorted(a for a in arns if not _SNS_TOPIC_ARN.fullmatch(a))
+    if bad:
+        raise ConfigurationError(
+            f"WEBHOOK_ALLOWED_TOPIC_ARNS has values that are not SNS topic ARNs: {bad}"
+        )
+    seconds = _positive_int(env, "WEBHOOK_MAX_MESSAGE_AGE_SECONDS", 3600)
+    return WebhookSettings(allowed_topic_arns=arns, max_message_age=timedelta(seconds=seconds))

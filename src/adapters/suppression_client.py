@@ -7,6 +7,9 @@ passed reads as not suppressed, because DynamoDB deletes expired items days late
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -15,10 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
 
 from domain.addresses import InvalidAddressError, normalise_address
 
 BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum keys per request
+MAX_PAGE_SIZE = 1000
+PAGE_ROUND_TRIPS = 10  # Query calls one page may take to fill up past expired items
 _PROJECTION = "address, #st, suppressed, reason, category, expires_at, suppressed_at, evidence"
 _NAMES = {"#st": "state"}
 _deserializer = TypeDeserializer()
@@ -26,6 +32,10 @@ _deserializer = TypeDeserializer()
 
 class UnprocessedKeysError(RuntimeError):
     """DynamoDB kept returning unprocessed keys after every retry."""
+
+
+class InvalidPageTokenError(ValueError):
+    """A continuation token that this query did not issue (or that was tampered with)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,73 @@ def status_from_item(
         expires_at=expires,
         suppressed_at=item.get("suppressed_at"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionPage:
+    """One page of an index query. `next_token` is None when the query is exhausted; a
+    page may hold fewer than `limit` items (expired ones are skipped) and still have one."""
+
+    items: list[SuppressionStatus]
+    next_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _IndexQuery:
+    index: str
+    partition: str  # the index's hash key attribute
+    value: str
+    condition: str
+    values: dict[str, Any]
+
+    def params(self, table_name: str) -> dict[str, Any]:
+        return {
+            "TableName": table_name,
+            "IndexName": self.index,
+            "KeyConditionExpression": self.condition,
+            "ExpressionAttributeNames": {"#k": self.partition},
+            "ExpressionAttributeValues": self.values,
+        }
+
+
+def _domain_query(domain: str) -> _IndexQuery:
+    value = domain.lower()
+    return _IndexQuery("by-domain", "domain", value, "#k = :v", {":v": {"S": value}})
+
+
+def _reason_query(reason: str, since: str) -> _IndexQuery:
+    return _IndexQuery(
+        "by-reason",
+        "reason",
+        reason,
+        "#k = :v AND suppressed_at >= :t",
+        {":v": {"S": reason}, ":t": {"S": since}},
+    )
+
+
+def encode_page_token(last_key: dict[str, Any]) -> str:
+    """An opaque token for a LastEvaluatedKey (index keys are all strings)."""
+    plain = {name: value["S"] for name, value in sorted(last_key.items())}
+    text = json.dumps(plain, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str, query: _IndexQuery) -> dict[str, Any]:
+    """The ExclusiveStartKey a token stands for, checked against the query it must belong to."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        plain = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidPageTokenError("next token is not valid") from None
+    expected = {"address", "suppressed_at", query.partition}
+    if (
+        not isinstance(plain, dict)
+        or set(plain) != expected
+        or not all(isinstance(v, str) and v for v in plain.values())
+        or plain[query.partition] != query.value
+    ):
+        raise InvalidPageTokenError("next token does not belong to this query")
+    return {name: {"S": value} for name, value in plain.items()}
 
 
 class SuppressionClient:
@@ -155,44 +232,75 @@ class SuppressionClient:
         self, domain: str, *, in_force_only: bool = True
     ) -> Iterator[SuppressionStatus]:
         """Suppressed addresses at a domain (index by-domain)."""
-        yield from self._query(
-            "by-domain", "#k = :v", {"#k": "domain"}, {":v": {"S": domain.lower()}}, in_force_only
-        )
+        yield from self._query(_domain_query(domain), in_force_only)
 
     def list_since(
         self, reason: str, since: str, *, in_force_only: bool = True
     ) -> Iterator[SuppressionStatus]:
         """Addresses suppressed for `reason` with suppressed_at >= since (ISO 8601 UTC)."""
-        yield from self._query(
-            "by-reason",
-            "#k = :v AND suppressed_at >= :t",
-            {"#k": "reason"},
-            {":v": {"S": reason}, ":t": {"S": since}},
-            in_force_only,
-        )
+        yield from self._query(_reason_query(reason, since), in_force_only)
 
-    def _query(
+    def page_by_domain(
         self,
-        index: str,
-        condition: str,
-        names: dict[str, str],
-        values: dict[str, Any],
-        in_force_only: bool,
-    ) -> Iterator[SuppressionStatus]:
+        domain: str,
+        *,
+        limit: int = 100,
+        token: str | None = None,
+        in_force_only: bool = True,
+    ) -> SuppressionPage:
+        """One page of `list_by_domain`; pass the returned `next_token` to get the next one."""
+        return self._page(_domain_query(domain), limit, token, in_force_only)
+
+    def page_since(
+        self,
+        reason: str,
+        since: str,
+        *,
+        limit: int = 100,
+        token: str | None = None,
+        in_force_only: bool = True,
+    ) -> SuppressionPage:
+        """One page of `list_since`; pass the returned `next_token` to get the next one."""
+        return self._page(_reason_query(reason, since), limit, token, in_force_only)
+
+    def _query(self, query: _IndexQuery, in_force_only: bool) -> Iterator[SuppressionStatus]:
         now = self._clock()
         paginator = self._client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self.table_name,
-            IndexName=index,
-            KeyConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        ):
+        for page in paginator.paginate(**query.params(self.table_name)):
             for raw in page.get("Items", []):
-                item = _plain(raw)
-                status = status_from_item(item["address"], item["address"], item, now)
+                status = _status(raw, now)
                 if status.suppressed or not in_force_only:
                     yield status
+
+    def _page(
+        self, query: _IndexQuery, limit: int, token: str | None, in_force_only: bool
+    ) -> SuppressionPage:
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        now = self._clock()
+        start = decode_page_token(token, query) if token else None
+        found: list[SuppressionStatus] = []
+        # Each call asks only for the room left, so LastEvaluatedKey always marks the last
+        # item this page looked at: nothing is skipped or repeated across pages.
+        for _ in range(PAGE_ROUND_TRIPS):
+            params = query.params(self.table_name) | {"Limit": limit - len(found)}
+            if start:
+                params["ExclusiveStartKey"] = start
+            try:
+                response = self._client.query(**params)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if token and code == "ValidationException":
+                    raise InvalidPageTokenError("next token does not match this query") from None
+                raise
+            for raw in response.get("Items", []):
+                status = _status(raw, now)
+                if status.suppressed or not in_force_only:
+                    found.append(status)
+            start = response.get("LastEvaluatedKey")
+            if not start or len(found) >= limit:
+                break
+        return SuppressionPage(found, encode_page_token(start) if start else None)
 
 
 def iter_items(
@@ -222,4 +330,15 @@ def _plain(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in raw.items()}
 
 
-__all__ = ["SuppressionClient", "SuppressionStatus", "UnprocessedKeysError"]
+def _status(raw: dict[str, Any], now: datetime) -> SuppressionStatus:
+    item = _plain(raw)
+    return status_from_item(item["address"], item["address"], item, now)
+
+
+__all__ = [
+    "InvalidPageTokenError",
+    "SuppressionClient",
+    "SuppressionPage",
+    "SuppressionStatus",
+    "UnprocessedKeysError",
+]

@@ -23,6 +23,10 @@ DEMO_INBOUND_TABLE = "ses-feedback-demo-inbound"
 # The names the sample events in events/InboundFunction use.
 DEMO_INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"
 DEMO_INBOUND_PREFIX = "inbound/"
+# events/WebhookFunction is signed with a TEST-ONLY certificate (tests/sns_signing.py) for this
+# topic at this time; the demo serves that certificate in place of SNS's and sets the clock.
+DEMO_WEBHOOK_TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-feedback-dev-events"
+DEMO_WEBHOOK_CLOCK = datetime(2026, 11, 20, 9, 42, tzinfo=UTC)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["INBOUND_BUCKET"] = DEMO_INBOUND_BUCKET
         os.environ["INBOUND_OBJECT_PREFIX"] = DEMO_INBOUND_PREFIX
         os.environ["UNSUBSCRIBE_MAILBOXES"] = "unsubscribe@mail.example.com"
+        os.environ["WEBHOOK_ALLOWED_TOPIC_ARNS"] = DEMO_WEBHOOK_TOPIC
         factory.reset()
         dynamodb = boto3.client("dynamodb")
         local_env.create_tables(
@@ -138,14 +143,24 @@ def _show_inbound() -> None:
 
 def _stand_ins() -> None:
     """The emulator has no SESv2 suppression-list API: give the sync function a local list
-    holding one address, as if SES had suppressed it."""
+    holding one address, as if SES had suppressed it. The webhook gets the TEST-ONLY SNS
+    certificate its samples are signed with."""
     from adapters import factory
     from domain.ses_sync import SesListEntry
+
+    test_cert = (
+        local_env.repo_root() / "tests" / "fixtures" / "sns" / "TEST-ONLY-sns-signing-cert.pem"
+    )
+
+    def sns_fetcher(url: str) -> bytes:  # never the network: certificate or SubscribeURL
+        return test_cert.read_bytes() if url.endswith(".pem") else b"<ConfirmSubscriptionResponse/>"
 
     factory.override(
         ses_list=local_env.LocalSesSuppressionList(
             [SesListEntry("listed@example.net", "BOUNCE", datetime.now(UTC))]
-        )
+        ),
+        sns_fetcher=sns_fetcher,
+        sns_clock=lambda: DEMO_WEBHOOK_CLOCK,
     )
 
 

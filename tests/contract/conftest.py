@@ -23,3 +23,35 @@ def _inbound_objects(request: pytest.FixtureRequest) -> None:
         source = INBOUND_FIXTURES / f"{message_id}.eml"
         if source.exists():  # a missing object is what the malformed sample is about
             env.upload(message_id)
+
+
+# --- SNS HTTPS webhook ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _webhook_signing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WebhookFunction's samples are signed with a TEST-ONLY key (tests/sns_signing.py):
+    serve its certificate in place of SNS's, allow the samples' topic, and set the clock to
+    the samples' own Timestamp so the age window accepts them."""
+    callspec = getattr(request.node, "callspec", None)
+    path = callspec.params.get("path") if callspec else None
+    if path is None or path.parent.name != "WebhookFunction":
+        return
+    from adapters import factory
+    from tests.sns_signing import (
+        CERT_URL,
+        TEST_CERT_PATH,
+        TOPIC_ARN,
+        FakeFetcher,
+        fixed_clock,
+        sample_bodies_time,
+    )
+
+    request.getfixturevalue("suppression_table")  # it resets the factory: go after it
+    monkeypatch.setenv("WEBHOOK_ALLOWED_TOPIC_ARNS", TOPIC_ARN)
+    factory.reset()
+    sent_at = sample_bodies_time(json.loads(path.read_text()))
+    factory.override(
+        sns_fetcher=FakeFetcher({CERT_URL: TEST_CERT_PATH.read_bytes()}),
+        sns_clock=fixed_clock(sent_at) if sent_at else None,
+    )

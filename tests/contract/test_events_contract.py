@@ -51,6 +51,10 @@ def test_sample_through_its_handler(path: Path, template, suppression_table, lam
             raise
         assert 0 < len(failed) < len(event["Records"]), "the good records must still succeed"
         return
+    if isinstance(response, dict) and "statusCode" in response:  # HTTP (Function URL)
+        status = response["statusCode"]
+        assert 400 <= status < 500 if expect_failure else 200 <= status < 300, response
+        return
     if "records" in event:  # Firehose transformation: failures are records[].result
         records, id_key = event["records"], "recordId"
         assert [r["recordId"] for r in response["records"]] == [r["recordId"] for r in records]

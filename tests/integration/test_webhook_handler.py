@@ -1,0 +1,205 @@
+"""WebhookFunction end to end: Function URL events carrying SNS messages signed with a
+TEST-ONLY key, applied to a SuppressionTable on the embedded moto server."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from adapters import factory
+from handlers import webhook
+from tests.sns_signing import (
+    CERT_URL,
+    SAMPLE_TIME,
+    TOPIC_ARN,
+    FakeFetcher,
+    SnsTestSigner,
+    confirmation,
+    fixed_clock,
+    function_url_event,
+    notification,
+)
+
+pytestmark = pytest.mark.integration
+
+BOUNCED = "recipient@example.com"  # the address in tests/fixtures/ses/event-bounce.json
+
+
+@pytest.fixture(scope="module")
+def signer() -> SnsTestSigner:
+    return SnsTestSigner()
+
+
+@pytest.fixture
+def fetcher(signer, suppression_table, monkeypatch) -> FakeFetcher:
+    monkeypatch.setenv(
+        "WEBHOOK_ALLOWED_TOPIC_ARNS",
+        f"{TOPIC_ARN}, arn:aws:sns:eu-west-1:210987654321:other-events",
+    )
+    factory.reset()
+    fake = FakeFetcher({CERT_URL: signer.cert_pem})
+    factory.override(sns_fetcher=fake, sns_clock=fixed_clock(SAMPLE_TIME + timedelta(seconds=5)))
+    return fake
+
+
+def items(table: str) -> dict[str, dict]:
+    return {i["address"]: i for i in boto3.resource("dynamodb").Table(table).scan()["Items"]}
+
+
+def test_signed_notification_applies_the_bounce(
+    signer, fetcher, suppression_table, ses_sample, lambda_context
+):
+    event = function_url_event(signer.sign(notification(ses_sample("event-bounce.json"))))
+    response = webhook.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 200, response
+    stored = items(suppression_table)
+    assert stored[BOUNCED]["state"] == "suppressed"
+    assert stored[BOUNCED]["reason"] == "userunknown"
+    assert fetcher.calls == [CERT_URL]
+
+
+def test_redelivery_is_idempotent(signer, fetcher, suppression_table, ses_sample, lambda_context):
+    event = function_url_event(signer.sign(notification(ses_sample("event-bounce.json")), "2"))
+    assert webhook.lambda_handler(event, lambda_context)["statusCode"] == 200
+    first = items(suppression_table)
+    assert webhook.lambda_handler(event, lambda_context)["statusCode"] == 200
+    assert items(suppression_table) == first
+    assert first[BOUNCED]["version"] == 1
+
+
+def test_base64_body_and_ses_validation_text(signer, fetcher, suppression_table, lambda_context):
+    text = "Successfully validated SNS topic for Amazon SES event publishing."
+    event = function_url_event(signer.sign(notification(text)), base64_body=True)
+    response = webhook.lambda_handler(event, lambda_context)
+    assert (response["statusCode"], response["body"]) == (200, "skipped")
+    assert items(suppression_table) == {}
+
+
+def test_subscription_confirmation_visits_the_subscribe_url(signer, fetcher, lambda_context):
+    body = signer.sign(confirmation(), "2")
+    response = webhook.lambda_handler(function_url_event(body), lambda_context)
+    assert response["statusCode"] == 200, response
+    assert fetcher.calls == [CERT_URL, body["SubscribeURL"]]
+
+
+def test_unsubscribe_confirmation_does_not_resubscribe(signer, fetcher, lambda_context):
+    body = signer.sign(confirmation("UnsubscribeConfirmation"))
+    response = webhook.lambda_handler(function_url_event(body), lambda_context)
+    assert response["statusCode"] == 200
+    assert body["SubscribeURL"] not in fetcher.calls
+
+
+def test_bad_signature_is_403_and_writes_nothing(
+    signer, fetcher, suppression_table, ses_sample, lambda_context
+):
+    body = signer.sign(notification(ses_sample("event-bounce.json")))
+    body["Message"] = body["Message"].replace("General", "Suppressed")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(webhook.logger.registered_formatter)
+    webhook.logger.addHandler(handler)
+    try:
+        response = webhook.lambda_handler(function_url_event(body), lambda_context)
+    finally:
+        webhook.logger.removeHandler(handler)
+    assert response["statusCode"] == 403
+    assert response["body"] == "signature does not verify"
+    assert items(suppression_table) == {}
+    logged = stream.getvalue()
+    assert "webhook request rejected" in logged  # the logger did write
+    assert BOUNCED not in logged  # rejected content is never logged
+
+
+@pytest.mark.parametrize(
+    "change, status",
+    [
+        ({"TopicArn": "arn:aws:sns:us-east-1:999999999999:other"}, 403),
+        ({"SigningCertURL": "https://attacker.example/cert.pem"}, 403),
+        ({"Timestamp": "2026-11-20T07:00:00.000Z"}, 403),
+        ({"SignatureVersion": "3"}, 403),
+        ({"Type": "Teleport"}, 400),
+    ],
+)
+def test_refused_messages(signer, fetcher, suppression_table, lambda_context, change, status):
+    # Not re-signed: each of these is refused before the signature is even checked.
+    event = function_url_event({**signer.sign(notification("{}")), **change})
+    response = webhook.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == status, response
+    assert fetcher.calls == []  # refused before any certificate was fetched
+    assert items(suppression_table) == {}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_wrong_method_is_405(signer, fetcher, lambda_context, method):
+    event = function_url_event(signer.sign(notification("{}")), method=method)
+    response = webhook.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 405
+    assert response["headers"]["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    "body, headers",
+    [
+        ("not json", None),
+        ("[1, 2]", None),
+        ("", None),
+        (None, {"x-amz-sns-message-type": "SubscriptionConfirmation"}),
+        (None, {"x-amz-sns-topic-arn": "arn:aws:sns:us-east-1:123456789012:other"}),
+    ],
+)
+def test_malformed_requests_are_400(signer, fetcher, lambda_context, body, headers):
+    payload = body if body is not None else signer.sign(notification("{}"))
+    event = function_url_event(payload, headers=headers)
+    response = webhook.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 400, response
+    assert fetcher.calls == []
+
+
+def test_unreadable_ses_record_is_400(signer, fetcher, suppression_table, lambda_context):
+    body = signer.sign(notification(json.dumps({"eventType": "Bounce"})))
+    response = webhook.lambda_handler(function_url_event(body), lambda_context)
+    assert response["statusCode"] == 400
+    assert response["body"].startswith("unreadable SES record")
+
+
+def test_processing_failure_after_verification_fails_the_invocation(
+    signer, fetcher, ses_sample, lambda_context
+):
+    class DynamoDown:
+        def apply_event(self, event):
+            raise ConnectionError("DynamoDB unreachable")
+
+    factory.override(service=DynamoDown())
+    event = function_url_event(signer.sign(notification(ses_sample("event-bounce.json"))))
+    # The Function URL answers 502 to an invocation error: SNS retries; the alarm counts it.
+    with pytest.raises(ConnectionError):
+        webhook.lambda_handler(event, lambda_context)
+
+
+def test_unreachable_certificate_is_503(signer, suppression_table, monkeypatch, lambda_context):
+    from adapters.sns_certificates import FetchError
+
+    def unreachable(url: str) -> bytes:
+        raise FetchError("TimeoutError", retryable=True)
+
+    monkeypatch.setenv("WEBHOOK_ALLOWED_TOPIC_ARNS", TOPIC_ARN)
+    factory.reset()
+    factory.override(sns_fetcher=unreachable, sns_clock=fixed_clock(SAMPLE_TIME))
+    event = function_url_event(signer.sign(notification("{}")))
+    assert webhook.lambda_handler(event, lambda_context)["statusCode"] == 503
+
+
+def test_missing_allow_list_is_a_configuration_error(
+    signer, suppression_table, monkeypatch, lambda_context
+):
+    from adapters.settings import ConfigurationError
+
+    monkeypatch.delenv("WEBHOOK_ALLOWED_TOPIC_ARNS", raising=False)
+    factory.reset()
+    with pytest.raises(ConfigurationError, match="WEBHOOK_ALLOWED_TOPIC_ARNS"):
+        webhook.lambda_handler(function_url_event(signer.sign(notification("{}"))), lambda_context)
