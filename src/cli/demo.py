@@ -170,6 +170,9 @@ def _describe(event: dict[str, Any], response: Any) -> str:
         results = [r.get("result") for r in (response or {}).get("records", [])]
         counts = ", ".join(f"{results.count(k)} {k}" for k in sorted(set(results)))
         return f"{len(event['records'])} Firehose record(s): {counts}"
+    if isinstance(response, dict) and "statusCode" in response:  # Function URL / HTTP API
+        body = str(response.get("body") or "")
+        return f"HTTP {response['statusCode']}: {body if len(body) <= 70 else body[:67] + '...'}"
     if isinstance(response, dict) and "batchItemFailures" in response:
         failures = len(response["batchItemFailures"])
         return f"{len(event.get('Records', []))} SQS record(s), {failures} batch item failure(s)"
