@@ -349,13 +349,17 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
 
     state, shown, start, expires_at = State.CLEAR, None, None, None
     ends: list[datetime | None] = [c.end for c in candidates]
+    # The latest event time is a lower bound on "now": a suppression that ended before it
+    # has certainly lapsed, so the item stops reading (and indexing) as suppressed.
+    live = [c for c in candidates if _in_force_at(c, ledger.last_seen)]
     if _allow_in_force(manual, ledger.last_seen):
         assert manual is not None
         state, shown, ends = State.ALLOWED, manual, [manual.until]
-    elif candidates:
-        primary = _primary(candidates, ledger.last_seen)
+    elif live:
+        primary = max(live)  # the strongest suppression in force; ties: the latest start
         state, shown, start = State.SUPPRESSED, primary.evidence, primary.start
-        expires_at = None if any(e is None for e in ends) else max(e for e in ends if e)
+        live_ends = [c.end for c in live]
+        expires_at = None if None in live_ends else max(e for e in live_ends if e is not None)
     elif pending:
         state, shown = State.WATCHING, pending[-1]
     last_soft = ledger.last_soft
@@ -425,13 +429,8 @@ def _escalate(
     return escalations, pending
 
 
-def _primary(candidates: list[_Candidate], last_seen: datetime | None) -> _Candidate:
-    """The suppression to show: the strongest one still in force at the latest event."""
-    if last_seen is not None:
-        live = [c for c in candidates if c.end is None or c.end > last_seen]
-        if live:
-            return max(live)
-    return max(candidates, key=lambda c: (c.end is None, c.end or c.start, c.precedence))
+def _in_force_at(candidate: _Candidate, moment: datetime | None) -> bool:
+    return candidate.end is None or moment is None or candidate.end > moment
 
 
 def _purge_at(

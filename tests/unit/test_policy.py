@@ -247,3 +247,18 @@ def test_diagnostic_is_truncated():
 def test_invalid_settings_are_rejected(kwargs):
     with pytest.raises(ValueError):
         PolicySettings(**kwargs)
+
+
+def test_a_suppression_that_ended_before_the_latest_event_no_longer_reads_as_suppressed():
+    settings = PolicySettings(hard_bounce_ttl_days=1, soft_bounce_threshold=2)
+    lapsed = run([outcome("hard", 0), outcome("delivered", 10)], settings)
+    assert lapsed is not None
+    assert lapsed.decision.state is State.CLEAR
+    assert lapsed.decision.suppressed_at is None  # out of the sparse indexes
+    assert lapsed.decision.expires_at is None
+    assert lapsed.ledger.hard is not None  # the evidence is kept
+    # a soft escalation that lapsed, then one more soft bounce: watching again
+    again = run([outcome("soft", 0), outcome("soft", 0.5), outcome("soft", 5)], settings)
+    assert again is not None
+    assert again.decision.state is State.WATCHING
+    assert (again.decision.soft_bounce_count, again.decision.escalations) == (1, 1)
