@@ -59,3 +59,19 @@ class FakeSesList:
 
     def put(self, address: str, reason: str) -> None:
         self.puts.append((address, reason))
+
+
+def stubbed_client(service: str):
+    """A botocore client that can never reach a network, and its Stubber (for the APIs the
+    emulator lacks, and for exact request/response checks)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(
+        service,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        endpoint_url="http://127.0.0.1:9",
+    )
+    return client, Stubber(client)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from adapters.ses_suppression_list import SesSuppressionList
+from tests.fakes import stubbed_client
 
 WHEN = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -27,14 +26,7 @@ class FakeTime:
 
 
 def stubbed():
-    client = boto3.client(
-        "sesv2",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        endpoint_url="http://127.0.0.1:9",
-    )
-    return client, Stubber(client)
+    return stubbed_client("sesv2")
 
 
 def summary(address, reason="BOUNCE"):

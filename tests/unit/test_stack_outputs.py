@@ -1,19 +1,11 @@
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from adapters.stack_outputs import StackLookupError, stack_output
+from tests.fakes import stubbed_client
 
 
 def stubbed():
-    client = boto3.client(
-        "cloudformation",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        endpoint_url="http://127.0.0.1:9",
-    )
-    return client, Stubber(client)
+    return stubbed_client("cloudformation")
 
 
 def stack(outputs):

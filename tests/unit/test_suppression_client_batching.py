@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from adapters.suppression_client import SuppressionClient, UnprocessedKeysError
+from tests.fakes import stubbed_client
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 
 
 def make_client():
-    ddb = boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        endpoint_url="http://127.0.0.1:9",
-    )
-    return ddb, Stubber(ddb)
+    return stubbed_client("dynamodb")
 
 
 def item(address, expires=None, state="suppressed"):

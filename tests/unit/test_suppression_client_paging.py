@@ -6,9 +6,8 @@ import base64
 import json
 from datetime import UTC, datetime
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from adapters.suppression_client import (
     PAGE_ROUND_TRIPS,
@@ -16,6 +15,7 @@ from adapters.suppression_client import (
     SuppressionClient,
     encode_page_token,
 )
+from tests.fakes import stubbed_client
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 LIVE = int(NOW.timestamp()) + 3600
@@ -23,14 +23,7 @@ GONE = int(NOW.timestamp()) - 1
 
 
 def make_client():
-    ddb = boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        endpoint_url="http://127.0.0.1:9",
-    )
-    return ddb, Stubber(ddb)
+    return stubbed_client("dynamodb")
 
 
 def item(n: int, expires: int = LIVE) -> dict:
