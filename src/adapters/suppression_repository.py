@@ -10,6 +10,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
 from adapters.suppression_table import SuppressionModel, bind_suppression_model
+from domain.addresses import mask_address
 from domain.policy import PolicySettings, SuppressionRecord
 from domain.record_codec import record_from_item, record_to_item
 from domain.service import ConcurrentUpdateError
@@ -74,7 +75,8 @@ class DynamoSuppressionRepository:
             model.save()
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise ConcurrentUpdateError(record.address) from exc
+                # the masked form: exception texts reach logs, addresses must not
+                raise ConcurrentUpdateError(mask_address(record.address)) from exc
             raise
 
     def items(self, condition: Condition | None = None) -> Iterator[dict[str, Any]]:
