@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from cli.local_env import LocalSesSuppressionList
 from domain.policy import SuppressionRecord
 from domain.service import ConcurrentUpdateError
 
@@ -45,20 +46,8 @@ class InMemoryRepository:
             self.records[record.address] = replace(record, version=(expected_version or 0) + 1)
 
 
-class FakeSesList:
-    """SES's account-level suppression list in memory (the emulator has no SESv2 API)."""
-
-    def __init__(self, entries=()) -> None:
-        self._entries = list(entries)
-        self.puts: list[tuple[str, str]] = []
-        self.starts: list[object] = []
-
-    def entries(self, reasons=("BOUNCE", "COMPLAINT"), start=None, end=None):
-        self.starts.append(start)
-        return iter([e for e in self._entries if e.reason in reasons])
-
-    def put(self, address: str, reason: str) -> None:
-        self.puts.append((address, reason))
+# The in-memory SES list lives with the demo's other stand-ins; tests use it under this name.
+FakeSesList = LocalSesSuppressionList
 
 
 def stubbed_client(service: str):

@@ -170,16 +170,19 @@ def embedded_aws() -> Iterator[str]:
 
 
 class LocalSesSuppressionList:
-    """An in-memory SES account-level suppression list for the demo (moto has no SESv2
-    suppression API). Same interface as adapters.ses_suppression_list.SesSuppressionList."""
+    """An in-memory SES account-level suppression list for the demo and the tests (moto has
+    no SESv2 suppression API). Same interface as adapters.ses_suppression_list's class; it
+    records what was asked of it (`starts`, `puts`)."""
 
     def __init__(self, entries: Any = ()) -> None:
         self._entries = list(entries)
         self.puts: list[tuple[str, str]] = []
+        self.starts: list[Any] = []
 
     def entries(
         self, reasons: Any = ("BOUNCE", "COMPLAINT"), start: Any = None, end: Any = None
     ) -> Iterator[Any]:
+        self.starts.append(start)
         return iter([e for e in self._entries if e.reason in reasons])
 
     def put(self, address: str, reason: str) -> None:

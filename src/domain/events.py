@@ -78,7 +78,7 @@ class FeedbackEvent:
     configuration_set: str | None
     outcomes: tuple[RecipientOutcome, ...] = ()
     skipped_recipients: int = 0  # recipients whose address could not be read
-    recipient_count: int = 0  # len(mail.destination): the denominator of per-recipient rates
+    destination_count: int = 0  # len(mail.destination): the denominator of per-recipient rates
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -116,7 +116,7 @@ def parse_feedback(payload: Mapping[str, Any], source: str = "sns") -> FeedbackE
         configuration_set=config_set,
         outcomes=tuple(outcomes),
         skipped_recipients=skipped,
-        recipient_count=len(destination)
+        destination_count=len(destination)
         if isinstance(destination := mail.get("destination"), list)
         else 0,
         detail=detail,

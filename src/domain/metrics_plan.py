@@ -95,7 +95,7 @@ class MetricsTally:
         counter = self._counter(event.configuration_set)
         counter[event_metric_name(event.event_type)] += 1
         if event.event_type == "Send":
-            counter[SEND_RECIPIENTS] += event.recipient_count
+            counter[SEND_RECIPIENTS] += event.destination_count
         for outcome in event.outcomes:
             name = outcome_metric_name(outcome)
             if name is not None:
