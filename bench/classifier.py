@@ -77,6 +77,8 @@ class Metrics:
     reason: Counts = field(default_factory=Counts)
     verdict: Counts = field(default_factory=Counts)
     address: Counts = field(default_factory=Counts)
+    #: every failed recipient of the multi-recipient messages, matched by position
+    per_recipient: Counts = field(default_factory=Counts)
     per_reason: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     hard_tp: int = 0
     hard_fp: int = 0
@@ -133,12 +135,23 @@ def evaluate(
                 wanted.append(addr)
         for addr in wanted:
             m.address.add(addr.lower() in found)
+        if not predict:
+            _score_per_recipient(m, row, report)
         if not good or verdict is not expected_verdict(row):
             m.failures.append(
                 f"{row['file']}: expected {row['reason']}/{expected_verdict(row).value} got "
                 f"{reason}/{verdict.value} kind={report.kind}"
             )
     return m
+
+
+def _score_per_recipient(m: Metrics, row: dict[str, object], report: MessageReport) -> None:
+    """Reason of each listed recipient, by position (the corpus lists them in report order)."""
+    per = row.get("per_recipient") or []
+    got = [r.classification.reason for r in report.recipients]
+    for i, want in enumerate(per):  # type: ignore[attr-defined]
+        reason = got[i] if i < len(got) else None
+        m.per_recipient.add(canonical(reason) == canonical(str(want["reason"])))
 
 
 # --------------------------------------------------------------------------------------
@@ -396,6 +409,12 @@ def run() -> str:
     ]
     for reason, c in sorted(ours.per_reason.items(), key=lambda kv: (-kv[1].n, kv[0])):
         lines.append(f"| {reason} | {c.n} | {_pct(c.rate)} |")
+    pr = ours.per_recipient
+    lines += [
+        "",
+        f"Every recipient of the multi-recipient messages (not only the first): reason "
+        f"correct for {pr.ok}/{pr.n} ({_pct(pr.rate)}).",
+    ]
     ratio_mime = t_ours / t_email
     ratio_ses = t_ses / t_load
     lines += [
@@ -424,7 +443,8 @@ if __name__ == "__main__":
         print(
             f"reason {res.reason.rate:.3f} verdict {res.verdict.rate:.3f} hardP "
             f"{res.hard_precision:.3f} hardR {res.hard_recall:.3f} addr "
-            f"{res.address.rate:.3f} ({res.address.ok}/{res.address.n}) {res.seconds:.2f}s"
+            f"{res.address.rate:.3f} ({res.address.ok}/{res.address.n}) per-recipient "
+            f"{res.per_recipient.ok}/{res.per_recipient.n} {res.seconds:.2f}s"
         )
     else:
         print(run())

@@ -194,6 +194,7 @@ def _bounce(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) 
             _opt_str(rec.get("action")),
             _opt_str(rec.get("status")),
             _opt_str(rec.get("diagnosticCode")),
+            address=address,
         )
         return ctx.outcome(
             address,

@@ -6,16 +6,18 @@ import pytest
 from bench.classifier import Metrics, evaluate, load_corpus
 
 # Floors.  Targets: hard precision/recall >= 0.97, reason >= 0.90, verdict >= 0.95,
-# addresses >= 0.97.  Reached: reason (0.912) and addresses (0.982).  Measured after the
-# issue-3 rules: reason 0.912, verdict 0.932, hard precision 0.883 (83 TP, 11 FP), hard recall
-# 0.965, addresses 0.982; the floors are those minus a small margin (docs/classification.md
-# explains the remaining gap: mostly literal "user unknown" replies labelled filtered).
+# addresses >= 0.97.  Measured (docs/benchmarks.md): reason 0.935, verdict 0.955, hard
+# precision 0.902 (83 TP, 9 FP), hard recall 0.965, addresses 0.988, every recipient of the
+# multi-recipient messages 33/36.  The floors are those minus a small margin;
+# docs/classification.md explains the remaining hard gap (literal "user unknown" replies
+# labelled filtered, identical in wording to others labelled userunknown).
 # Raise them as the rules improve; never lower them to make a change pass.
-HARD_PRECISION_FLOOR = 0.87
+HARD_PRECISION_FLOOR = 0.89
 HARD_RECALL_FLOOR = 0.95
-REASON_FLOOR = 0.90
-VERDICT_FLOOR = 0.92
-ADDRESS_FLOOR = 0.97
+REASON_FLOOR = 0.92
+VERDICT_FLOOR = 0.945
+ADDRESS_FLOOR = 0.98
+PER_RECIPIENT_FLOOR = 0.88
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,11 @@ def test_verdict_accuracy(metrics: Metrics) -> None:
 def test_recipient_addresses(metrics: Metrics) -> None:
     assert metrics.address.n >= 150
     assert metrics.address.rate >= ADDRESS_FLOOR
+
+
+def test_every_recipient_of_multi_recipient_messages(metrics: Metrics) -> None:
+    assert metrics.per_recipient.n >= 30
+    assert metrics.per_recipient.rate >= PER_RECIPIENT_FLOOR, metrics.failures
 
 
 def test_every_message_classified_without_error_kind(metrics: Metrics) -> None:

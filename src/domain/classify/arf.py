@@ -9,6 +9,13 @@ from typing import Final
 from domain.classify.dsn import parse_blocks
 from domain.classify.mime import first_address
 
+#: Complainants read from one report: a report about one message sent to several
+#: recipients of one receiver lists each in its own Original-Rcpt-To field (RFC 6650 asks
+#: for one complaint per report, but providers aggregate).
+MAX_COMPLAINANTS: Final = 50
+#: Fields that repeat, one value per complainant; the others keep their first value.
+_REPEATED: Final = ("original-rcpt-to",)
+
 FEEDBACK_TYPE_RE: Final = re.compile(r"^feedback-type:[ \t]*([\w-]{1,40})", re.I | re.M)
 # Wording of provider complaint reports that do not follow RFC 5965.
 COMPLAINT_HINT_RE: Final = re.compile(
@@ -20,29 +27,49 @@ COMPLAINT_HINT_RE: Final = re.compile(
 
 
 def feedback_fields(part: Message) -> dict[str, str]:
-    """The fields of a message/feedback-report part."""
+    """The fields of a message/feedback-report part (first value of each; the values of a
+    repeated field such as Original-Rcpt-To are joined with newlines)."""
     payload = part.get_payload()
+    pairs: list[tuple[str, str]] = []
     if isinstance(payload, list):
-        fields: dict[str, str] = {}
         for block in payload:
             if isinstance(block, Message):
-                for k, v in block.items():
-                    fields.setdefault(k.lower(), str(v))
-        return fields
-    if isinstance(payload, str):
-        merged: dict[str, str] = {}
-        for block in parse_blocks(payload[:20000]):
-            for k, v in block.items():
-                merged.setdefault(k, v)
-        return merged
-    return {}
+                pairs.extend((k.lower(), str(v)) for k, v in block.items())
+    elif isinstance(payload, str):
+        pairs = _field_lines(payload[:20000])
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name in _REPEATED and name in fields:
+            fields[name] += "\n" + value
+        else:
+            fields.setdefault(name, value)
+    return fields
 
 
-def report_recipient(fields: dict[str, str]) -> str | None:
+def _field_lines(text: str) -> list[tuple[str, str]]:
+    """``(name, value)`` for every field line, repeats included (parse_blocks keeps one)."""
+    out: list[tuple[str, str]] = []
+    for block in parse_blocks(text):
+        out.extend((k, v) for k, v in block.items() if k != "original-rcpt-to")
+    for m in _RCPT_LINE_RE.finditer(text):
+        out.append(("original-rcpt-to", m.group(1).strip()))
+    return out
+
+
+_RCPT_LINE_RE: Final = re.compile(r"^original-rcpt-to:[ \t]*(.{1,500})$", re.I | re.M)
+
+
+def report_recipients(fields: dict[str, str]) -> list[str]:
+    """The complainants a report names, in order, without repeats (may be empty)."""
     for name in ("original-rcpt-to", "removal-recipient"):
         value = fields.get(name)
-        if value:
-            addr = first_address(value)
-            if addr:
-                return addr
-    return None
+        if not value:
+            continue
+        out: list[str] = []
+        for line in value.split("\n"):
+            addr = first_address(line)
+            if addr and addr not in out:
+                out.append(addr)
+        if out:
+            return out[:MAX_COMPLAINANTS]
+    return []

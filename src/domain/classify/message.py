@@ -10,6 +10,7 @@ from typing import Final
 
 from domain.classify import arf, autoreply, dsn, mime, transcript
 from domain.classify.core import MAX_KEPT, classify_failure, clean_diagnostic, phrase_reason
+from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
 from domain.classify.report import MessageReport, RecipientReport
 from domain.classify.ses import classify_complaint, classify_ses_message
 from domain.classify.status_codes import STATUS_RE, is_generic, permanence
@@ -232,6 +233,16 @@ def _data_stage(c: Classification, text: str) -> Classification:
     return c
 
 
+def _receiver(
+    addr: str | None, c: Classification, seg: str, diagnostic: str | None
+) -> Classification:
+    """Apply the receiver rules (receivers.py), with the SMTP stage the notice names."""
+    if not has_receiver_rule(addr):
+        return c
+    text = (diagnostic + "\n" + seg) if diagnostic else seg
+    return apply_receiver_rules(addr, c, transcript.smtp_command(text))
+
+
 def _expired_fix(c: Classification, action: str | None) -> Classification:
     """A 4.x.x failure the reporting MTA gave up on is ``expired`` unless the text says more."""
     if action != "failed" or not c.status or c.status[0] != "4":
@@ -275,7 +286,7 @@ def _dsn(
             continue
         hint = False if action == "delayed" else permanence(r.status, None)
         seg = segs.get(addr or "", "") or (body if len(recips) == 1 else "")
-        c = _classify_segment(seg, r.status, r.diagnostic, hint)
+        c = _receiver(addr, _classify_segment(seg, r.status, r.diagnostic, hint), seg, r.diagnostic)
         if action == "delayed" and c.verdict is Verdict.INVALID_ADDRESS:
             c = Classification(c.reason, Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
         out.append(RecipientReport(addr, _expired_fix(c, action)))
@@ -299,7 +310,7 @@ def _text_bounce(msg: Message, text: str, bouncy: bool) -> MessageReport:
     hint = transcript.permanence_hint(body)
     out: list[RecipientReport] = []
     for addr, seg in segs:
-        c = _classify_segment(seg, None, None, hint)
+        c = _receiver(addr, _classify_segment(seg, None, None, hint), seg, None)
         if (
             hint is True
             and c.reason == "networkerror"
@@ -347,19 +358,25 @@ def _arf(msg: Message, parts: list[Message], types: list[str]) -> MessageReport:
     if ftype is None:
         m = arf.FEEDBACK_TYPE_RE.search(_human_text(parts, types))
         ftype = m.group(1).lower() if m else "abuse"
-    return _complaint(msg, parts, types, ftype, arf.report_recipient(fields))
+    return _complaint(msg, parts, types, ftype, arf.report_recipients(fields))
 
 
 def _complaint(
-    msg: Message, parts: list[Message], types: list[str], ftype: str | None, addr: str | None
+    msg: Message,
+    parts: list[Message],
+    types: list[str],
+    ftype: str | None,
+    addrs: list[str] | None,
 ) -> MessageReport:
     c = classify_complaint(ftype, None)
-    if addr is None:
-        for part, ctype in zip(parts, types, strict=False):
-            if ctype in ("message/rfc822", "text/rfc822-headers"):
-                addr = _original_to(part)
-                if addr:
-                    break
+    if addrs:
+        return MessageReport("complaint", ftype, tuple(RecipientReport(a, c) for a in addrs))
+    addr: str | None = None
+    for part, ctype in zip(parts, types, strict=False):
+        if ctype in ("message/rfc822", "text/rfc822-headers"):
+            addr = _original_to(part)
+            if addr:
+                break
     return MessageReport("complaint", ftype, (RecipientReport(addr, c),))
 
 

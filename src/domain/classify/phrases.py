@@ -37,6 +37,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # Google Groups refusing a post (non-member, no permission, or no such group);
             # every translation of the notice links the same help page
             r"groups\.google\.com/support",
+            # Gmail refusing to relay for a "Send mail as" alias whose own SMTP settings
+            # fail: the envelope sender cannot be used (help page p=CustomFromDenied)
+            r"customfromdenied",
+            r"'send mail as' (?:account|feature|settings?)",
         ),
     ),
     (
@@ -108,6 +112,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"client host .{0,60}?(?:blocked|rejected|refused)",
             r"(?:source )?ip (?:address )?(?:source )?(?:is |has been )?(?:blocked|bloqu)",
             r"\binvalid ip\b",
+            # the receiver lists the *sending* server as an open relay (a reputation
+            # refusal of our host); "relaying denied" to us is norelaying, below
+            r"(?:server|host|ip|which) .{0,60}?(?:is|as) an open relay",
         ),
     ),
     (
@@ -519,6 +526,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"queue(?:d)? (?:too long|timeout|lifetime)",
             r"\bgave up\b",
             r"\bgiving up\b",
+            r"(?:aborted|abandoned|cancell?ed) after \d+(?:\.\d+)? ?(?:minute|hour|day)",
         ),
     ),
     (
@@ -596,6 +604,16 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"queue(?:d)? (?:too long|timeout|lifetime)",
             r"delivery (?:time|period) (?:exceeded|expired)",
             r"(?:failed|after) \d+ (?:delivery )?attempts",
+        ),
+    ),
+    (
+        # Last resort: the remote server refused the recipient and the notice gives no
+        # reply, code or cause.  A refusal without a word about the address is no evidence
+        # that it does not exist; the recipient side's settings refused the message.
+        "filtered",
+        (
+            r"recipients? (?:was|were|has been|have been) rejected by (?:a|the) remote "
+            r"(?:mail )?server",
         ),
     ),
 )

@@ -20,9 +20,11 @@ from domain.classify.core import (
     phrase_reason,
     register_cache,
 )
+from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
 from domain.classify.report import MessageReport, RecipientReport
 from domain.classify.status_codes import normalise_status
 from domain.classify.taxonomy import verdict_for
+from domain.classify.transcript import smtp_command
 from domain.verdicts import REASON_SES_SUPPRESSED, REASON_UNDETERMINED, Classification, Verdict
 
 _SUPPRESSED_SUBTYPES: Final = frozenset({"suppressed", "onaccountsuppressionlist"})
@@ -88,8 +90,13 @@ def classify_ses_bounce_recipient(
     action: str | None,
     status: str | None,
     diagnostic_code: str | None,
+    *,
+    address: str | None = None,
 ) -> Classification:
     """Classify one ``bouncedRecipients[]`` entry of an SES bounce.
+
+    *address* (the entry's ``emailAddress``), when given, lets the receiver rules
+    (receivers.py) read a well-known receiver's wording.
 
     Rules, in order:
     1. Suppressed / OnAccountSuppressionList: SES refused to send; reason ``suppressed``,
@@ -108,12 +115,16 @@ def classify_ses_bounce_recipient(
         type(diagnostic_code) is str and len(diagnostic_code) <= MEMO_MAX_CHARS
     ):
         try:
-            return _bounce_recipient_memo(
+            c = _bounce_recipient_memo(
                 bounce_type, bounce_sub_type, action, status, diagnostic_code
             )
         except TypeError:  # unhashable arguments of the wrong type: compute directly
-            pass
-    return _bounce_recipient(bounce_type, bounce_sub_type, action, status, diagnostic_code)
+            c = _bounce_recipient(bounce_type, bounce_sub_type, action, status, diagnostic_code)
+    else:
+        c = _bounce_recipient(bounce_type, bounce_sub_type, action, status, diagnostic_code)
+    if address is not None and has_receiver_rule(address):
+        c = apply_receiver_rules(address, c, smtp_command(diagnostic_code or ""))
+    return c
 
 
 def _bounce_recipient(
@@ -304,14 +315,16 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
             entry = _mapping(item)
             if entry is None:
                 continue
+            addr = _address(entry)
             c = classify_ses_bounce_recipient(
                 btype,
                 bsub,
                 _str_or_none(entry.get("action")),
                 _str_or_none(entry.get("status")),
                 _str_or_none(entry.get("diagnosticCode")),
+                address=addr,
             )
-            recips.append(RecipientReport(_address(entry), c))
+            recips.append(RecipientReport(addr, c))
             if c.reason != "vacation":
                 all_vacation = False
         if not recips:

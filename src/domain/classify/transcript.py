@@ -36,10 +36,15 @@ _SENDER_LINE_RE: Final = re.compile(
 )
 _LINE_ADDR_RE: Final = re.compile(
     r"^[ \t>*-]*(?:(?:original-|final-)?recipient(?:\(s\))?:?[ \t]*(?:rfc822;)?[ \t]*|"
-    r"to:[ \t]*|rcpt to:[ \t]*|address(?:es)?:[ \t]*|<)?[\"']?"
+    r"to:[ \t]*|rcpt to:[ \t]*|address(?:es)?:[ \t]*|"
+    # sendmail's per-recipient summary line: "550 5.1.1 <a@b>... User unknown"
+    r"[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?)?<?[\"']?"
     r"([\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w.-]{1,255}\.[A-Za-z]{2,24})",
     re.I | re.M,
 )
+# Lines of an SMTP session transcript ("While talking to mx.example.org:", ">>> MAIL From:<>",
+# "<<< 501 ...") that open the exchange a recipient's summary line reports on.
+_SESSION_LINE_RE: Final = re.compile(r"[ \t]*(?:>>>|<<<|\.{0,3} ?while talking to )", re.I)
 _PERMANENT_RE: Final = re.compile(
     r"permanent(?:ly)? (?:error|fatal|failure|failed)|failed permanently|permanent fatal|"
     r"this is a permanent error|could not be delivered|undeliverable|has been rejected",
@@ -131,6 +136,10 @@ def segments(text: str, exclude: set[str]) -> list[tuple[str | None, str]]:
             break  # without line structure, only the first address is trustworthy
     if not starts:
         return [(None, text)]
+    starts = [
+        (_session_start(text, pos, starts[i - 1][0] if i else 0), a)
+        for i, (pos, a) in enumerate(starts)
+    ]
     out: list[tuple[str | None, str]] = []
     for i, (pos, addr) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
@@ -140,6 +149,20 @@ def segments(text: str, exclude: set[str]) -> list[tuple[str | None, str]]:
             seg = seg + "\n" + text[:pos][-3000:] + "\n" + text[end:][:3000]
         out.append((addr, seg))
     return out
+
+
+def _session_start(text: str, pos: int, floor: int) -> int:
+    """Where the recipient line at *pos* really begins: a sendmail transcript reports the
+    remote's reply ("<<< 501 ... open relay") on the lines above the recipient's summary
+    ("554 <a@b>... Remote protocol error"), so those lines belong to its segment.  Never
+    moves above *floor* (the previous recipient's line)."""
+    start = pos
+    while start > floor:
+        newline = text.rfind("\n", floor, start - 1)
+        if newline < 0 or not _SESSION_LINE_RE.match(text, newline + 1, start):
+            break
+        start = newline + 1
+    return start
 
 
 def has_evidence(text: str) -> bool:
