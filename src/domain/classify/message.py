@@ -10,6 +10,7 @@ from typing import Final
 
 from domain.classify import arf, autoreply, dsn, mime, transcript
 from domain.classify.core import MAX_KEPT, classify_failure, clean_diagnostic, phrase_reason
+from domain.classify.evidence import weigh_user_unknown
 from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
 from domain.classify.report import MessageReport, RecipientReport
 from domain.classify.ses import classify_complaint, classify_ses_message
@@ -19,8 +20,6 @@ from domain.verdicts import REASON_UNDETERMINED, Classification, Verdict
 
 _DELIVERED_ACTIONS: Final = frozenset({"delivered", "relayed", "expanded"})
 _WEAK_REASONS: Final = frozenset({REASON_UNDETERMINED, "systemerror", "networkerror"})
-#: Codes that name a non-existent mailbox explicitly, whatever SMTP stage answered them.
-_FIRM_USERUNKNOWN: Final = frozenset({"5.1.1", "5.1.10"})
 #: A refusal at these SMTP stages is about the sending side, not the recipient.
 _SENDER_STAGE: Final = {
     "MAIL FROM": "rejected",
@@ -213,13 +212,12 @@ def _classify_texts(
 
 
 def _data_stage(c: Classification, text: str) -> Classification:
-    """A "no such user" answer to DATA: the recipient was accepted at RCPT TO, so the
-    mailbox exists and the refusal is the recipient side's filtering, not a bad address."""
+    """What the SMTP stage named in *text* says about *c*: an unproven "user unknown"
+    (evidence.py) is the recipient side's filtering; a refusal before RCPT TO is about the
+    sender."""
     command = transcript.smtp_command(text)
-    if c.reason == "userunknown" and command == "DATA" and c.status not in _FIRM_USERUNKNOWN:
-        return Classification(
-            "filtered", Verdict.MAILBOX_PROBLEM, c.status, c.reply_code, c.diagnostic
-        )
+    if command not in _SENDER_STAGE:
+        c = weigh_user_unknown(c, command)
     if command in _SENDER_STAGE and (
         verdict_for(c.reason, True) in _NOT_ABOUT_SENDER
         # a bare "access denied" before RCPT TO: the sender (or client) is what was refused;

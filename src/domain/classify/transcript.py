@@ -19,12 +19,14 @@ MAX_TEXT: Final = 12_000
 
 # Where the returned original message (or its headers) begins.
 _CUT_RE: Final = re.compile(
-    r"^[ \t>]*(?:-{2,}.{0,40}(?:original message|copy of (?:the|your) message|message "
+    r"^(?:[ \t>]*(?:-{2,}.{0,40}(?:original message|copy of (?:the|your) message|message "
     r"(?:text|header)|undelivered message|returned message|unsent message|headers? (?:of|follow))"
     r"|-+ ?below this line is a copy|-{2,} ?(?:original|returned) (?:message|mail)|"
     r"message headers follow|original message (?:header|follow)|"
-    r"-{3,} ?(?:the )?(?:original|returned|rejected) (?:message|mail)|"
-    r"(?:return-path|received|dkim-signature|x-received|message-id):[ \t])",
+    r"-{3,} ?(?:the )?(?:original|returned|rejected) (?:message|mail))|"
+    # a header line of the returned message starts the line; an indented one is the
+    # notice quoting a few fields of the message it is about ("  Message-id: <...>")
+    r"(?:> ?)?(?:return-path|received|dkim-signature|x-received|message-id):[ \t])",
     re.I | re.M,
 )
 # Header-ish lines whose addresses are senders/ids, not failed recipients.
@@ -215,6 +217,14 @@ _QMAIL_STAGES: Final = {
 }
 
 
+# Wording that only a refusal of RCPT TO produces, where no command is named: Postfix's
+# "Recipient address rejected: ...", qmail's "most progress was RCPT TO response", the
+# "SMTP:RCPT host ..." prefix of some gateways, Oracle Messaging Server's "Remote SMTP
+# server has rejected address" (lower-cased text).
+_RCPT_WORDING_RE: Final = re.compile(
+    r"recipient address rejected|most progress was rcpt to|\bsmtp:rcpt\b|"
+    r"smtp server has rejected (?:the )?address|rejected recipient"
+)
 _COMMAND_LOW_RE: Final = re.compile(_COMMAND_RE.pattern)
 _COMMAND_HINTS: Final = (
     "in reply to",
@@ -234,7 +244,8 @@ def smtp_command(text: str) -> str | None:
         if q is not None:
             return _QMAIL_STAGES[q.group(1).lower()]
     if not any(hint in low for hint in _COMMAND_HINTS):
-        return None  # cheap literal checks spare the regex scan of most texts
+        # cheap literal checks spare the regex scan of most texts
+        return "RCPT" if _RCPT_WORDING_RE.search(low) else None
     if len(low) != len(text):  # lower() changed some non-ASCII lengths: keep positions
         low, pattern = text, _COMMAND_RE
     else:
@@ -251,4 +262,6 @@ def smtp_command(text: str) -> str | None:
             last = "DATA"
         if reply is not None and m.start() > reply.start():
             break  # "550 user unknown (in reply to RCPT TO command)": the command follows
+    if last is None and _RCPT_WORDING_RE.search(low):
+        return "RCPT"
     return last
