@@ -197,3 +197,56 @@ def test_receiver_rules_match_domain_labels_not_substrings() -> None:
 )
 def test_notice_wording(text: str, reason: str) -> None:
     assert classify_failure(None, None, text).reason == reason
+
+
+_BOUNCE_OF_A_BOUNCE = b"""\
+From: MAILER-DAEMON@mx.example.org
+To: sender@example.org
+Subject: Returned mail
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="OUTER"
+
+--OUTER
+Content-Type: text/plain
+
+The message could not be delivered.
+
+--OUTER
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; first@example.com
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <first@example.com>... User unknown
+
+--OUTER
+Content-Type: message/rfc822
+
+From: MAILER-DAEMON@other.example.net
+To: first@example.com
+Subject: an earlier bounce, returned with this one
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="INNER"
+
+--INNER
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; other.example.net
+
+Final-Recipient: rfc822; unrelated@example.net
+Action: failed
+Status: 5.3.5
+Diagnostic-Code: smtp; 553 5.3.5 system config error
+
+--INNER--
+
+--OUTER--
+"""
+
+
+def test_returned_message_that_is_itself_a_bounce_adds_no_recipient() -> None:
+    report = analyse_message(_BOUNCE_OF_A_BOUNCE)
+    assert [r.address for r in report.recipients] == ["first@example.com"]
+    assert report.recipients[0].classification.reason == "userunknown"

@@ -53,8 +53,9 @@ def analyse_message(raw: bytes) -> MessageReport:
 
 
 def _analyse(msg: Message, depth: int = 0) -> MessageReport:
-    parts = mime.walk(msg)
-    types = [mime.content_type(p) for p in parts]
+    walked = mime.walk_outer(msg)
+    parts = [part for part, _ in walked]
+    types = [ctype for _, ctype in walked]
     top_params = mime.header(msg, "Content-Type").lower()
 
     if "message/feedback-report" in types or "report-type=feedback-report" in top_params:
@@ -129,35 +130,22 @@ def _unparsed_multipart(msg: Message) -> str | None:
 
 
 def _human_text(parts: list[Message], types: list[str]) -> str:
-    """The human-readable notice: text parts outside any returned message, bounded."""
+    """The human-readable notice: text parts outside any returned message, bounded
+    (*parts* come from mime.walk_outer, which never descends into an enclosed message)."""
     chunks: list[str] = []
     html: list[str] = []
-    skip_depth: set[int] = set()
+    size = 0
     for part, ctype in zip(parts, types, strict=False):
-        if id(part) in skip_depth:
-            continue
-        if ctype in (
-            "message/rfc822",
-            "message/global",
-            "text/rfc822-headers",
-            "message/rfc822-headers",
-        ):
-            _mark_children(part, skip_depth)
-            continue
         if ctype in ("text/plain", "text"):
             chunks.append(mime.part_text(part))
+            size += len(chunks[-1])
         elif ctype == "text/html":
             html.append(mime.part_text(part))
-        if sum(map(len, chunks)) > transcript.MAX_TEXT:
+        if size > transcript.MAX_TEXT:
             break
     if not chunks and html:
         chunks = [mime.html_to_text(h) for h in html]
     return "\n".join(chunks)[: transcript.MAX_TEXT * 2]
-
-
-def _mark_children(part: Message, seen: set[int]) -> None:
-    for sub in mime.walk(part):
-        seen.add(id(sub))
 
 
 def _excluded(msg: Message) -> set[str]:

@@ -55,6 +55,8 @@ def raw_header(msg: Message, name: str) -> object | None:
     value = _header_map(msg).get(name.lower())
     if value is None:
         return None
+    if type(value) is str and value.isascii():
+        return value  # what compat32's header_fetch_parse returns for it, without the checks
     return msg.policy.header_fetch_parse(name, value)
 
 
@@ -119,14 +121,28 @@ def _content_charset(part: Message) -> str | None:
     return m.group(1) if m else None
 
 
-def walk(msg: Message) -> list[Message]:
-    """The parts of *msg* in order, bounded."""
-    out: list[Message] = []
+#: Parts that hold another message (the returned original, its headers): analysed as one
+#: part each, never descended into.
+ENCLOSED_TYPES: Final = frozenset(
+    {"message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers"}
+)
+
+
+def walk_outer(msg: Message) -> list[tuple[Message, str]]:
+    """``(part, content type)`` for the parts of *msg* in order, bounded, without descending
+    into enclosed messages (ENCLOSED_TYPES): the notice's own structure only."""
+    out: list[tuple[Message, str]] = []
+    stack = [msg]
     with suppress(Exception):  # malformed structure: keep what was walked
-        for part in msg.walk():
-            out.append(part)
-            if len(out) >= MAX_PARTS:
-                break
+        while stack and len(out) < MAX_PARTS:
+            part = stack.pop()
+            ctype = content_type(part)
+            out.append((part, ctype))
+            if ctype in ENCLOSED_TYPES or not part.is_multipart():
+                continue
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
     return out
 
 
