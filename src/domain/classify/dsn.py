@@ -14,6 +14,7 @@ from domain.classify.mime import MAX_PART_CHARS, first_address
 
 _FIELD_RE: Final = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,40})[ \t]*:[ \t]*(.*)$")
 _MAX_RECIPIENTS: Final = 200
+_REPLY_LINE_RE: Final = re.compile(r"[245]\d\d[ -]")
 
 DSN_TYPES: Final = frozenset({"message/delivery-status", "message/global-delivery-status"})
 
@@ -73,6 +74,10 @@ def parse_blocks(text: str) -> list[dict[str, str]]:
             continue
         m = _FIELD_RE.match(line)
         if m is None:
+            if last == "diagnostic-code" and _REPLY_LINE_RE.match(line):
+                # a multi-line SMTP reply pasted without folding ("550-first line" then
+                # "550 last line" at the start of the next lines)
+                current[last] += "\n" + line.strip()
             continue
         name = m.group(1).lower()
         if name in current and name in ("final-recipient", "original-recipient"):

@@ -12,7 +12,7 @@ from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
-from typing import Final
+from typing import Any, Final
 
 #: Raw messages are cut to this size before parsing (bounces quote whole originals).
 MAX_MESSAGE_BYTES: Final = 2_000_000
@@ -21,7 +21,72 @@ MAX_PART_CHARS: Final = 24_000
 #: Parts visited per message.
 MAX_PARTS: Final = 64
 
-_PARSER: Final = BytesParser(policy=compat32)
+#: Parts whose text the parser keeps as it is: enclosed messages (RFC 2046 message/rfc822,
+#: RFC 6532 message/global; the classifier never needs their structure) and delivery-status
+#: reports (RFC 3464/6533; dsn.parse_blocks reads their text, the parser's header blocks
+#: would only be joined back into text).
+_OPAQUE_TYPES: Final = frozenset(
+    {
+        "message/rfc822",
+        "message/global",
+        "message/delivery-status",
+        "message/global-delivery-status",
+    }
+)
+#: What NoticeMessage tells the parser those parts are.
+_OPAQUE: Final = "application/x-opaque"
+
+
+class NoticeMessage(Message):
+    """A ``Message`` for notices: enclosed messages and delivery reports stay unparsed text.
+
+    A bounce returns the original message, often whole, and parsing it is most of the parse;
+    a delivery-status part is split by the parser into header blocks that dsn.py would only
+    join back.  The feed parser decides how to read a part from ``get_content_type()``
+    (``message/*`` is descended into, ``message/delivery-status`` split into blocks), so for
+    those types this class answers an opaque type: the parser keeps the part's text as a
+    string payload.  The declared type is ``declared_type()``, which ``content_type()``
+    reports; every reader accepts both payload shapes, so a parser that asked differently
+    would only be slower, not wrong.  Objects of this class never leave the classifier.
+
+    Both answers are kept until a header or the default type changes (the parser asks each
+    part several times, and each answer scans every header)."""
+
+    _declared: str | None = None
+
+    def declared_type(self) -> str:
+        declared = self._declared
+        if declared is None:
+            declared = self._declared = super().get_content_type()
+        return declared
+
+    def get_content_type(self) -> str:
+        declared = self.declared_type()
+        return _OPAQUE if declared in _OPAQUE_TYPES else declared
+
+    # Every way a header or the default type can change forgets the remembered type.
+    def set_raw(self, name: str, value: Any) -> None:
+        self._declared = None
+        super().set_raw(name, value)
+
+    def __setitem__(self, name: str, val: Any) -> None:
+        self._declared = None
+        super().__setitem__(name, val)
+
+    def __delitem__(self, name: str) -> None:
+        self._declared = None
+        super().__delitem__(name)
+
+    def replace_header(self, _name: str, _value: Any) -> None:
+        self._declared = None
+        super().replace_header(_name, _value)
+
+    def set_default_type(self, ctype: str) -> None:
+        self._declared = None
+        super().set_default_type(ctype)
+
+
+_PARSER: Final = BytesParser(_class=NoticeMessage, policy=compat32)
 
 ADDR_RE: Final = re.compile(
     r"(?<![\w.+%=/-])([\w.!#$%&'*+/=?^`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}"
@@ -148,6 +213,8 @@ def walk_outer(msg: Message) -> list[tuple[Message, str]]:
 
 def content_type(part: Message) -> str:
     """``Message.get_content_type()`` without its parameter parsing (same result)."""
+    if isinstance(part, NoticeMessage):
+        return part.declared_type()  # remembered from the parse
     try:
         value = part.get("content-type")
         if value is None:
