@@ -40,9 +40,15 @@ _LABELS: Final = frozenset(rule.domain_label for rule in RECEIVER_RULES)
 
 def has_receiver_rule(address: str | None) -> bool:
     """True when a rule may apply to *address* (cheap; spares callers the stage lookup)."""
-    if not address or "@" not in address:
+    if not address:
         return False
-    return not _LABELS.isdisjoint(address.rpartition("@")[2].lower().split("."))
+    low = address.lower()
+    for label in _LABELS:
+        if label in low:
+            break
+    else:
+        return False  # the common case: a substring test per label, nothing split
+    return "@" in low and not _LABELS.isdisjoint(low.rpartition("@")[2].split("."))
 
 
 def apply_receiver_rules(

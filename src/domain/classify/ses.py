@@ -20,7 +20,7 @@ from domain.classify.core import (
     phrase_reason,
     register_cache,
 )
-from domain.classify.evidence import weigh_user_unknown
+from domain.classify.evidence import FIRM_USERUNKNOWN, weigh_user_unknown
 from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
 from domain.classify.report import MessageReport, RecipientReport
 from domain.classify.status_codes import normalise_status
@@ -154,7 +154,8 @@ def _bounce_recipient(
             st = "4" + st[1:]  # a delayed recipient is by definition not a permanent failure
     # unmemoised: this function's own memo already covers identical entries
     result = classify_failure_unmemoised(st, None, diag, permanent_hint)
-    if result.reason == "userunknown":
+    if result.reason == "userunknown" and result.status not in FIRM_USERUNKNOWN:
+        # an explicit X.1.1 is proof at any stage: only other codes need the stage read
         result = weigh_user_unknown(result, smtp_command(diag or ""))
     if act == "delayed" and result.verdict is Verdict.INVALID_ADDRESS:
         result = _with_verdict(result, Verdict.TRANSIENT)
