@@ -8,7 +8,7 @@ from bench.classifier import Metrics, evaluate, load_corpus
 # Floors.  Targets: hard precision/recall >= 0.97, reason >= 0.90, verdict >= 0.95,
 # addresses >= 0.97.  Measured (docs/benchmarks.md): reason 0.955, verdict 0.974, hard
 # precision 0.965 (83 TP, 3 FP), hard recall 0.965 (3 FN), addresses 0.988, every recipient
-# of the multi-recipient messages 33/36.  The floors are those minus a small margin;
+# of the multi-recipient messages 34/36.  The floors are those minus a small margin;
 # docs/classification.md lists the remaining hard misses and why no general rule reaches them.
 # Raise them as the rules improve; never lower them to make a change pass.
 HARD_PRECISION_FLOOR = 0.95
@@ -16,7 +16,7 @@ HARD_RECALL_FLOOR = 0.95
 REASON_FLOOR = 0.94
 VERDICT_FLOOR = 0.96
 ADDRESS_FLOOR = 0.98
-PER_RECIPIENT_FLOOR = 0.88
+PER_RECIPIENT_FLOOR = 0.90
 
 
 @pytest.fixture(scope="module")

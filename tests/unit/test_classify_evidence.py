@@ -61,6 +61,13 @@ This has been a permanent failure.  No further delivery attempts will be made.
             "userunknown",
             Verdict.INVALID_ADDRESS,
         ),
+        # qmail's own words for a refused RCPT TO
+        (
+            "192.0.2.153 does not like recipient.\n"
+            "Remote host said: 550 5.2.1 <rcpt@example.com>... User Unknown",
+            "userunknown",
+            Verdict.INVALID_ADDRESS,
+        ),
         # qmail names the furthest stage it reached
         (
             "Sorry, no SMTP connection got far enough; most progress was RCPT TO response; "

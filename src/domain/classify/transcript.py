@@ -218,11 +218,12 @@ _QMAIL_STAGES: Final = {
 
 
 # Wording that only a refusal of RCPT TO produces, where no command is named: Postfix's
-# "Recipient address rejected: ...", qmail's "most progress was RCPT TO response", the
-# "SMTP:RCPT host ..." prefix of some gateways, Oracle Messaging Server's "Remote SMTP
-# server has rejected address" (lower-cased text).
+# "Recipient address rejected: ...", qmail's "does not like recipient." and "most progress
+# was RCPT TO response", the "SMTP:RCPT host ..." prefix of some gateways, Oracle Messaging
+# Server's "Remote SMTP server has rejected address" (lower-cased text).
 _RCPT_WORDING_RE: Final = re.compile(
-    r"recipient address rejected|most progress was rcpt to|\bsmtp:rcpt\b|"
+    r"recipient address rejected|does not like recipient|most progress was rcpt to|"
+    r"\bsmtp:rcpt\b|"
     r"smtp server has rejected (?:the )?address|rejected recipient"
 )
 _COMMAND_LOW_RE: Final = re.compile(_COMMAND_RE.pattern)
