@@ -137,3 +137,27 @@ def test_event_ids_are_stable_and_per_recipient(ses_sample):
     ids = [o.event_id for o in first.outcomes]
     assert ids == [o.event_id for o in again.outcomes]
     assert len(set(ids)) == 2
+
+
+def test_pipeline_bounce_weighs_receiver_and_evidence(ses_sample):
+    # the FeedbackFunction path (parse_feedback) applies the same receiver rules and the
+    # same "what user unknown proves" rule as the classify CLI and the inbound path
+    payload = ses_sample("event-bounce.json")
+    rec = payload["bounce"]["bouncedRecipients"][0]
+    rec.update(
+        emailAddress="someone@docomo.ne.jp",
+        status="5.0.0",
+        diagnosticCode="smtp; 550 Unknown user someone@docomo.ne.jp",
+    )
+    payload["mail"]["destination"] = ["someone@docomo.ne.jp"]
+    [out] = parse_feedback(payload).outcomes
+    assert (out.classification.reason, out.classification.hard) == ("filtered", False)
+
+    rec.update(
+        emailAddress="someone@example.com",
+        status="5.2.1",
+        diagnosticCode="smtp; 550 5.2.1 <someone@example.com>... User Unknown",
+    )
+    payload["mail"]["destination"] = ["someone@example.com"]
+    [out] = parse_feedback(payload).outcomes
+    assert (out.classification.reason, out.classification.hard) == ("filtered", False)
