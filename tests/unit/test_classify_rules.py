@@ -19,6 +19,15 @@ from domain.verdicts import Verdict
         ("5.0.0", "smtp; 550 5.7.1 550 User Unknown: x@example.org", "filtered"),
         # a content complaint under X.7.x is a policy decision
         ("5.7.0", "smtp; 554 5.7.0 Header error", "policyviolation"),
+        # Exchange Online's directory-based edge blocking: the address is not in the directory
+        (
+            "5.4.1",
+            "smtp; 550 5.4.1 Recipient address rejected: Access denied. AS(201806281) "
+            "[BN8NAM12FT047.eop-nam12.prod.protection.outlook.com]",
+            "userunknown",
+        ),
+        # a bare "access denied" stays a security refusal
+        ("5.7.1", "smtp; 550 5.7.1 Access denied", "securityerror"),
         # but X.2/X.3 codes with user-unknown wording at RCPT stay hard (common sendmail usage)
         ("5.3.0", "smtp; 550 5.3.0 <x@example.org>... User unknown", "userunknown"),
         # "no MX / no mail exchanger": the domain names no mail host

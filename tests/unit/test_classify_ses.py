@@ -228,3 +228,62 @@ def test_complaints(
     c = classify_complaint(feedback_type, sub_type)
     assert c.reason == reason
     assert c.verdict is verdict
+
+
+@pytest.mark.parametrize(
+    ("status", "diagnostic", "reason"),
+    [
+        # Gmail's authentication refusal says "blocked" too: the auth code and wording win
+        (
+            "5.7.26",
+            "smtp; 550-5.7.26 This mail is unauthenticated, which poses a security risk to the "
+            "sender and Gmail users, and has been blocked.",
+            "authfailure",
+        ),
+        # Gmail's spam-rate deferral names SPF, but the cause is the sender's reputation
+        (
+            "4.7.28",
+            "smtp; 421-4.7.28 Gmail has detected an unusual rate of unsolicited mail "
+            "originating from your SPF domain.",
+            "badreputation",
+        ),
+        # Gmail's per-recipient rate limit under 5.2.1 is not a disabled mailbox
+        (
+            "5.2.1",
+            "smtp; 550-5.2.1 The user you are trying to contact is receiving mail at a rate "
+            "that prevents additional messages from being delivered.",
+            "toomanyconn",
+        ),
+        # Outlook.com's block list, written as two words
+        (
+            "5.7.1",
+            "smtp; 550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please "
+            "contact your Internet service provider since part of their network is on our "
+            "block list (S3150).",
+            "blocked",
+        ),
+        (
+            "5.7.708",
+            "smtp; 550 5.7.708 Service unavailable. Access denied, traffic not accepted from "
+            "this IP.",
+            "blocked",
+        ),
+        # unrecognised text under a security/policy code is never "remove the address"
+        ("5.7.1", "smtp; 550 5.7.1 Something never seen before", "policyviolation"),
+        ("5.6.0", "smtp; 554 5.6.0 Something never seen before", "contenterror"),
+    ],
+)
+def test_permanent_general_wording_of_large_receivers(
+    status: str, diagnostic: str, reason: str
+) -> None:
+    bounce_type = "Permanent" if status.startswith("5") else "Transient"
+    c = classify_ses_bounce_recipient(bounce_type, "General", "failed", status, diagnostic)
+    assert c.reason == reason
+    assert not c.hard
+
+
+def test_unrecognised_text_under_a_neutral_code_keeps_the_aws_default() -> None:
+    c = classify_ses_bounce_recipient(
+        "Permanent", "General", "failed", "5.0.0", "smtp; 550 Something never seen before"
+    )
+    assert (c.reason, c.hard) == ("userunknown", True)

@@ -32,6 +32,12 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
+        # Gmail: "unusual rate of unsolicited mail originating from your SPF domain / IP":
+        # the sender's reputation, whatever authentication the sentence names
+        "badreputation",
+        (r"unusual rate of unsolicited mail",),
+    ),
+    (
         "rejected",
         (
             # Google Groups refusing a post (non-member, no permission, or no such group);
@@ -79,6 +85,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bauthentication (?:check|results?) failed",
             r"failed (?:the )?(?:sender )?authentication",
             r"\bunauthenticated email\b",
+            # Gmail: "This mail is unauthenticated, which poses a security risk ..."
+            r"(?:mail|message|sender) is unauthenticated",
             r"email authentication",
             r"(?:fails?|failed) to pass (?:the )?authentication",
             r"does not have authentication information",
@@ -170,6 +178,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "toomanyconn",
         (
+            # Gmail: "The user you are trying to contact is receiving mail at a rate that
+            # prevents additional messages from being delivered": a rate limit (retry later)
+            r"receiving mail at a rate",
             r"too many (?:connections|concurrent|sessions|simultaneous|smtp sessions)",
             r"connection (?:limit|rate)",
             r"too many recipients",
@@ -190,7 +201,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "blocked",
         (
-            r"\bblock(?:ed|list(?:ed)?|ing)\b",
+            r"\bblock(?:ed|ing| ?list(?:ed)?)\b",
             r"\bblack ?list(?:ed)?\b",
             r"\bdeny ?list(?:ed)?\b",
             r"\b(?:dnsbl|rbl|dnsrbl|rhsbl|uribl|surbl|spamhaus|spamcop|barracudacentral|sorbs|"
@@ -206,6 +217,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"not (?:allowed|permitted|accepted))",
             r"not (?:allowed|permitted) to (?:connect|relay|send)",
             r"connections? (?:not accepted|refused|rejected) from",
+            r"(?:traffic|mail|messages?) (?:is |are )?not accepted from (?:this|your) (?:ip|host)",
             r"(?:dynamic|residential|dial-?up|consumer) (?:ip|address|pool|range|host)",
             r"(?:ip|address) (?:is|appears to be) (?:a )?dynamic",
             r"\bdyn(?:amic)?ip\b",
@@ -222,6 +234,14 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"use (?:the )?smtp (?:server|relay) of your (?:isp|provider)",
             r"invalid (?:helo|ehlo)",
         ),
+    ),
+    (
+        # Exchange Online's Directory-Based Edge Blocking: "550 5.4.1 Recipient address
+        # rejected: Access denied. AS(201806281)" means the address is not in the
+        # recipient organisation's directory (Microsoft's NDR 5.4.1 documentation); it must
+        # not read as the bare "access denied" below
+        "userunknown",
+        (r"recipient address rejected: access denied",),
     ),
     (
         # "Access denied" alone: the receiver's access control refused the transaction

@@ -19,6 +19,7 @@ from domain.classify.core import (
     clean_diagnostic,
     phrase_reason,
     register_cache,
+    subject_of,
 )
 from domain.classify.evidence import FIRM_USERUNKNOWN, weigh_user_unknown
 from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
@@ -49,6 +50,11 @@ _SUBTYPE_REFINEMENTS: Final[dict[str, frozenset[str]]] = {
     ),
     "attachmentrejected": frozenset({"virusdetected", "contenterror", "policyviolation"}),
 }
+
+#: RFC 3463 subjects that are never about the address (X.6 message content or media,
+#: X.7 security or policy): the reason a Permanent/General bounce gets under them when its
+#: text matches nothing, instead of the "remove the address" default.
+_SUBJECT_FALLBACKS: Final[dict[str, str]] = {"6": "contenterror", "7": "policyviolation"}
 
 #: delayType -> reason.  Types marked generic let the recipient's status/diagnostic decide.
 _DELAY_TYPES: Final[dict[str, str]] = {
@@ -176,6 +182,11 @@ def _bounce_recipient(
     if result.reason != REASON_UNDETERMINED:
         return result
     if btype == "permanent" and act != "delayed":
+        fallback = _SUBJECT_FALLBACKS.get(subject_of(result.status) or "")
+        if fallback is not None:
+            # text we do not recognise under a code about the message or the sender: the
+            # code says it is not the address, so "remove the address" does not apply
+            return _with_reason(result, fallback, True)
         return _with_reason(result, "userunknown", True)
     if btype == "transient":
         if st is None and not diag and not act:
