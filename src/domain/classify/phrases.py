@@ -218,6 +218,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"not (?:allowed|permitted) to (?:connect|relay|send)",
             r"connections? (?:not accepted|refused|rejected) from",
             r"(?:traffic|mail|messages?) (?:is |are )?not accepted from (?:this|your) (?:ip|host)",
+            # Outlook.com/Hotmail: "Unfortunately, messages from [IP] weren't sent. Please
+            # contact your Internet service provider ..." (SC-001, DY-001, OU-002, S3150)
+            r"messages from .{1,60}? weren'?t sent",
+            r"dynamically[- ]assigned (?:ip|address)",
+            # AOL's refusal of the sending IP ("521 5.2.1 : AOL will not accept delivery of
+            # this message"), worded as if it were about the message
+            r"will not accept delivery of this message",
             r"(?:dynamic|residential|dial-?up|consumer) (?:ip|address|pool|range|host)",
             r"(?:ip|address) (?:is|appears to be) (?:a )?dynamic",
             r"\bdyn(?:amic)?ip\b",
@@ -474,7 +481,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"(?:recipient|user|mailbox|address) .{0,40}?(?:refuses?|does not accept|rejects?|"
             r"doesn't accept) (?:mail|messages|e-?mail|to accept)",
-            r"rejected by (?:the )?(?:recipient|user)",
+            r"rejected by (?:the |this )?(?:recipient|user)",
+            r"not allowed to receive (?:mail|messages?|e-?mails?) from",
             r"(?:user|recipient)'?s? (?:filter|settings|rule|preferences)",
             r"\bfilter(?:ed|ing)?\b",
             r"(?:not|no longer) (?:accepting|receiving) (?:mail|messages|e-?mail)",
@@ -494,6 +502,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\b(?:attachment|file type|extension|mime)\b.{0,60}?(?:not (?:allowed|permitted|"
             r"accepted)|rejected|refused|prohibited|blocked|banned)",
             r"\bbanned (?:attachment|file|content|extension)",
+            r"\b(?:illegal|prohibited|forbidden|dangerous|unsafe) (?:attachment|file)",
             r"\bmalformed\b",
             r"\binvalid (?:mime|content|character|header)",
             r"header (?:error|too (?:long|large))",
@@ -635,5 +644,11 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"recipients? (?:was|were|has been|have been) rejected by (?:a|the) remote "
             r"(?:mail )?server",
         ),
+    ),
+    (
+        # Last resort: a bare "denied" (Apple's "554 Denied [CS01]") is a refusal by the
+        # receiver's policy; it never says that the mailbox does not exist
+        "policyviolation",
+        (r"\bdenied\b",),
     ),
 )
