@@ -20,3 +20,18 @@ def test_read_api_requires_iam(template):
         if res["Type"] == "AWS::Serverless::HttpApi"
     )
     assert api["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+
+
+def test_read_api_is_throttled_stage_wide(template):
+    api = next(
+        res["Properties"]
+        for res in template["Resources"].values()
+        if res["Type"] == "AWS::Serverless::HttpApi"
+    )
+    settings = api["DefaultRouteSettings"]
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ApiThrottlingRateLimit"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ApiThrottlingBurstLimit"}
+    params = template["Parameters"]
+    assert (
+        params["ApiThrottlingBurstLimit"]["Default"] >= params["ApiThrottlingRateLimit"]["Default"]
+    )
