@@ -91,3 +91,33 @@ def test_every_corpus_message_has_the_same_parts_as_the_stdlib_parse() -> None:
             if part.is_multipart() and ctype not in mime.ENCLOSED_TYPES | dsn.DSN_TYPES:
                 stack.extend(reversed(part.get_payload()))
         assert ours == theirs[: mime.MAX_PARTS], row["file"]
+
+
+def test_nested_multipart_whose_boundary_is_lost_is_read_as_text() -> None:
+    # the boundary parameter sits on an unfolded line, so the parser never splits the part
+    raw = b"""\
+From: postmaster@mx.example.net
+To: sender@example.com
+Subject: Re: hello
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="OUTER"
+
+--OUTER
+Content-Type: multipart/alternative;
+boundary="INNER"
+
+--INNER
+Content-Type: text/plain
+
+Error: Invalid user address
+550 5.1.1 Requested action not taken: no such user here
+  RCPT TO: rcpt@example.net
+
+--INNER--
+
+--OUTER--
+"""
+    report = analyse_message(raw)
+    assert report.kind == "bounce"
+    assert report.recipients[0].address == "rcpt@example.net"
+    assert report.recipients[0].classification.reason == "userunknown"

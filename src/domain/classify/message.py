@@ -139,6 +139,11 @@ def _human_text(parts: list[Message], types: list[str]) -> str:
         if ctype in ("text/plain", "text"):
             chunks.append(mime.part_text(part))
             size += len(chunks[-1])
+        elif ctype.startswith("multipart/") and isinstance(part.get_payload(), str):
+            # a nested multipart whose boundary the parser never found (a parameter on an
+            # unfolded line, a missing boundary): its body is the only text there is
+            chunks.append(mime.part_text(part))
+            size += len(chunks[-1])
         elif ctype == "text/html":
             html.append(mime.part_text(part))
         if size > transcript.MAX_TEXT:
