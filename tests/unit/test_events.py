@@ -139,25 +139,21 @@ def test_event_ids_are_stable_and_per_recipient(ses_sample):
     assert len(set(ids)) == 2
 
 
-def test_pipeline_bounce_weighs_receiver_and_evidence(ses_sample):
+@pytest.mark.parametrize(
+    ("address", "status", "diagnostic"),
+    [
+        # NTT docomo's "Unknown user" is its recipients' reception filter speaking
+        ("someone@docomo.ne.jp", "5.0.0", "smtp; 550 Unknown user someone@docomo.ne.jp"),
+        # X.2.x (the mailbox exists) contradicts "user unknown" when no RCPT TO refusal backs it
+        ("someone@example.com", "5.2.1", "smtp; 550 5.2.1 <someone@example.com>... User Unknown"),
+    ],
+)
+def test_pipeline_bounce_weighs_receiver_and_evidence(ses_sample, address, status, diagnostic):
     # the FeedbackFunction path (parse_feedback) applies the same receiver rules and the
     # same "what user unknown proves" rule as the classify CLI and the inbound path
     payload = ses_sample("event-bounce.json")
     rec = payload["bounce"]["bouncedRecipients"][0]
-    rec.update(
-        emailAddress="someone@docomo.ne.jp",
-        status="5.0.0",
-        diagnosticCode="smtp; 550 Unknown user someone@docomo.ne.jp",
-    )
-    payload["mail"]["destination"] = ["someone@docomo.ne.jp"]
-    [out] = parse_feedback(payload).outcomes
-    assert (out.classification.reason, out.classification.hard) == ("filtered", False)
-
-    rec.update(
-        emailAddress="someone@example.com",
-        status="5.2.1",
-        diagnosticCode="smtp; 550 5.2.1 <someone@example.com>... User Unknown",
-    )
-    payload["mail"]["destination"] = ["someone@example.com"]
+    rec.update(emailAddress=address, status=status, diagnosticCode=diagnostic)
+    payload["mail"]["destination"] = [address]
     [out] = parse_feedback(payload).outcomes
     assert (out.classification.reason, out.classification.hard) == ("filtered", False)
