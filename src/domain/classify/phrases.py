@@ -359,8 +359,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?:domain|host) (?:name )?(?:does not|doesn't|did not) (?:exist|resolve)",
             r"\bno such (?:domain|host)\b",
             r"\bunknown (?:domain|host)\b",
-            r"\bunrouteable (?:mail )?domain\b",
-            r"\bunroutable (?:mail )?(?:domain|address)\b",
+            # Exim spells it "Unrouteable address": no router could route it (no mail host)
+            r"\bunroute?able (?:mail )?(?:domain|address)\b",
             r"(?:domain|host) (?:is )?(?:not (?:found|known|resolvable)|unknown|"
             r"unreachable|invalid)",
             r"\bnxdomain\b",
