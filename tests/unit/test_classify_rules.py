@@ -174,3 +174,25 @@ def test_empty_address_slot_user_unknown_is_a_filter(diagnostic, reason, verdict
     clear_caches()
     c = classify_failure("5.0.0", None, diagnostic)
     assert (c.reason, c.verdict) == (reason, verdict)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("550 Benutzer unbekannt", "userunknown"),
+        ("550 5.1.1 Empfänger unbekannt", "userunknown"),
+        ("550 Destinataire inconnu", "userunknown"),
+        ("550 Usuario desconocido", "userunknown"),
+        ("550 Usuário desconhecido", "userunknown"),
+        ("550 Utente sconosciuto", "userunknown"),
+        ("550 Onbekende gebruiker", "userunknown"),
+        ("552 Postfach ist voll", "mailboxfull"),
+        ("552 Boîte aux lettres pleine", "mailboxfull"),
+        ("552 Buzón lleno", "mailboxfull"),
+        ("552 Caixa postal cheia", "mailboxfull"),
+        ("552 Casella piena", "mailboxfull"),
+    ],
+)
+def test_localised_notice_wording(text: str, reason: str) -> None:
+    clear_caches()
+    assert classify_failure(None, None, text).reason == reason

@@ -272,6 +272,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "mailboxfull",
         (
+            # localised notices (German, French, Spanish, Portuguese, Italian, Dutch)
+            r"postfach (?:ist )?(?:voll|überfüllt)|speicherplatz .{0,30}überschritten",
+            r"bo[iî]te (?:aux lettres |de r[ée]ception )?(?:est )?pleine",
+            r"buz[oó]n (?:est[aá] )?lleno",
+            r"caixa (?:postal |de correio )?(?:est[aá] )?cheia",
+            r"casella (?:di posta )?(?:è )?piena",
+            r"mailbox (?:is )?vol\b",
             r"mail ?box (?:is |was )?(?:full|over ?quota|over (?:the )?(?:storage|size) limit|"
             r"exceeds|exceeded|size limit exceeded|has exceeded)",
             r"\bover ?quota\b",
@@ -452,6 +459,15 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"not listed in (?:domino directory|public name & address book)",
             r"no such (?:local )?(?:user|address)",
             r"unknown user",
+            # localised notices: "user / recipient unknown" in German, French, Spanish,
+            # Portuguese, Italian, Dutch
+            r"(?:benutzer|empf[äa]nger|adresse|mailbox|postfach) (?:ist )?unbekannt",
+            r"unbekannte[rs]? (?:benutzer|empf[äa]nger|adresse)",
+            r"(?:utilisateur|destinataire|adresse) inconnu",
+            r"(?:usuario|destinatario) (?:es )?desconocido",
+            r"(?:usu[aá]rio|destinat[aá]rio) desconhecido",
+            r"(?:utente|destinatario) (?:è )?sconosciuto",
+            r"onbekende (?:gebruiker|ontvanger)",
             r"user unknown",
             r"not exist",
         ),
