@@ -12,6 +12,7 @@ SUBCOMMAND_MODULES = [
     "cli.demo",
     "cli.classify",
     "cli.suppression",
+    "cli.reclassify",
     "cli.notifications",
     "cli.replay",
     "cli.receipt_rules",

@@ -121,3 +121,47 @@ def test_export_import_and_sync_with_ses(populated, capsys):
         ("jane@example.com", "BOUNCE"),
         ("rick@example.com", "COMPLAINT"),
     ]
+
+
+def test_reclassify_lists_suppressions_the_current_rules_would_not_make(suppression_table, capsys):
+    from domain.events import RecipientOutcome
+    from domain.verdicts import Classification, Verdict
+
+    settings = PolicySettings()
+    service = SuppressionService(DynamoSuppressionRepository(suppression_table, settings), settings)
+
+    def stored_as_invalid(address: str, status: str, diagnostic: str) -> RecipientOutcome:
+        # what an older classifier stored: every "user unknown" taken as an invalid address
+        return RecipientOutcome(
+            address=address,
+            event_type="Bounce",
+            event_id=f"Bounce:{address}",
+            occurred_at=RECENT,
+            classification=Classification(
+                "userunknown", Verdict.INVALID_ADDRESS, status, "550", diagnostic
+            ),
+            bounce_type="Permanent",
+            bounce_sub_type="General",
+        )
+
+    service.apply_outcomes(
+        [
+            stored_as_invalid(
+                "kept@example.com", "5.1.1", "550 5.1.1 <kept@example.com>: no such user"
+            ),
+            stored_as_invalid(
+                "lift@example.com", "5.2.1", "550 5.2.1 <lift@example.com>... User Unknown"
+            ),
+            outcome("complaint", RECENT, address="rick@example.com"),
+        ]
+    )
+    rows = run_json(capsys, "reclassify", "--table", suppression_table)
+    assert [(r["address"], r["stored_reason"], r["reason"], r["verdict"]) for r in rows] == [
+        ("lift@example.com", "userunknown", "filtered", "mailbox-problem")
+    ]
+    assert rows[0]["status"] == "5.2.1" and rows[0]["evidence_at"].endswith("Z")
+
+    assert main(["reclassify", "--table", suppression_table]) == 0
+    out = capsys.readouterr().out
+    assert "2 invalid-address suppressions read; 1 read otherwise now" in out
+    assert "ses-feedback unsuppress" in out

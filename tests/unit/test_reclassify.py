@@ -1,0 +1,90 @@
+"""Stored evidence read again by the current classifier (domain/reclassify.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from domain.policy import Decision, Evidence, State
+from domain.reclassify import reclassify
+from domain.verdicts import Verdict
+from tests.builders import T0
+
+
+def _decision(
+    status: str | None,
+    diagnostic: str | None,
+    *,
+    state: State = State.SUPPRESSED,
+    category: str = "invalid-address",
+    expires_in_days: float | None = 365,
+    bounce_type: str | None = "Permanent",
+) -> Decision:
+    evidence = Evidence(
+        at=T0,
+        event_id="Bounce:1",
+        event_type="Bounce",
+        reason="userunknown",
+        category=category,
+        status=status,
+        diagnostic=diagnostic,
+        bounce_type=bounce_type,
+        bounce_sub_type="General",
+    )
+    return Decision(
+        state=state,
+        reason="userunknown",
+        category=category,
+        evidence=evidence,
+        suppressed_at=T0,
+        expires_at=T0 + timedelta(days=expires_in_days) if expires_in_days else None,
+        soft_bounce_count=0,
+        escalations=0,
+        purge_at=None,
+    )
+
+
+NOW = T0 + timedelta(days=1)
+
+
+def test_a_contradicted_user_unknown_is_read_otherwise_now() -> None:
+    found = reclassify(
+        "a@example.com", _decision("5.2.1", "550 5.2.1 <a@example.com>... User Unknown"), NOW
+    )
+    assert found is not None
+    assert (found.reason, found.verdict) == ("filtered", Verdict.MAILBOX_PROBLEM)
+    assert found.stored_reason == "userunknown"
+    assert found.evidence_at == T0
+
+
+def test_a_sender_side_refusal_once_missed_is_read_otherwise_now() -> None:
+    diagnostic = (
+        "550 DY-001 (SNT004-MC1F43) Unfortunately, messages from 192.0.2.1 weren't sent. "
+        "You can tell them that Hotmail does not relay dynamically-assigned IP ranges."
+    )
+    found = reclassify("a@hotmail.com", _decision("5.0.0", diagnostic), NOW)
+    assert found is not None and found.verdict is Verdict.SENDER_PROBLEM
+
+
+def test_the_receiver_rules_apply_to_the_stored_address() -> None:
+    decision = _decision("5.0.0", "550 Unknown user a@docomo.ne.jp")
+    assert reclassify("a@docomo.ne.jp", decision, NOW) is not None
+    assert (
+        reclassify("a@example.com", _decision("5.0.0", "550 Unknown user a@example.com"), NOW)
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [
+        _decision("5.1.1", "550 5.1.1 <a@example.com>: user does not exist"),  # still invalid
+        _decision(None, None),  # bare Permanent/General: nothing to read again
+        _decision("5.2.1", "550 5.2.1 User Unknown", state=State.WATCHING),
+        _decision("5.2.1", "550 5.2.1 User Unknown", category="complaint"),
+        _decision("5.2.1", "550 5.2.1 User Unknown", expires_in_days=0.5),  # expired by NOW
+    ],
+)
+def test_nothing_to_report(decision: Decision) -> None:
+    assert reclassify("a@example.com", decision, NOW) is None
