@@ -14,6 +14,34 @@ from domain.classify import classify_ses_bounce_recipient
 
 NOT_HARD = [
     (
+        "5.0.0",
+        "554 DT:SPM 163 mx14,QMCowAD3_0000000000000000000.1 0000000000 , please see "
+        "http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1",
+    ),
+    (
+        "5.0.0",
+        "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to "
+        "contact tosa@rx.t-online.de to clarify.)",
+    ),
+    # the cause glued to the address must survive the address being blanked
+    ("5.0.0", "550 permanent failure for one or more recipients (x@example.com:blocked)"),
+    (
+        "5.0.0",
+        "554 imta14.westchester.pa.mail.comcast.net comcast 192.0.2.1 Comcast BL004 "
+        "Blocked for spam.",
+    ),
+    (
+        "5.7.1",
+        "554 5.7.1 [TSS09] All messages from 192.0.2.1 will be permanently deferred; "
+        "Retrying will NOT succeed.",
+    ),
+    ("5.0.0", "550 Ip frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1"),
+    (
+        "5.0.0",
+        "550 Message was not accepted -- invalid mailbox.  Local mailbox x@mail.ru is "
+        "unavailable: account is disabled",
+    ),
+    (
         "5.7.1",
         "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the "
         "ip is in Spamhaus's list; see http://postmaster.yahoo.com/550-bl23.html",
@@ -79,6 +107,14 @@ NOT_HARD = [
 ]
 
 HARD = [
+    (
+        "5.0.0",
+        "550 Message was not accepted -- invalid mailbox.  Local mailbox x@mail.ru is "
+        "unavailable: user not found",
+    ),
+    ("5.0.0", "550 Mailbox not found. http://service.mail.qq.com/cgi-bin/help?subtype=1"),
+    ("5.0.0", "550 5.1.1 <x@protonmail.com>: Recipient address rejected: Address does not exist"),
+    ("5.0.0", "550 sorry, no mailbox here by that name. (#5.1.1)"),
     ("5.0.0", "552 1 Requested mail action aborted, mailbox not found"),
     ("5.0.0", "550 Requested action not taken: mailbox unavailable"),
     ("5.0.0", "550 5.1.1 Recipient address rejected: User unknown in virtual mailbox table"),

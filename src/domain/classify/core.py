@@ -115,6 +115,7 @@ _VOLATILE_RE: Final = re.compile(
     r"(?<![^\s<>()\[\];,'\"])[^\s<>()\[\];,'\"]*[@\d][^\s<>()\[\];,'\"]*"
 )
 _WORD_RE: Final = re.compile(r"[a-z]{4,}")
+_ADDRESS_IN_TOKEN_RE: Final = re.compile(r"[^\s<>()\[\];,'\":]*@[^\s<>()\[\];,'\":]*")
 _CODE_TOKEN_RE: Final = re.compile(
     r"^#?[245]\d\d(?:[-:]|$)|(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d])"
 )
@@ -291,7 +292,8 @@ def decision_text(diag: str) -> str:
 
 def _token(token: str) -> str:
     if "@" in token:
-        return "x@x"
+        # only the address is volatile: words glued to it stay ("(a@b.example:blocked)")
+        return _ADDRESS_IN_TOKEN_RE.sub("x@x", token)
     if _ID_TOKEN_RE.match(token):
         return "0"
     return token

@@ -129,6 +129,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "spamdetected",
         (
             r"\bspam\b(?! ?(?:house|haus|cop|rats))",
+            # NetEase (163.com, 126.com): "554 DT:SPM ..." is its spam verdict
+            r"\bdt:spm\b",
             r"\bjunk (?:mail|e-?mail)\b",
             r"\bube\b",
             r"\buce\b",
@@ -221,6 +223,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # Outlook.com/Hotmail: "Unfortunately, messages from [IP] weren't sent. Please
             # contact your Internet service provider ..." (SC-001, DY-001, OU-002, S3150)
             r"messages from .{1,60}? weren'?t sent",
+            # T-Online refusing the sending IP: "554 IP=192.0.2.1 - A problem occurred. (Ask
+            # your postmaster for help or to contact tosa@rx.t-online.de to clarify.)"
+            r"- a problem occurred\. \(ask your postmaster",
             r"dynamically[- ]assigned (?:ip|address)",
             # AOL's refusal of the sending IP ("521 5.2.1 : AOL will not accept delivery of
             # this message"), worded as if it were about the message
