@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.message import Message
+from functools import cache
 from typing import Final
 
 from domain.classify import arf, autoreply, dsn, mime, transcript
@@ -161,9 +162,10 @@ def _excluded(msg: Message) -> set[str]:
 
 
 def _classify_segment(
-    seg: str, status: str | None, diagnostic: str | None, hint: bool | None
+    seg: Callable[[], str], status: str | None, diagnostic: str | None, hint: bool | None
 ) -> Classification:
-    """Classify one recipient from DSN fields and/or its text segment."""
+    """Classify one recipient from DSN fields and/or its text segment (*seg* gives it,
+    computed on first use)."""
     c = _classify_texts(seg, status, diagnostic, hint)
     if (
         diagnostic
@@ -178,14 +180,15 @@ def _classify_segment(
 
 
 def _classify_texts(
-    seg: str, status: str | None, diagnostic: str | None, hint: bool | None
+    seg_of: Callable[[], str], status: str | None, diagnostic: str | None, hint: bool | None
 ) -> Classification:
     if diagnostic:
         first = classify_failure(status, None, diagnostic, permanent_hint=hint)
         if first.reason not in _WEAK_REASONS and (
             phrase_reason(first.diagnostic or "") or not is_generic(first.status)
         ):
-            return _data_stage(first, diagnostic + "\n" + seg)
+            return _data_stage(first, lambda: diagnostic + "\n" + seg_of())
+    seg = seg_of()
     excerpt = transcript.diagnostic_excerpt(seg) if seg else ""
     text = (diagnostic + "\n" + seg) if diagnostic else seg
     second = classify_failure(status, None, text, permanent_hint=hint)
@@ -200,14 +203,17 @@ def _classify_texts(
             second.reply_code,
             kept[:MAX_KEPT] if kept else None,
         ),
-        text,
+        lambda: text,
     )
 
 
-def _data_stage(c: Classification, text: str) -> Classification:
+def _data_stage(c: Classification, text_of: Callable[[], str]) -> Classification:
     """What the SMTP stage named in *text* says about *c*: an unproven "user unknown"
     (evidence.py) is the recipient side's filtering; a refusal before RCPT TO is about the
     sender."""
+    if c.reason != "securityerror" and verdict_for(c.reason, True) not in _NOT_ABOUT_SENDER:
+        return c  # neither rule below can change it: the stage need not be read
+    text = text_of()
     command = transcript.smtp_command(text)
     if command not in _SENDER_STAGE:
         c = weigh_user_unknown(c, command)
@@ -225,11 +231,12 @@ def _data_stage(c: Classification, text: str) -> Classification:
 
 
 def _receiver(
-    addr: str | None, c: Classification, seg: str, diagnostic: str | None
+    addr: str | None, c: Classification, seg_of: Callable[[], str], diagnostic: str | None
 ) -> Classification:
     """Apply the receiver rules (receivers.py), with the SMTP stage the notice names."""
     if not has_receiver_rule(addr):
         return c
+    seg = seg_of()
     text = (diagnostic + "\n" + seg) if diagnostic else seg
     return apply_receiver_rules(addr, c, transcript.smtp_command(text))
 
@@ -257,7 +264,10 @@ def _dsn(
     if not recips:
         return None
     body = transcript.cut_original(text)
-    segs = dict(transcript.segments(body, _excluded(msg))) if body.strip() else {}
+    # The notice's text is split per recipient only when a recipient needs its part (weak
+    # DSN fields, or a decision that depends on the SMTP stage): splitting is a quarter of
+    # the analysis, and most DSNs say enough in their own fields.
+    segs = cache(lambda: dict(transcript.segments(body, _excluded(msg))) if body.strip() else {})
     out: list[RecipientReport] = []
     actions: list[str] = []
     for r in recips:
@@ -276,7 +286,9 @@ def _dsn(
             )
             continue
         hint = False if action == "delayed" else permanence(r.status, None)
-        seg = segs.get(addr or "", "") or (body if len(recips) == 1 else "")
+        seg = cache(
+            lambda addr=addr: segs().get(addr or "", "") or (body if len(recips) == 1 else "")
+        )
         c = _receiver(addr, _classify_segment(seg, r.status, r.diagnostic, hint), seg, r.diagnostic)
         if action == "delayed" and c.verdict is Verdict.INVALID_ADDRESS:
             c = Classification(c.reason, Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
@@ -300,7 +312,8 @@ def _text_bounce(msg: Message, text: str, bouncy: bool) -> MessageReport:
         segs = [(a, known.get(a, body)) for a in failed_hdr]
     hint = transcript.permanence_hint(body)
     out: list[RecipientReport] = []
-    for addr, seg in segs:
+    for addr, text_of in segs:
+        seg = cache(lambda text_of=text_of: text_of)
         c = _receiver(addr, _classify_segment(seg, None, None, hint), seg, None)
         if (
             hint is True
