@@ -6,8 +6,8 @@ docs/classification.md; a *verdict* is what that reason means for the sender.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Verdict(StrEnum):
@@ -27,9 +27,12 @@ REASON_SES_SUPPRESSED = "suppressed"
 REASON_UNDETERMINED = "undetermined"
 
 
-@dataclass(frozen=True, slots=True)
-class Classification:
-    """What one failed (or delivered) recipient tells us, with the evidence used."""
+class Classification(NamedTuple):
+    """What one failed (or delivered) recipient tells us, with the evidence used.
+
+    A NamedTuple rather than a frozen dataclass: just as immutable (classifications are
+    memoised and shared), and built in less than half the time, which matters on the paths
+    that classify every recipient of every event."""
 
     reason: str
     verdict: Verdict

@@ -230,7 +230,7 @@ def test_diagnostic_is_truncated():
     from dataclasses import replace
 
     ev = outcome("hard", 0)
-    long = replace(ev, classification=replace(ev.classification, diagnostic="x" * 5000))
+    long = replace(ev, classification=ev.classification._replace(diagnostic="x" * 5000))
     record = run([long])
     assert record is not None and record.decision.evidence is not None
     assert len(record.decision.evidence.diagnostic or "") == 500

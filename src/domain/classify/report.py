@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from domain.verdicts import Classification
 
 KINDS: Final = frozenset({"bounce", "complaint", "auto-reply", "delivery", "delay", "other"})
 
 
-@dataclass(frozen=True, slots=True)
-class RecipientReport:
-    """One recipient named by a message, with what the message says about it."""
+class RecipientReport(NamedTuple):
+    """One recipient named by a message, with what the message says about it (immutable;
+    a NamedTuple because one is built per recipient of every event)."""
 
     address: str | None  # lower-cased addr-spec as found, None when the message hides it
     classification: Classification
@@ -30,9 +29,8 @@ class RecipientReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class MessageReport:
-    """What one bounce, complaint, auto-reply or delivery report says."""
+class MessageReport(NamedTuple):
+    """What one bounce, complaint, auto-reply or delivery report says (immutable)."""
 
     kind: str  # one of KINDS
     feedback_type: str | None = None
