@@ -198,7 +198,7 @@ def baseline_subtype_only(
 
 
 def _paired(
-    a: Callable[[], object], b: Callable[[], object], repeat: int = 15
+    a: Callable[[], object], b: Callable[[], object], repeat: int = 25
 ) -> tuple[float, float]:
     """Best-of-*repeat* times of *a* and *b*, interleaved so that load on the (shared)
     machine hits both alike.  Memo caches are cleared before every timed run of *b*."""
@@ -419,7 +419,7 @@ def run() -> str:
     ratio_ses = t_ses / t_load
     lines += [
         "",
-        "### Speed (same process, interleaved best of 15, memo caches cleared before each run)",
+        "### Speed (same process, interleaved best of 25, memo caches cleared before each run)",
         "",
         "| measure | value |",
         "| --- | --- |",
