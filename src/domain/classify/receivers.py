@@ -56,7 +56,7 @@ def apply_receiver_rules(
 ) -> Classification:
     """*c*, or what the recipient's receiver means by it (see RECEIVER_RULES)."""
     if not has_receiver_rule(address):
-        return c  # the common case: one set test, no rule scan
+        return c  # the common case: no receiver with rules, nothing to scan
     labels = str(address).rpartition("@")[2].lower().split(".")
     for rule in RECEIVER_RULES:
         if (
