@@ -96,6 +96,7 @@ class Evidence:
     source: str | None = None
     actor: str | None = None  # manual actions only
     until: datetime | None = None  # manual actions only
+    stage: str | None = None  # SMTP command the refusal answered, when known
 
     @property
     def order_key(self) -> tuple[datetime, str]:
@@ -120,6 +121,7 @@ class Evidence:
             message_id=outcome.message_id,
             feedback_id=outcome.feedback_id,
             source=outcome.source,
+            stage=c.stage,
         )
 
 

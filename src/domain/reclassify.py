@@ -49,7 +49,13 @@ def reclassify(address: str, decision: Decision, now: datetime) -> Reclassified 
     ):
         return None
     current: Classification = classify_ses_bounce_recipient(
-        ev.bounce_type, ev.bounce_sub_type, "failed", ev.status, ev.diagnostic, address=address
+        ev.bounce_type,
+        ev.bounce_sub_type,
+        "failed",
+        ev.status,
+        ev.diagnostic,
+        address=address,
+        stage=ev.stage,
     )
     if current.verdict is Verdict.INVALID_ADDRESS:
         return None

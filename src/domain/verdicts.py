@@ -39,6 +39,10 @@ class Classification(NamedTuple):
     status: str | None = None  # RFC 3463 enhanced status code, e.g. "5.1.1"
     reply_code: str | None = None  # SMTP reply code, e.g. "550"
     diagnostic: str | None = None  # the text the decision was based on
+    # the SMTP command the refusal answered ("RCPT", "DATA", "MAIL FROM", ...), when the
+    # notice names it and a decision depended on it; kept with the evidence so that a later
+    # classifier can weigh the stored diagnostic the same way (domain/reclassify.py)
+    stage: str | None = None
 
     @property
     def hard(self) -> bool:

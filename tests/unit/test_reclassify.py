@@ -16,6 +16,7 @@ def _decision(
     status: str | None,
     diagnostic: str | None,
     *,
+    stage: str | None = None,
     state: State = State.SUPPRESSED,
     category: str = "invalid-address",
     expires_in_days: float | None = 365,
@@ -31,6 +32,7 @@ def _decision(
         diagnostic=diagnostic,
         bounce_type=bounce_type,
         bounce_sub_type="General",
+        stage=stage,
     )
     return Decision(
         state=state,
@@ -88,3 +90,38 @@ def test_the_receiver_rules_apply_to_the_stored_address() -> None:
 )
 def test_nothing_to_report(decision: Decision) -> None:
     assert reclassify("a@example.com", decision, NOW) is None
+
+
+def test_the_stored_stage_is_weighed_like_the_original_notice() -> None:
+    # 5.2.1 contradicts "unknown" unless a RCPT TO refusal backs it: the stored stage does
+    diagnostic = "550 5.2.1 <a@example.com>... User Unknown"
+    assert reclassify("a@example.com", _decision("5.2.1", diagnostic, stage="RCPT"), NOW) is None
+    assert reclassify("a@example.com", _decision("5.2.1", diagnostic), NOW) is not None
+
+
+def test_the_stage_a_notice_names_is_kept_with_the_evidence() -> None:
+    from domain.classify import analyse_message
+    from domain.events import RecipientOutcome
+    from domain.record_codec import _evidence_from_map, _evidence_to_map
+
+    raw = b"""\
+From: MAILER-DAEMON@mail.example.com (Mail Delivery System)
+To: sender@example.com
+Subject: Undelivered Mail Returned to Sender
+
+<a@example.org>: host mx.example.org[192.0.2.2] said: 550 5.2.1 <a@example.org>...
+    User Unknown (in reply to RCPT TO command)
+"""
+    c = analyse_message(raw).recipients[0].classification
+    assert (c.reason, c.hard, c.stage) == ("userunknown", True, "RCPT")
+    outcome = RecipientOutcome(
+        address="a@example.org",
+        event_type="Bounce",
+        event_id="Bounce:a",
+        occurred_at=T0,
+        classification=c,
+        source="inbound",
+    )
+    evidence = Evidence.from_outcome(outcome)
+    assert evidence.stage == "RCPT"
+    assert _evidence_from_map(_evidence_to_map(evidence)).stage == "RCPT"

@@ -46,4 +46,4 @@ def weigh_user_unknown(c: Classification, stage: str | None) -> Classification:
     """*c*, with an unproven ``userunknown`` turned into ``filtered``."""
     if c.reason != "userunknown" or unknown_user_is_proven(c.status, c.reply_code, stage):
         return c
-    return Classification("filtered", Verdict.MAILBOX_PROBLEM, c.status, c.reply_code, c.diagnostic)
+    return c._replace(reason="filtered", verdict=Verdict.MAILBOX_PROBLEM)

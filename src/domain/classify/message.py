@@ -215,6 +215,8 @@ def _data_stage(c: Classification, text_of: Callable[[], str]) -> Classification
         return c  # neither rule below can change it: the stage need not be read
     text = text_of()
     command = transcript.smtp_command(text)
+    if command is not None:
+        c = c._replace(stage=command)
     if command not in _SENDER_STAGE:
         c = weigh_user_unknown(c, command)
     if command in _SENDER_STAGE and (
@@ -225,7 +227,7 @@ def _data_stage(c: Classification, text_of: Callable[[], str]) -> Classification
     ):
         reason = _SENDER_STAGE[command]
         return Classification(
-            reason, verdict_for(reason, True), c.status, c.reply_code, c.diagnostic
+            reason, verdict_for(reason, True), c.status, c.reply_code, c.diagnostic, command
         )
     return c
 
@@ -248,7 +250,7 @@ def _expired_fix(c: Classification, action: str | None) -> Classification:
     if c.reason == REASON_UNDETERMINED or (
         c.reason == "networkerror" and _CONNECT_RE.search(c.diagnostic or "")
     ):
-        return Classification("expired", Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
+        return c._replace(reason="expired", verdict=Verdict.TRANSIENT)
     return c
 
 
@@ -291,7 +293,7 @@ def _dsn(
         )
         c = _receiver(addr, _classify_segment(seg, r.status, r.diagnostic, hint), seg, r.diagnostic)
         if action == "delayed" and c.verdict is Verdict.INVALID_ADDRESS:
-            c = Classification(c.reason, Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
+            c = c._replace(verdict=Verdict.TRANSIENT)
         out.append(RecipientReport(addr, _expired_fix(c, action)))
     if all(a in _DELIVERED_ACTIONS for a in actions):
         kind = "delivery"
@@ -321,7 +323,7 @@ def _text_bounce(msg: Message, text: str, bouncy: bool) -> MessageReport:
             and c.reply_code is None
             and (_CONNECT_RE.search(c.diagnostic or ""))
         ):
-            c = Classification("expired", Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic)
+            c = c._replace(reason="expired", verdict=Verdict.TRANSIENT)
         out.append(RecipientReport(addr, c))
     if not bouncy and all(r.classification.reason == REASON_UNDETERMINED for r in out):
         return MessageReport("other", error="not a bounce, complaint or automatic reply")

@@ -65,11 +65,5 @@ def apply_receiver_rules(
             and (rule.stage is None or rule.stage == stage)
         ):
             permanent = True if c.status is None else c.status.startswith("5")
-            return Classification(
-                rule.becomes,
-                verdict_for(rule.becomes, permanent),
-                c.status,
-                c.reply_code,
-                c.diagnostic,
-            )
+            return c._replace(reason=rule.becomes, verdict=verdict_for(rule.becomes, permanent))
     return c

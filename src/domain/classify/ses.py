@@ -99,11 +99,14 @@ def classify_ses_bounce_recipient(
     diagnostic_code: str | None,
     *,
     address: str | None = None,
+    stage: str | None = None,
 ) -> Classification:
     """Classify one ``bouncedRecipients[]`` entry of an SES bounce.
 
     *address* (the entry's ``emailAddress``), when given, lets the receiver rules
-    (receivers.py) read a well-known receiver's wording.
+    (receivers.py) read a well-known receiver's wording.  *stage*, the SMTP command the
+    refusal answered when known from elsewhere (stored evidence), is used where the
+    diagnostic does not name one.
 
     Rules, in order:
     1. Suppressed / OnAccountSuppressionList: SES refused to send; reason ``suppressed``,
@@ -123,23 +126,27 @@ def classify_ses_bounce_recipient(
     ):
         try:
             c = _bounce_recipient_memo(
-                bounce_type, bounce_sub_type, action, status, diagnostic_code
+                bounce_type, bounce_sub_type, action, status, diagnostic_code, stage
             )
         except TypeError:  # unhashable arguments of the wrong type: compute directly
-            c = _bounce_recipient(bounce_type, bounce_sub_type, action, status, diagnostic_code)
+            c = _bounce_recipient(
+                bounce_type, bounce_sub_type, action, status, diagnostic_code, stage
+            )
     else:
-        c = _bounce_recipient(bounce_type, bounce_sub_type, action, status, diagnostic_code)
+        c = _bounce_recipient(bounce_type, bounce_sub_type, action, status, diagnostic_code, stage)
     if address is not None and has_receiver_rule(address):
-        c = apply_receiver_rules(address, c, smtp_command(diagnostic_code or ""))
+        known = c.stage or stage or smtp_command(_str_or_none(diagnostic_code) or "")
+        c = apply_receiver_rules(address, c, known)
     return c
 
 
-def _bounce_recipient(
+def _bounce_recipient(  # noqa: PLR0917 - positional: the memo below keys on them cheaply
     bounce_type: str | None,
     bounce_sub_type: str | None,
     action: str | None,
     status: str | None,
     diagnostic_code: str | None,
+    stage: str | None = None,
 ) -> Classification:
     btype = _norm(bounce_type)
     subtype = _norm(bounce_sub_type)
@@ -162,7 +169,10 @@ def _bounce_recipient(
     result = classify_failure_unmemoised(st, None, diag, permanent_hint)
     if result.reason == "userunknown" and result.status not in FIRM_USERUNKNOWN:
         # an explicit X.1.1 is proof at any stage: only other codes need the stage read
-        result = weigh_user_unknown(result, smtp_command(diag or ""))
+        known = smtp_command(diag or "") or stage
+        if known is not None:
+            result = result._replace(stage=known)
+        result = weigh_user_unknown(result, known)
     if act == "delayed" and result.verdict is Verdict.INVALID_ADDRESS:
         result = _with_verdict(result, Verdict.TRANSIENT)
 
