@@ -131,19 +131,28 @@ def header(msg: Message, name: str) -> str:
     if value is None:
         return ""
     text = str(value) if not isinstance(value, str) else value
-    if "=?" in text:
-        with suppress(Exception):  # a broken encoded-word leaves the raw text
-            chunks = []
-            for part, charset in decode_header(text):
-                if isinstance(part, bytes):
-                    chunks.append(part.decode(_charset(charset), "replace"))
-                else:
-                    chunks.append(part)
-            text = "".join(chunks)
-    return text[:2000]
+    return decode_words(text)[:2000]
 
 
-def _charset(charset: str | None) -> str:
+def decode_words(text: str) -> str:
+    """*text* with its RFC 2047 encoded-words decoded, best effort (a broken one leaves the
+    raw text)."""
+    if "=?" not in text:
+        return text
+    with suppress(Exception):
+        chunks = []
+        for part, charset in decode_header(text):
+            if isinstance(part, bytes):
+                chunks.append(part.decode(codec_name(charset), "replace"))
+            else:
+                chunks.append(part)
+        return "".join(chunks)
+    return text
+
+
+def codec_name(charset: str | None) -> str:
+    """A codec Python knows for a MIME *charset*: utf-8 when none is given, latin-1 (which
+    decodes any byte) when it is unknown."""
     if not charset:
         return "utf-8"
     charset = charset.strip().strip('"').lower()
@@ -162,7 +171,7 @@ def part_text(part: Message, limit: int = MAX_PART_CHARS) -> str:
         payload = None
     if isinstance(payload, bytes):
         data = payload[: limit * 4]
-        charset = _charset(_content_charset(part))
+        charset = codec_name(_content_charset(part))
         try:
             return data.decode(charset, "replace")[:limit]
         except Exception:  # noqa: BLE001 - codec oddities

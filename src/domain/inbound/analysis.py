@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Final
@@ -33,7 +32,7 @@ from typing import Final
 from domain.addresses import InvalidAddressError, normalise_address
 from domain.classify import analyse_message, autoreply
 from domain.classify.arf import COMPLAINT_HINT_RE
-from domain.classify.mime import html_to_text
+from domain.classify.mime import codec_name, decode_words, html_to_text
 from domain.events import RecipientOutcome, truncate_ms
 from domain.inbound.auth import AuthVerdicts, merge_verdicts, verdicts_from_headers
 from domain.inbound.scan import (
@@ -234,32 +233,9 @@ def _text(msg: Message | None, name: str, limit: int = 2000) -> str | None:
     value = msg.get(name)
     if value is None:
         return None
-    text = _decode_words(str(value))
+    text = decode_words(str(value))
     text = " ".join(text.split())
     return text[:limit] if text else None
-
-
-def _decode_words(text: str) -> str:
-    if "=?" not in text:
-        return text
-    with suppress(Exception):  # a broken encoded-word leaves the raw text
-        chunks = []
-        for part, charset in decode_header(text):
-            if isinstance(part, bytes):
-                chunks.append(part.decode(_codec(charset), "replace"))
-            else:
-                chunks.append(part)
-        return "".join(chunks)
-    return text
-
-
-def _codec(charset: str | None) -> str:
-    name = (charset or "utf-8").strip().strip('"').lower()
-    try:
-        "".encode(name)
-    except (LookupError, ValueError):
-        return "latin-1"
-    return name
 
 
 def _address(raw: str | None) -> str | None:
@@ -447,7 +423,7 @@ def _preview(raw: Buffer, leaves: Sequence[Part]) -> str | None:
                     charset = part.headers.get_content_charset() or "utf-8"
                 except Exception:  # noqa: BLE001
                     charset = "utf-8"
-                text = data.decode(_codec(charset), "replace")
+                text = data.decode(codec_name(charset), "replace")
                 if wanted == "text/html":
                     text = html_to_text(text)
                 text = " ".join(text.split())
@@ -470,7 +446,7 @@ def _attachments(raw: Buffer, leaves: Sequence[Part]) -> tuple[tuple[Attachment,
         name = part.filename()
         out.append(
             Attachment(
-                name=_decode_words(name)[:NAME_CHARS] if name else None,
+                name=decode_words(name)[:NAME_CHARS] if name else None,
                 content_type=part.content_type,
                 size=d.size,
                 sha256=d.sha256,
