@@ -21,8 +21,8 @@ from typing import Any
 from domain.addresses import InvalidAddressError, normalise_address
 from domain.classify import (
     classify_complaint,
-    classify_ses_bounce_recipient,
-    classify_ses_delay_recipient,
+    classify_ses_bounce_entry,
+    classify_ses_delay_entry,
 )
 from domain.verdicts import Classification, Verdict
 
@@ -188,14 +188,7 @@ def _bounce(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) 
     key = ctx.event_key(detail)
 
     def build(rec: Mapping[str, Any], address: str) -> RecipientOutcome:
-        classification = classify_ses_bounce_recipient(
-            bounce_type,
-            sub_type,
-            _opt_str(rec.get("action")),
-            _opt_str(rec.get("status")),
-            _opt_str(rec.get("diagnosticCode")),
-            address=address,
-        )
+        classification = classify_ses_bounce_entry(bounce_type, sub_type, rec, address)
         return ctx.outcome(
             address,
             key,
@@ -240,9 +233,7 @@ def _delay(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -
     key = f"{ctx.event_key({})}:{_opt_str(detail.get('timestamp')) or ''}"
 
     def build(rec: Mapping[str, Any], address: str) -> RecipientOutcome:
-        classification = classify_ses_delay_recipient(
-            delay_type, _opt_str(rec.get("status")), _opt_str(rec.get("diagnosticCode"))
-        )
+        classification = classify_ses_delay_entry(delay_type, rec)
         return ctx.outcome(address, key, classification)
 
     return _collect(_records(detail, "delayedRecipients"), _email_address, build)

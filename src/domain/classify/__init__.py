@@ -3,7 +3,9 @@
 Public API (see docs/classification.md):
 
 - :func:`classify_ses_bounce_recipient`, :func:`classify_ses_delay_recipient`,
-  :func:`classify_complaint`: one SES recipient -> :class:`~domain.verdicts.Classification`.
+  :func:`classify_complaint`: one SES recipient -> :class:`~domain.verdicts.Classification`;
+  :func:`classify_ses_bounce_entry`, :func:`classify_ses_delay_entry` read those fields
+  from a ``bouncedRecipients[]`` / ``delayedRecipients[]`` object.
 - :func:`classify_ses_message`: an SES notification/event object -> :class:`MessageReport`.
 - :func:`analyse_message`: raw RFC 5322 bytes -> :class:`MessageReport` (never raises).
 """
@@ -13,7 +15,9 @@ from domain.classify.message import analyse_message
 from domain.classify.report import KINDS, MessageReport, RecipientReport
 from domain.classify.ses import (
     classify_complaint,
+    classify_ses_bounce_entry,
     classify_ses_bounce_recipient,
+    classify_ses_delay_entry,
     classify_ses_delay_recipient,
     classify_ses_message,
 )
@@ -25,7 +29,9 @@ __all__ = [
     "analyse_message",
     "classify_complaint",
     "classify_failure",
+    "classify_ses_bounce_entry",
     "classify_ses_bounce_recipient",
+    "classify_ses_delay_entry",
     "classify_ses_delay_recipient",
     "classify_ses_message",
 ]

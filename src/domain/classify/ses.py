@@ -309,6 +309,33 @@ def extract_addr_spec(value: str) -> str | None:
     return value.lower()
 
 
+def classify_ses_bounce_entry(
+    bounce_type: str | None,
+    bounce_sub_type: str | None,
+    entry: Mapping[str, object],
+    address: str | None,
+) -> Classification:
+    """Classify one ``bouncedRecipients[]`` object: the fields of it that matter, read in
+    one place for every caller (wrong types read as absent)."""
+    return classify_ses_bounce_recipient(
+        bounce_type,
+        bounce_sub_type,
+        _str_or_none(entry.get("action")),
+        _str_or_none(entry.get("status")),
+        _str_or_none(entry.get("diagnosticCode")),
+        address=address,
+    )
+
+
+def classify_ses_delay_entry(delay_type: str | None, entry: Mapping[str, object]) -> Classification:
+    """Classify one ``delayedRecipients[]`` object (see classify_ses_bounce_entry)."""
+    return classify_ses_delay_recipient(
+        delay_type,
+        _str_or_none(entry.get("status")),
+        _str_or_none(entry.get("diagnosticCode")),
+    )
+
+
 def classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
     """Classify an SES notification (``notificationType``) or event (``eventType``).
 
@@ -341,14 +368,7 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
             if entry is None:
                 continue
             addr = _address(entry)
-            c = classify_ses_bounce_recipient(
-                btype,
-                bsub,
-                _str_or_none(entry.get("action")),
-                _str_or_none(entry.get("status")),
-                _str_or_none(entry.get("diagnosticCode")),
-                address=addr,
-            )
+            c = classify_ses_bounce_entry(btype, bsub, entry, addr)
             recips.append(RecipientReport(addr, c))
             if c.reason != "vacation":
                 all_vacation = False
@@ -391,11 +411,7 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
             entry = _mapping(item)
             if entry is None:
                 continue
-            c = classify_ses_delay_recipient(
-                dtype,
-                _str_or_none(entry.get("status")),
-                _str_or_none(entry.get("diagnosticCode")),
-            )
+            c = classify_ses_delay_entry(dtype, entry)
             recips.append(RecipientReport(_address(entry), c))
         return MessageReport("delay", None, tuple(recips))
     what = kind_raw[:60]
