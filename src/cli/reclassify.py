@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from adapters.suppression_client import SuppressionClient
     from domain.reclassify import reclassify
     from domain.record_codec import iso, stored_decision
+    from domain.verdicts import Verdict
 
     client = SuppressionClient(resolve_table(args))
     now = datetime.now(UTC)
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     changed = []
     for item in client.items(suppressed_only=True):
         decision = stored_decision(item)
-        if decision.category != "invalid-address":
+        if decision.category != Verdict.INVALID_ADDRESS.value:
             continue
         read += 1
         found = reclassify(str(item["address"]), decision, now)

@@ -137,12 +137,11 @@ def _human_text(parts: list[Message], types: list[str]) -> str:
     html: list[str] = []
     size = 0
     for part, ctype in zip(parts, types, strict=False):
-        if ctype in ("text/plain", "text"):
-            chunks.append(mime.part_text(part))
-            size += len(chunks[-1])
-        elif ctype.startswith("multipart/") and isinstance(part.get_payload(), str):
+        if ctype in ("text/plain", "text") or (
             # a nested multipart whose boundary the parser never found (a parameter on an
             # unfolded line, a missing boundary): its body is the only text there is
+            ctype.startswith("multipart/") and isinstance(part.get_payload(), str)
+        ):
             chunks.append(mime.part_text(part))
             size += len(chunks[-1])
         elif ctype == "text/html":
