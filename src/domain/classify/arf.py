@@ -15,6 +15,7 @@ from domain.classify.mime import first_address
 MAX_COMPLAINANTS: Final = 50
 #: Fields that repeat, one value per complainant; the others keep their first value.
 _REPEATED: Final = ("original-rcpt-to",)
+_RCPT_LINE_RE: Final = re.compile(r"^original-rcpt-to:[ \t]*(.{1,500})$", re.I | re.M)
 
 FEEDBACK_TYPE_RE: Final = re.compile(r"^feedback-type:[ \t]*([\w-]{1,40})", re.I | re.M)
 # Wording of provider complaint reports that do not follow RFC 5965.
@@ -54,9 +55,6 @@ def _field_lines(text: str) -> list[tuple[str, str]]:
     for m in _RCPT_LINE_RE.finditer(text):
         out.append(("original-rcpt-to", m.group(1).strip()))
     return out
-
-
-_RCPT_LINE_RE: Final = re.compile(r"^original-rcpt-to:[ \t]*(.{1,500})$", re.I | re.M)
 
 
 def report_recipients(fields: dict[str, str]) -> list[str]:
