@@ -10,7 +10,7 @@ def test_webhook_url_is_public_but_its_concurrency_can_be_capped(template):
     assert capped[0] == "CapWebhookConcurrency"
     assert capped[1] == {"Ref": "WebhookReservedConcurrency"}
     assert capped[2] == {"Ref": "AWS::NoValue"}
-    assert template["Parameters"]["WebhookReservedConcurrency"]["Default"] == 0
+    assert template["Parameters"]["WebhookReservedConcurrency"]["Default"] == 10
 
 
 def test_read_api_requires_iam(template):
