@@ -5,6 +5,7 @@ Tests call `override(name=fake)` instead of patching modules; `reset()` restores
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -74,9 +75,12 @@ def inbound_settings() -> InboundSettings:
 
 @lru_cache(maxsize=1)
 def _default_inbound_service() -> InboundService:
+    from adapters.return_path_keys import load_signer
+
     cfg = inbound_settings()
+    policy = replace(cfg.policy, signer=load_signer(cfg.return_path))
     return InboundService(
-        S3MailStore(), DynamoInboundRepository(cfg.table), suppression_service(), cfg.policy
+        S3MailStore(), DynamoInboundRepository(cfg.table), suppression_service(), policy
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
 from domain.inbound.service import InboundPolicy
 from domain.policy import PolicySettings
 
@@ -101,7 +102,21 @@ def load_policy(env: Mapping[str, str]) -> PolicySettings:
         raise ConfigurationError(f"invalid suppression policy: {exc}") from None
 
 
-# --- inbound mail (issue 6) ---------------------------------------------------------------
+# --- inbound mail ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnPathSettings:
+    """Where the return-path signing keys come from (docs/security.md).
+
+    ``secret_arn``: a Secrets Manager secret (the stack creates one); ``keys``: the keys
+    themselves, for local runs and tests only. Neither: no report can prove anything.
+    """
+
+    keys: tuple[bytes, ...] = ()
+    secret_arn: str | None = None
+    prefix: str = "bounces"
+    max_age: timedelta = timedelta(days=90)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +125,25 @@ class InboundSettings:
     bucket: str
     object_prefix: str
     policy: InboundPolicy
+    return_path: ReturnPathSettings = ReturnPathSettings()
+
+
+def load_return_path_settings(environ: Mapping[str, str] | None = None) -> ReturnPathSettings:
+    """RETURN_PATH_SECRET_ARN (Secrets Manager) or RETURN_PATH_KEYS (the keys, comma-separated:
+    local runs and tests); RETURN_PATH_PREFIX (bounces); RETURN_PATH_MAX_AGE_DAYS (90)."""
+    env = os.environ if environ is None else environ
+    arn = env.get("RETURN_PATH_SECRET_ARN", "").strip() or None
+    if arn is not None and not arn.startswith("arn:"):
+        raise ConfigurationError(f"RETURN_PATH_SECRET_ARN is not an ARN: {arn!r}")
+    keys = keys_from_secret(env.get("RETURN_PATH_KEYS", ""))
+    prefix = env.get("RETURN_PATH_PREFIX", "").strip() or "bounces"
+    days = _positive_int(env, "RETURN_PATH_MAX_AGE_DAYS", 90)
+    try:  # validate now (cold start), not at the first report
+        if keys:
+            ReturnPathSigner(keys, prefix=prefix, max_age=timedelta(days=days))
+    except ProofConfigurationError as exc:
+        raise ConfigurationError(f"RETURN_PATH_KEYS: {exc}") from None
+    return ReturnPathSettings(keys, arn, prefix, timedelta(days=days))
 
 
 def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSettings:
@@ -140,6 +174,7 @@ def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSe
         bucket=values["INBOUND_BUCKET"],
         object_prefix=env.get("INBOUND_OBJECT_PREFIX", "").strip(),
         policy=policy,
+        return_path=load_return_path_settings(env),
     )
 
 

@@ -109,7 +109,7 @@ def test_bounce_failing_authentication_in_the_receipt_suppresses_nobody(
     inbound.lambda_handler(event, lambda_context)
     (item,) = inbound_env.items("dsn+0001")
     assert item["kind"] == "dsn" and item["suppressions_applied"] == 0
-    assert "not authenticated" in item["note"]
+    assert "SPF failed" in item["note"]
     assert item["feedback"][0]["address"] == "no-such-user@example.net"
     assert suppression("no-such-user@example.net", suppression_table) is None
 

@@ -15,8 +15,9 @@ from domain.inbound import (
     MailUnavailableError,
     inbound_item,
 )
+from domain.inbound.proof import ReturnPathSigner
 from domain.policy import State
-from tests.conftest import INBOUND_FIXTURES
+from tests.conftest import INBOUND_FIXTURES, SAMPLE_RETURN_PATH_KEY
 
 NOW = datetime(2025, 3, 4, 10, 0, tzinfo=UTC)
 
@@ -67,7 +68,11 @@ def notice(message_id: str) -> InboundNotice:
 def parts(memory_service):
     store = FakeStore({f"inbound/{p.stem}": p.read_bytes() for p in INBOUND_FIXTURES.glob("*.eml")})
     repo = FakeInboundRepo()
-    policy = InboundPolicy(frozenset({"unsubscribe@mail.example.com"}), retention_days=30)
+    policy = InboundPolicy(
+        frozenset({"unsubscribe@mail.example.com"}),
+        retention_days=30,
+        signer=ReturnPathSigner([SAMPLE_RETURN_PATH_KEY.encode()]),
+    )
     return store, repo, InboundService(store, repo, memory_service, policy)
 
 
@@ -76,7 +81,7 @@ def test_dsn_suppresses_and_is_recorded(parts, memory_repo):
     result = service.process(notice("dsn+0001"), NOW)
     assert (result.status, result.kind, result.outcomes) == ("recorded", "dsn", 1)
     assert result.newly_suppressed == ["no-such-user@example.net"]
-    record = repo.items[("dsn+0001", "bounces@mail.example.com")]
+    record = repo.items[("dsn+0001", "bounces+4eb7x77w6a3vbz24fa2h@mail.example.com")]
     assert record.suppressions_applied == 1
     assert record.received_at == datetime(2025, 3, 4, 9, 15, 2, tzinfo=UTC)
     assert (record.expires_at - record.received_at).days == 30
@@ -112,7 +117,7 @@ def test_forged_bounce_is_recorded_without_suppression(parts, memory_repo):
     assert (result.kind, result.outcomes) == ("dsn", 0)
     assert memory_repo.records == {}
     record = next(iter(repo.items.values()))
-    assert "not authenticated" in (record.report.note or "")
+    assert "DMARC failed" in (record.report.note or "")
 
 
 def test_missing_object_is_recorded_then_raised_and_replaced_later(parts):

@@ -20,6 +20,7 @@ from typing import Protocol
 from domain.events import RecipientOutcome, truncate_ms
 from domain.inbound.analysis import InboundReport, analyse_inbound, feedback_outcomes
 from domain.inbound.auth import AuthVerdicts
+from domain.inbound.proof import ReturnPathSigner
 from domain.inbound.scan import Buffer
 from domain.service import ApplyResult
 
@@ -65,6 +66,9 @@ class InboundPolicy:
     unsubscribe_mailboxes: frozenset[str] = frozenset()
     retention_days: int = 90
     max_message_bytes: int = MAX_MESSAGE_BYTES
+    #: Checks the signed return paths that prove a DSN or ARF report concerns mail we sent;
+    #: None: no report can prove anything, so none changes the suppression table.
+    signer: ReturnPathSigner | None = None
 
     def __post_init__(self) -> None:
         if self.retention_days < 1:
@@ -159,6 +163,9 @@ class InboundService:
             receipt_verdicts=notice.verdicts,
             envelope_recipients=notice.recipients,
             unsubscribe_mailboxes=self._policy.unsubscribe_mailboxes,
+            signer=self._policy.signer,
+            # the envelope's time (SES receipt, S3 event), never a header the sender wrote
+            received_at=notice.timestamp or now,
         )
         del raw  # the biggest object of the invocation; nothing below needs it
         at = self._received_at(notice, report, now)
