@@ -40,7 +40,10 @@ def _keys_from_secret(arn: str, client: Any) -> tuple[bytes, ...]:
     text = str(value).strip()
     if text.startswith("{"):
         try:
-            text = str(json.loads(text).get("keys", ""))
-        except (ValueError, AttributeError):
+            text = str(json.loads(text)["keys"])
+        except (ValueError, KeyError, TypeError):
             raise ConfigurationError("the return-path secret is JSON without 'keys'") from None
-    return keys_from_secret(text)
+    keys = keys_from_secret(text)
+    if not keys:
+        raise ConfigurationError("the return-path secret holds no key")
+    return keys

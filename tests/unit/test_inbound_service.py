@@ -81,7 +81,7 @@ def test_dsn_suppresses_and_is_recorded(parts, memory_repo):
     result = service.process(notice("dsn+0001"), NOW)
     assert (result.status, result.kind, result.outcomes) == ("recorded", "dsn", 1)
     assert result.newly_suppressed == ["no-such-user@example.net"]
-    record = repo.items[("dsn+0001", "bounces+4eb7x77w6a3vbz24fa2h@mail.example.com")]
+    record = repo.items[("dsn+0001", "bounces@mail.example.com")]
     assert record.suppressions_applied == 1
     assert record.received_at == datetime(2025, 3, 4, 9, 15, 2, tzinfo=UTC)
     assert (record.expires_at - record.received_at).days == 30

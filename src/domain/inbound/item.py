@@ -59,6 +59,7 @@ def inbound_item(record: InboundRecord, recorded_at: datetime) -> dict[str, Any]
                     "verdict": f.classification.verdict.value,
                     "status": f.classification.status,
                     "diagnostic": (f.classification.diagnostic or "")[:DIAGNOSTIC_CHARS],
+                    "proof": f.proof,
                 }
             )
             for f in r.feedback

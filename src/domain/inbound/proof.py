@@ -94,6 +94,14 @@ class ReturnPathSigner:
 
     # --- verifying (for inbound mail) ------------------------------------------------------
 
+    def base_mailbox(self, address: str) -> str:
+        """``bounces+<token>@d`` -> ``bounces@d``: the mailbox a signed path belongs to, so
+        every bounce is filed under one mailbox; other addresses are returned as they are."""
+        local, at, domain = address.rpartition("@")
+        if at and self._token_re.fullmatch(local + "@"):
+            return f"{self.prefix}@{domain}"
+        return address
+
     def tokens_in(self, sources: Iterable[str | bytes]) -> frozenset[tuple[int, str]]:
         """Every ``(day, mac)`` pair found in the texts (bytes are read as Latin-1, which
         keeps ASCII tokens intact whatever the charset)."""

@@ -200,6 +200,9 @@ class InboundService:
     ) -> bool:
         at = self._received_at(notice, report, now)
         mailboxes: Sequence[str] = report.recipients or notice.recipients or (UNKNOWN_MAILBOX,)
+        signer = self._policy.signer
+        if signer is not None:  # one mailbox for all signed return paths
+            mailboxes = [signer.base_mailbox(m) for m in mailboxes]
         written = False
         for mailbox in dict.fromkeys(mailboxes):
             record = InboundRecord(
