@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from adapters.inbound_rate_limit import DynamoRateLimiter
 from adapters.inbound_repository import DynamoInboundRepository
 from adapters.mail_store import S3MailStore
 from adapters.ses_suppression_list import SesSuppressionList
@@ -80,7 +81,11 @@ def _default_inbound_service() -> InboundService:
     cfg = inbound_settings()
     policy = replace(cfg.policy, signer=load_signer(cfg.return_path))
     return InboundService(
-        S3MailStore(), DynamoInboundRepository(cfg.table), suppression_service(), policy
+        S3MailStore(),
+        DynamoInboundRepository(cfg.table),
+        suppression_service(),
+        policy,
+        DynamoRateLimiter(cfg.table),
     )
 
 

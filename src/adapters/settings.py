@@ -148,7 +148,9 @@ def load_return_path_settings(environ: Mapping[str, str] | None = None) -> Retur
 
 def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSettings:
     """INBOUND_TABLE, INBOUND_BUCKET (required); INBOUND_OBJECT_PREFIX (the receipt rule's S3
-    object key prefix); UNSUBSCRIBE_MAILBOXES (comma-separated); INBOUND_RETENTION_DAYS."""
+    object key prefix); UNSUBSCRIBE_MAILBOXES (comma-separated); INBOUND_RETENTION_DAYS;
+    INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR (0: no limit); the return-path keys
+    (:func:`load_return_path_settings`)."""
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     for variable in ("INBOUND_TABLE", "INBOUND_BUCKET"):
@@ -165,8 +167,19 @@ def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSe
     mailboxes = frozenset(
         m.strip().lower() for m in env.get("UNSUBSCRIBE_MAILBOXES", "").split(",") if m.strip()
     )
+    per_hour_raw = env.get("INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR", "").strip() or "0"
     try:
-        policy = InboundPolicy(unsubscribe_mailboxes=mailboxes, retention_days=days)
+        per_hour = int(per_hour_raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR must be an integer, got {per_hour_raw!r}"
+        ) from None
+    try:
+        policy = InboundPolicy(
+            unsubscribe_mailboxes=mailboxes,
+            retention_days=days,
+            max_suppressions_per_domain_hour=per_hour,
+        )
     except ValueError as exc:
         raise ConfigurationError(f"invalid inbound settings: {exc}") from None
     return InboundSettings(

@@ -294,3 +294,15 @@ def test_signed_paths_are_filed_under_their_base_mailbox():
         "bounces+holiday@mail.example.com"
     )
     assert SIGNER.base_mailbox("support@mail.example.com") == "support@mail.example.com"
+
+
+# --- the per-sender-domain rate limit --------------------------------------------------------
+
+
+def test_sender_organisation_groups_subdomains():
+    from domain.inbound.service import sender_organisation
+
+    assert sender_organisation("mx1.mail.Example.COM.") == "example.com"
+    assert sender_organisation("mx.example.co.uk") == "example.co.uk"
+    assert sender_organisation("example.de") == "example.de"
+    assert sender_organisation(None) == "(no sender)"

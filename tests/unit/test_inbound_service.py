@@ -163,3 +163,35 @@ def test_item_format(parts):
     }
     assert item["expires_at"] == int(datetime(2025, 4, 3, 9, 15, 2, tzinfo=UTC).timestamp())
     assert "error" not in item and "feedback" not in item
+
+
+class FakeLimiter:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def take(self, key: str, wanted: int, limit: int, expires_at: datetime) -> int:
+        granted = max(0, min(wanted, limit - self.counts.get(key, 0)))
+        self.counts[key] = self.counts.get(key, 0) + granted
+        return granted
+
+
+def test_proven_suppressions_beyond_the_domain_rate_limit_are_held_back(memory_service):
+    signer = ReturnPathSigner([SAMPLE_RETURN_PATH_KEY.encode()])
+    raw = (INBOUND_FIXTURES / "dsn+0001.eml").read_bytes()
+    store = FakeStore({})
+    for i in range(3):  # three proven bounces from mx.example.net in one hour
+        victim = f"gone{i}@example.net"
+        path = signer.return_path(victim, "mail.example.com", NOW)
+        store.objects[f"inbound/m{i}"] = raw.replace(
+            b"no-such-user@example.net", victim.encode()
+        ).replace(b"bounces+4eb7x77w6a3vbz24fa2h@mail.example.com", path.encode())
+    repo, limiter = FakeInboundRepo(), FakeLimiter()
+    policy = InboundPolicy(retention_days=30, signer=signer, max_suppressions_per_domain_hour=2)
+    service = InboundService(store, repo, memory_service, policy, limiter)
+    results = [service.process(notice(f"m{i}"), NOW) for i in range(3)]
+    assert [r.outcomes for r in results] == [1, 1, 0]
+    assert [r.rate_limited for r in results] == [0, 0, 1]
+    assert limiter.counts == {"example.net#2025-03-04T10": 2}
+    held = repo.items[("m2", "bounces@mail.example.com")]
+    assert held.suppressions_applied == 0
+    assert "rate limit: 1 of 1 not applied" in (held.report.note or "")

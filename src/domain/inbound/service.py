@@ -13,7 +13,7 @@ same outcomes, which changes nothing, and then records the item.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -69,12 +69,18 @@ class InboundPolicy:
     #: Checks the signed return paths that prove a DSN or ARF report concerns mail we sent;
     #: None: no report can prove anything, so none changes the suppression table.
     signer: ReturnPathSigner | None = None
+    #: Suppressions one sender domain may cause per clock hour (0: no limit). A second line
+    #: of defence behind the proofs: a leaked key or a mailbox provider's compromised
+    #: accounts cannot empty the mailing list in one go.
+    max_suppressions_per_domain_hour: int = 0
 
     def __post_init__(self) -> None:
         if self.retention_days < 1:
             raise ValueError("retention_days must be >= 1")
         if self.max_message_bytes < 1:
             raise ValueError("max_message_bytes must be >= 1")
+        if self.max_suppressions_per_domain_hour < 0:
+            raise ValueError("max_suppressions_per_domain_hour must be >= 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,24 @@ class SuppressionPort(Protocol):
     def apply_outcomes(self, outcomes: Iterable[RecipientOutcome]) -> ApplyResult: ...
 
 
+class RateLimiter(Protocol):
+    def take(self, key: str, wanted: int, limit: int, expires_at: datetime) -> int:
+        """Take up to ``wanted`` from the counter ``key`` (at most ``limit`` in all, kept
+        until ``expires_at``); returns how many were granted (0..wanted)."""
+
+
+def sender_organisation(domain: str | None) -> str:
+    """The rate-limit key of a sender domain: its last two labels, three under a two-letter
+    country code with a short second level (``mx.example.co.uk`` -> ``example.co.uk``).
+    An approximation of the registrable domain (no public-suffix list here), so that
+    subdomains of one sender share one budget."""
+    if not domain:
+        return "(no sender)"
+    labels = domain.lower().rstrip(".").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
+    return ".".join(labels[-keep:])
+
+
 @dataclass
 class InboundResult:
     message_id: str
@@ -122,6 +146,7 @@ class InboundResult:
     newly_suppressed: list[str] = field(default_factory=list)
     note: str | None = None
     error: str | None = None
+    rate_limited: int = 0  # proven outcomes held back by the per-domain rate limit
 
 
 class InboundService:
@@ -131,11 +156,13 @@ class InboundService:
         repository: InboundRepository,
         suppression: SuppressionPort,
         policy: InboundPolicy,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self._store = store
         self._repo = repository
         self._suppression = suppression
         self._policy = policy
+        self._limiter = rate_limiter
 
     def process(self, notice: InboundNotice, now: datetime | None = None) -> InboundResult:
         """Raises MailUnavailableError (after recording it) when the message cannot be read
@@ -169,7 +196,8 @@ class InboundService:
         )
         del raw  # the biggest object of the invocation; nothing below needs it
         at = self._received_at(notice, report, now)
-        outcomes = feedback_outcomes(report, notice.message_id, at)
+        proven = feedback_outcomes(report, notice.message_id, at)
+        outcomes, report = self._within_rate_limit(proven, report, notice.timestamp or now)
         applied = self._suppression.apply_outcomes(outcomes) if outcomes else ApplyResult()
         written = self._record(notice, report, now, applied=len(outcomes))
         if previous == "fetch-failed":
@@ -182,7 +210,26 @@ class InboundService:
             newly_suppressed=list(applied.newly_suppressed),
             note=report.note,
             error=report.error,
+            rate_limited=len(proven) - len(outcomes),
         )
+
+    def _within_rate_limit(
+        self, outcomes: tuple[RecipientOutcome, ...], report: InboundReport, at: datetime
+    ) -> tuple[tuple[RecipientOutcome, ...], InboundReport]:
+        limit = self._policy.max_suppressions_per_domain_hour
+        if not outcomes or not limit or self._limiter is None:
+            return outcomes, report
+        hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        key = f"{sender_organisation(report.sender_domain)}#{hour:%Y-%m-%dT%H}"
+        granted = self._limiter.take(key, len(outcomes), limit, hour + timedelta(hours=2))
+        if granted >= len(outcomes):
+            return outcomes, report
+        held = len(outcomes) - granted
+        note = (
+            f"{report.note + '; ' if report.note else ''}rate limit: {held} of "
+            f"{len(outcomes)} not applied ({limit} per sender domain and hour)"
+        )
+        return outcomes[:granted], replace(report, note=note)
 
     def _received_at(self, notice: InboundNotice, report: InboundReport, now: datetime) -> datetime:
         # The receiving server's Received header comes first: it is in the stored message, so
