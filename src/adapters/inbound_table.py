@@ -36,6 +36,7 @@ class InboundModel(Model):
     message_id = UnicodeAttribute(hash_key=True)
     mailbox = UnicodeAttribute(range_key=True)
     received_at = UnicodeAttribute()
+    received_at_source = UnicodeAttribute(null=True)
     kind = UnicodeAttribute()
     sender = UnicodeAttribute(null=True)
     return_path = UnicodeAttribute(null=True)

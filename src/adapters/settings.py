@@ -96,8 +96,11 @@ def load_policy(env: Mapping[str, str]) -> PolicySettings:
             values[field_name] = int(raw)
         except ValueError:
             raise ConfigurationError(f"{variable} must be an integer, got {raw!r}") from None
+    markers = env.get("DELIVERY_MARKERS", "").strip().lower() or "true"
+    if markers not in ("true", "false"):
+        raise ConfigurationError(f"DELIVERY_MARKERS must be true or false, got {markers!r}")
     try:
-        return PolicySettings(**values)
+        return PolicySettings(**values, delivery_markers=markers == "true")
     except ValueError as exc:
         raise ConfigurationError(f"invalid suppression policy: {exc}") from None
 

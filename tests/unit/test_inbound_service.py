@@ -60,8 +60,13 @@ class FakeInboundRepo:
         return True
 
 
+RECEIPT_TIME = datetime(2025, 3, 4, 9, 15, 2, tzinfo=UTC)
+
+
 def notice(message_id: str) -> InboundNotice:
-    return InboundNotice(message_id, Location("bucket", f"inbound/{message_id}"), "ses")
+    """What the SES Lambda action gives: the receipt's timestamp dates the message."""
+    location = Location("bucket", f"inbound/{message_id}")
+    return InboundNotice(message_id, location, "ses", timestamp=RECEIPT_TIME)
 
 
 @pytest.fixture
@@ -191,7 +196,33 @@ def test_proven_suppressions_beyond_the_domain_rate_limit_are_held_back(memory_s
     results = [service.process(notice(f"m{i}"), NOW) for i in range(3)]
     assert [r.outcomes for r in results] == [1, 1, 0]
     assert [r.rate_limited for r in results] == [0, 0, 1]
-    assert limiter.counts == {"example.net#2025-03-04T10": 2}
+    assert limiter.counts == {"example.net#2025-03-04T09": 2}  # the receipt's hour
     held = repo.items[("m2", "bounces@mail.example.com")]
     assert held.suppressions_applied == 0
     assert "rate limit: 1 of 1 not applied" in (held.report.note or "")
+
+
+def test_messages_are_dated_by_the_envelope_never_by_their_headers(memory_service, memory_repo):
+    # A message stored without SES's trace header, whose only Received line says 2010
+    signer = ReturnPathSigner([SAMPLE_RETURN_PATH_KEY.encode()])
+    raw = (INBOUND_FIXTURES / "dsn+0001.eml").read_bytes()
+    body = raw[raw.index(b"From: Mail Delivery") :]
+    path = signer.return_path("no-such-user@example.net", "mail.example.com", NOW)
+    old = (
+        b"Received: from mx.example.org by mx.example.net; Fri, 01 Jan 2010 00:00:00 +0000\r\n"
+        + body.replace(b"bounces+4eb7x77w6a3vbz24fa2h@mail.example.com", path.encode())
+    )
+    store, repo = FakeStore({"inbound/old": old, "inbound/old2": old}), FakeInboundRepo()
+    policy = InboundPolicy(retention_days=30, signer=signer)
+    service = InboundService(store, repo, memory_service, policy)
+    s3_time = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+    s3_notice = InboundNotice("old", Location("bucket", "inbound/old"), "s3", timestamp=s3_time)
+    assert service.process(s3_notice, NOW).outcomes == 1
+    (record,) = [r for (m, _), r in repo.items.items() if m == "old"]
+    assert (record.received_at, record.received_at_source) == (s3_time, "s3-event")
+    stored = memory_repo.records["no-such-user@example.net"]
+    assert stored.decision.suppressed_at == s3_time  # not 2010: not expired on arrival
+    untimed = InboundNotice("old2", Location("bucket", "inbound/old2"), "s3")
+    service.process(untimed, NOW)  # no time in the envelope: the processing time
+    (record2,) = [r for (m, _), r in repo.items.items() if m == "old2"]
+    assert (record2.received_at, record2.received_at_source) == (NOW, "processing")

@@ -125,7 +125,9 @@ class InboundReport:
     subject: str | None = None
     date: datetime | None = None  # the Date header
     header_message_id: str | None = None
-    received_at: datetime | None = None  # from the receiving server's Received header
+    received_at: datetime | None = (
+        None  # the top Received header: informational, never used to date
+    )
     preview: str | None = None
     attachments: tuple[Attachment, ...] = ()
     attachment_count: int = 0

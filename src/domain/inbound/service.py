@@ -96,6 +96,20 @@ class InboundRecord:
     expires_at: datetime
     fetch_failed: bool = False
     suppressions_applied: int = 0
+    received_at_source: str = "receipt"  # see received_time()
+
+
+#: Which clock dated a message, by envelope: SES's receipt (Lambda action, SNS notification)
+#: or the S3 event; never a header of the message, which its sender may have written.
+_TIME_SOURCES = {"ses": "receipt", "sns": "receipt", "s3": "s3-event"}
+
+
+def received_time(notice: InboundNotice, now: datetime) -> tuple[datetime, str]:
+    """When the message was received, and which clock says so (``receipt``, ``s3-event``,
+    or ``processing`` when the envelope carried no time)."""
+    if notice.timestamp is not None:
+        return truncate_ms(notice.timestamp), _TIME_SOURCES.get(notice.source, notice.source)
+    return truncate_ms(now), "processing"
 
 
 class MailStore(Protocol):
@@ -192,7 +206,7 @@ class InboundService:
             unsubscribe_mailboxes=self._policy.unsubscribe_mailboxes,
             signer=self._policy.signer,
             # the envelope's time (SES receipt, S3 event), never a header the sender wrote
-            received_at=notice.timestamp or now,
+            received_at=received_time(notice, now)[0],
         )
         del raw  # the biggest object of the invocation; nothing below needs it
         at = self._received_at(notice, report, now)
@@ -232,9 +246,7 @@ class InboundService:
         return outcomes[:granted], replace(report, note=note)
 
     def _received_at(self, notice: InboundNotice, report: InboundReport, now: datetime) -> datetime:
-        # The receiving server's Received header comes first: it is in the stored message, so
-        # every envelope of the same message gives the same time (stable outcomes).
-        return truncate_ms(report.received_at or notice.timestamp or now)
+        return received_time(notice, now)[0]
 
     def _record(
         self,
@@ -256,6 +268,7 @@ class InboundService:
                 message_id=notice.message_id,
                 mailbox=mailbox,
                 received_at=at,
+                received_at_source=received_time(notice, now)[1],
                 location=notice.location,
                 report=report,
                 source=notice.source,
