@@ -96,6 +96,9 @@ INBOUND_FIXTURES = EVENTS / "InboundFunction" / "messages"  # a sample .eml of e
 INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"  # the name events/ use
 INBOUND_PREFIX = "inbound/"
 UNSUBSCRIBE_MAILBOX = "unsubscribe@mail.example.com"
+#: The key the sample messages' signed return paths were minted with (events/InboundFunction/
+#: messages); the demo uses it too. Documented as public: never deploy with it.
+SAMPLE_RETURN_PATH_KEY = "ses-feedback-local-demo-key-not-a-secret"
 
 
 class InboundEnv:
@@ -147,6 +150,7 @@ def inbound_env(
     monkeypatch.setenv("INBOUND_BUCKET", INBOUND_BUCKET)
     monkeypatch.setenv("INBOUND_OBJECT_PREFIX", INBOUND_PREFIX)
     monkeypatch.setenv("UNSUBSCRIBE_MAILBOXES", UNSUBSCRIBE_MAILBOX)
+    monkeypatch.setenv("RETURN_PATH_KEYS", SAMPLE_RETURN_PATH_KEY)
     monkeypatch.setenv("INBOUND_RETENTION_DAYS", "30")
     factory.reset()
     env = InboundEnv(name, INBOUND_BUCKET, INBOUND_PREFIX)

@@ -5,9 +5,11 @@ Tests call `override(name=fake)` instead of patching modules; `reset()` restores
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from adapters.inbound_rate_limit import DynamoRateLimiter
 from adapters.inbound_repository import DynamoInboundRepository
 from adapters.mail_store import S3MailStore
 from adapters.ses_suppression_list import SesSuppressionList
@@ -74,9 +76,16 @@ def inbound_settings() -> InboundSettings:
 
 @lru_cache(maxsize=1)
 def _default_inbound_service() -> InboundService:
+    from adapters.return_path_keys import load_signer
+
     cfg = inbound_settings()
+    policy = replace(cfg.policy, signer=load_signer(cfg.return_path))
     return InboundService(
-        S3MailStore(), DynamoInboundRepository(cfg.table), suppression_service(), cfg.policy
+        S3MailStore(),
+        DynamoInboundRepository(cfg.table),
+        suppression_service(),
+        policy,
+        DynamoRateLimiter(cfg.table),
     )
 
 

@@ -32,10 +32,17 @@ class ByMailboxIndex(GlobalSecondaryIndex["InboundModel"]):
 class InboundModel(Model):
     class Meta:
         table_name = "InboundTable"  # replaced by bind_inbound_model()
+        # Chosen with the function timeout (30 s), the queue's visibility (180 s) and its
+        # redrive count (5), docs/decisions.md: a hung call fails fast and is retried by
+        # botocore (standard mode, 4 attempts), then by SQS redelivery.
+        connect_timeout_seconds = 2
+        read_timeout_seconds = 5
+        max_retry_attempts = 3
 
     message_id = UnicodeAttribute(hash_key=True)
     mailbox = UnicodeAttribute(range_key=True)
     received_at = UnicodeAttribute()
+    received_at_source = UnicodeAttribute(null=True)
     kind = UnicodeAttribute()
     sender = UnicodeAttribute(null=True)
     return_path = UnicodeAttribute(null=True)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
 from domain.inbound.service import InboundPolicy
 from domain.policy import PolicySettings
 
@@ -95,13 +96,30 @@ def load_policy(env: Mapping[str, str]) -> PolicySettings:
             values[field_name] = int(raw)
         except ValueError:
             raise ConfigurationError(f"{variable} must be an integer, got {raw!r}") from None
+    markers = env.get("DELIVERY_MARKERS", "").strip().lower() or "true"
+    if markers not in ("true", "false"):
+        raise ConfigurationError(f"DELIVERY_MARKERS must be true or false, got {markers!r}")
     try:
-        return PolicySettings(**values)
+        return PolicySettings(**values, delivery_markers=markers == "true")
     except ValueError as exc:
         raise ConfigurationError(f"invalid suppression policy: {exc}") from None
 
 
-# --- inbound mail (issue 6) ---------------------------------------------------------------
+# --- inbound mail ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnPathSettings:
+    """Where the return-path signing keys come from (docs/security.md).
+
+    ``secret_arn``: a Secrets Manager secret (the stack creates one); ``keys``: the keys
+    themselves, for local runs and tests only. Neither: no report can prove anything.
+    """
+
+    keys: tuple[bytes, ...] = ()
+    secret_arn: str | None = None
+    prefix: str = "bounces"
+    max_age: timedelta = timedelta(days=90)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +128,32 @@ class InboundSettings:
     bucket: str
     object_prefix: str
     policy: InboundPolicy
+    return_path: ReturnPathSettings = ReturnPathSettings()
+
+
+def load_return_path_settings(environ: Mapping[str, str] | None = None) -> ReturnPathSettings:
+    """RETURN_PATH_SECRET_ARN (Secrets Manager) or RETURN_PATH_KEYS (the keys, comma-separated:
+    local runs and tests); RETURN_PATH_PREFIX (bounces); RETURN_PATH_MAX_AGE_DAYS (90)."""
+    env = os.environ if environ is None else environ
+    arn = env.get("RETURN_PATH_SECRET_ARN", "").strip() or None
+    if arn is not None and not arn.startswith("arn:"):
+        raise ConfigurationError(f"RETURN_PATH_SECRET_ARN is not an ARN: {arn!r}")
+    keys = keys_from_secret(env.get("RETURN_PATH_KEYS", ""))
+    prefix = env.get("RETURN_PATH_PREFIX", "").strip() or "bounces"
+    days = _positive_int(env, "RETURN_PATH_MAX_AGE_DAYS", 90)
+    try:  # validate now (cold start), not at the first report
+        if keys:
+            ReturnPathSigner(keys, prefix=prefix, max_age=timedelta(days=days))
+    except ProofConfigurationError as exc:
+        raise ConfigurationError(f"RETURN_PATH_KEYS: {exc}") from None
+    return ReturnPathSettings(keys, arn, prefix, timedelta(days=days))
 
 
 def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSettings:
     """INBOUND_TABLE, INBOUND_BUCKET (required); INBOUND_OBJECT_PREFIX (the receipt rule's S3
-    object key prefix); UNSUBSCRIBE_MAILBOXES (comma-separated); INBOUND_RETENTION_DAYS."""
+    object key prefix); UNSUBSCRIBE_MAILBOXES (comma-separated); INBOUND_RETENTION_DAYS;
+    INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR (0: no limit); the return-path keys
+    (:func:`load_return_path_settings`)."""
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     for variable in ("INBOUND_TABLE", "INBOUND_BUCKET"):
@@ -131,8 +170,19 @@ def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSe
     mailboxes = frozenset(
         m.strip().lower() for m in env.get("UNSUBSCRIBE_MAILBOXES", "").split(",") if m.strip()
     )
+    per_hour_raw = env.get("INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR", "").strip() or "0"
     try:
-        policy = InboundPolicy(unsubscribe_mailboxes=mailboxes, retention_days=days)
+        per_hour = int(per_hour_raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR must be an integer, got {per_hour_raw!r}"
+        ) from None
+    try:
+        policy = InboundPolicy(
+            unsubscribe_mailboxes=mailboxes,
+            retention_days=days,
+            max_suppressions_per_domain_hour=per_hour,
+        )
     except ValueError as exc:
         raise ConfigurationError(f"invalid inbound settings: {exc}") from None
     return InboundSettings(
@@ -140,6 +190,7 @@ def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSe
         bucket=values["INBOUND_BUCKET"],
         object_prefix=env.get("INBOUND_OBJECT_PREFIX", "").strip(),
         policy=policy,
+        return_path=load_return_path_settings(env),
     )
 
 

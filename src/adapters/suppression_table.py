@@ -43,6 +43,12 @@ class ByReasonIndex(GlobalSecondaryIndex["SuppressionModel"]):
 class SuppressionModel(Model):
     class Meta:
         table_name = "SuppressionTable"  # replaced by bind_suppression_model()
+        # Chosen with the function timeout (30 s), the queue's visibility (180 s) and its
+        # redrive count (5), docs/decisions.md: a hung call fails fast and is retried by
+        # botocore (standard mode, 4 attempts), then by SQS redelivery.
+        connect_timeout_seconds = 2
+        read_timeout_seconds = 5
+        max_retry_attempts = 3
 
     address = UnicodeAttribute(hash_key=True)
     domain = UnicodeAttribute()

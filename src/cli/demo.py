@@ -23,6 +23,7 @@ DEMO_INBOUND_TABLE = "ses-feedback-demo-inbound"
 # The names the sample events in events/InboundFunction use.
 DEMO_INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"
 DEMO_INBOUND_PREFIX = "inbound/"
+DEMO_RETURN_PATH_KEY = "ses-feedback-local-demo-key-not-a-secret"
 # events/WebhookFunction is signed with a TEST-ONLY certificate (tests/sns_signing.py) for this
 # topic at this time; the demo serves that certificate in place of SNS's and sets the clock.
 DEMO_WEBHOOK_TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-feedback-dev-events"
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         os.environ["INBOUND_BUCKET"] = DEMO_INBOUND_BUCKET
         os.environ["INBOUND_OBJECT_PREFIX"] = DEMO_INBOUND_PREFIX
         os.environ["UNSUBSCRIBE_MAILBOXES"] = "unsubscribe@mail.example.com"
+        # the public key the sample messages were signed with (never deploy with it)
+        os.environ.setdefault("RETURN_PATH_KEYS", DEMO_RETURN_PATH_KEY)
         os.environ["WEBHOOK_ALLOWED_TOPIC_ARNS"] = DEMO_WEBHOOK_TOPIC
         factory.reset()
         dynamodb = boto3.client("dynamodb")

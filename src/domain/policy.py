@@ -55,6 +55,11 @@ class PolicySettings:
     soft_bounce_max_ttl_days: int = 30
     history_limit: int = 10
     soft_memory_limit: int = 32
+    #: Store a delivery to an address we hold no record for (a small item that expires with
+    #: the soft-bounce memory), so a soft bounce older than it that arrives later is
+    #: discounted exactly as in timestamp order. Off: one write less per delivered
+    #: recipient, and such a late soft bounce counts (docs/decisions.md).
+    delivery_markers: bool = True
 
     def __post_init__(self) -> None:
         for name in ("hard_bounce_ttl_days", "complaint_ttl_days"):
@@ -199,10 +204,13 @@ def is_relevant(outcome: RecipientOutcome) -> bool:
     )
 
 
-def creates_record(outcome: RecipientOutcome) -> bool:
-    """Deliveries only update addresses we already track: a write per delivered recipient
-    would multiply the table's cost for no decision (see docs/decisions.md)."""
-    return is_relevant(outcome) and outcome.classification.verdict is not Verdict.DELIVERED
+def creates_record(outcome: RecipientOutcome, settings: PolicySettings) -> bool:
+    """Whether an outcome for an address we hold no record for is stored. Deliveries are
+    stored only with ``delivery_markers`` on (the default): that is what makes the table
+    exact under any arrival order (docs/decisions.md)."""
+    if not is_relevant(outcome):
+        return False
+    return settings.delivery_markers or outcome.classification.verdict is not Verdict.DELIVERED
 
 
 # --- merging ------------------------------------------------------------------------------
@@ -227,11 +235,20 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
         changes["softs"] = _softs((*ledger.softs, _slim(ev)), ledger.last_delivery, settings)
         changes["last_soft"] = _latest(ledger.last_soft, ev)
     elif c.verdict is Verdict.DELIVERED:
+        # Only the latest delivery matters (it discounts older soft bounces), so a delivery
+        # that is not newer changes nothing and costs no write; deliveries stay out of the
+        # history and first_seen, which would otherwise change with every one of them.
         entry = _history_entry(ev)
         last = ledger.last_delivery
-        newest = entry if last is None or _hkey(entry) > _hkey(last) else last
-        changes["last_delivery"] = newest
-        changes["softs"] = _softs(ledger.softs, newest, settings)
+        if last is not None and _hkey(entry) <= _hkey(last):
+            return ledger
+        last_seen = ev.at if ledger.last_seen is None else max(ledger.last_seen, ev.at)
+        return replace(
+            ledger,
+            last_delivery=entry,
+            softs=_softs(ledger.softs, entry, settings),
+            last_seen=last_seen,
+        )
     return _touch(replace(ledger, **changes), ev, settings)  # type: ignore[arg-type]
 
 
@@ -466,7 +483,7 @@ def apply_outcome(
     caller can skip the write.
     """
     if record is None:
-        if not creates_record(outcome):
+        if not creates_record(outcome, settings):
             return None
         ledger = Ledger()
         version = 0

@@ -80,12 +80,25 @@ class SuppressionService:
         return self._settings
 
     @contextmanager
-    def batch_scope(self, addresses: Iterable[str]) -> Iterator[None]:
+    def batch_scope(
+        self,
+        addresses: Iterable[str],
+        on_read_error: Callable[[Exception], None] | None = None,
+    ) -> Iterator[None]:
         """Read every address of a batch with one BatchGetItem up front, so processing the
         batch's records one by one (for per-record failure reporting) costs no more reads.
-        A stale read-ahead is harmless: the conditional write fails and we re-read."""
+        A stale read-ahead is harmless: the conditional write fails and we re-read.
+
+        If the read-ahead itself fails, nothing is remembered and each record reads its own
+        addresses, so one failed read fails only the records it concerns (``on_read_error``
+        is told, for the log)."""
         wanted = set(addresses)
-        found = self._repo.get_many(wanted) if wanted else {}
+        try:
+            found = self._repo.get_many(wanted) if wanted else {}
+        except Exception as exc:  # noqa: BLE001 - any storage failure: fall back per record
+            if on_read_error is not None:
+                on_read_error(exc)
+            found, wanted = {}, set()
         self._cache = {address: found.get(address) for address in wanted}
         try:
             yield
@@ -176,6 +189,7 @@ class SuppressionService:
         for attempt in range(self._max_attempts):
             if attempt:
                 record = self._repo.get(address)
+                self._remember(address, record)
             updated = change(record)
             if updated is None or updated is record:
                 result.unchanged += 1
@@ -186,6 +200,11 @@ class SuppressionService:
             except ConcurrentUpdateError:
                 result.conflicts += 1
                 continue
+            except BaseException:
+                # The write may or may not have been applied (a lost reply): what the batch
+                # remembered about this address is no longer known to be true.
+                self._forget(address)
+                raise
             result.written += 1
             if self._cache is not None:
                 self._cache[address] = replace(updated, version=(expected or 0) + 1)
@@ -193,4 +212,13 @@ class SuppressionService:
             if updated.decision.state is State.SUPPRESSED and not was:
                 result.newly_suppressed.append(address)
             return
+        self._forget(address)
         raise RetriesExhaustedError(f"record kept changing after {self._max_attempts} attempts")
+
+    def _remember(self, address: str, record: SuppressionRecord | None) -> None:
+        if self._cache is not None:
+            self._cache[address] = record
+
+    def _forget(self, address: str) -> None:
+        if self._cache is not None:
+            self._cache.pop(address, None)

@@ -73,7 +73,30 @@ def _record_metrics(result: IngestResult, source: str) -> None:
 
 
 def sqs_record_handler(record: SQSRecord) -> None:
-    _ingest(record.body, "sqs", record.message_id)
+    try:
+        _ingest(record.body, "sqs", record.message_id)
+    except MalformedEventError:
+        raise  # logged by _ingest
+    except Exception as exc:
+        # DynamoDB refused or timed out: the record becomes a batch item failure and SQS
+        # delivers it again (then to the DLQ); BatchProcessor itself logs nothing.
+        logger.warning(
+            "record failed, will be retried",
+            extra={"record_id": record.message_id, "reason": _reason(exc)},
+        )
+        metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=1)
+        raise
+
+
+def _reason(exc: BaseException) -> str:
+    """The error's type and text, short; texts of our own errors mask addresses."""
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _read_ahead_failed(exc: Exception) -> None:
+    logger.warning(
+        "batch read-ahead failed; each record reads on its own", extra={"reason": _reason(exc)}
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -83,7 +106,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
     first = records[0] if records and isinstance(records[0], dict) else {}
     if first.get("eventSource") == "aws:sqs":
         bodies = [r.get("body") or "" for r in records if isinstance(r, dict)]
-        with factory.suppression_service().batch_scope(relevant_addresses(bodies)):
+        service = factory.suppression_service()
+        with service.batch_scope(relevant_addresses(bodies), _read_ahead_failed):
             return process_partial_response(
                 event=event,
                 record_handler=sqs_record_handler,

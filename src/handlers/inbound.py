@@ -94,6 +94,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
             continue
         counts[result.status] += 1
         _record_metrics(result.status, result.kind, len(result.newly_suppressed))
+        if result.rate_limited:
+            metrics.add_metric(
+                name="InboundRateLimited", unit=MetricUnit.Count, value=result.rate_limited
+            )
         logger.info(
             "inbound message processed",
             extra={
@@ -103,6 +107,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str
                 "kind": result.kind,
                 "outcomes": result.outcomes,
                 "newly_suppressed": len(result.newly_suppressed),
+                "rate_limited": result.rate_limited,
                 "note": result.note,
                 "error": result.error,
             },

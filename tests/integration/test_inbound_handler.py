@@ -12,7 +12,7 @@ import pytest
 from adapters.mail_store import S3MailStore
 from domain.inbound import Location, MailUnavailableError
 from handlers import inbound
-from tests.conftest import EVENTS, INBOUND_BUCKET
+from tests.conftest import EVENTS, INBOUND_BUCKET, INBOUND_FIXTURES
 
 pytestmark = pytest.mark.integration
 SAMPLES = EVENTS / "InboundFunction"
@@ -109,7 +109,7 @@ def test_bounce_failing_authentication_in_the_receipt_suppresses_nobody(
     inbound.lambda_handler(event, lambda_context)
     (item,) = inbound_env.items("dsn+0001")
     assert item["kind"] == "dsn" and item["suppressions_applied"] == 0
-    assert "not authenticated" in item["note"]
+    assert "SPF failed" in item["note"]
     assert item["feedback"][0]["address"] == "no-such-user@example.net"
     assert suppression("no-such-user@example.net", suppression_table) is None
 
@@ -174,3 +174,26 @@ def test_mail_store_refuses_objects_over_the_limit(inbound_env):
     with pytest.raises(MailUnavailableError) as too_big:
         store.fetch(Location(INBOUND_BUCKET, key), 100)
     assert too_big.value.retryable is False
+
+
+def test_forged_bounce_from_an_authenticated_domain_suppresses_nobody(
+    inbound_env, suppression_table, lambda_context
+):
+    # The attacker's domain passes everything (SES's receipt says so), and the DSN names a
+    # victim; without a return path signed for the victim, nothing changes.
+    raw = (INBOUND_FIXTURES / "dsn+0001.eml").read_bytes()
+    forged = raw.replace(b"bounces+4eb7x77w6a3vbz24fa2h@", b"bounces@").replace(
+        b"no-such-user@example.net", b"victim@example.net"
+    )
+    inbound_env.upload("forged-0002", forged)
+    event = ses_event(
+        "forged-0002", ["bounces@mail.example.com"], spf="PASS", dkim="PASS", dmarc="PASS"
+    )
+    assert inbound.lambda_handler(event, lambda_context) == {"recorded": 1}
+    (item,) = inbound_env.items("forged-0002")
+    assert item["kind"] == "dsn" and item["authenticated"] is True
+    assert item["suppressions_applied"] == 0
+    assert "no signed return path" in item["note"]
+    assert item["feedback"][0]["address"] == "victim@example.net"
+    assert "proof" not in item["feedback"][0]
+    assert suppression("victim@example.net", suppression_table) is None

@@ -13,20 +13,31 @@ from domain.classify import analyse_message
 from domain.inbound import (
     KINDS,
     AuthVerdicts,
-    analyse_inbound,
     feedback_outcomes,
     verdicts_from_headers,
     verdicts_from_receipt,
 )
+from domain.inbound import analyse_inbound as analyse_unsigned
+from domain.inbound.proof import ReturnPathSigner
 from domain.metrics_plan import outcome_metric_name
 from domain.policy import PolicySettings, State, apply_outcome
-from tests.conftest import FIXTURES, INBOUND_FIXTURES
+from tests.conftest import FIXTURES, INBOUND_FIXTURES, SAMPLE_RETURN_PATH_KEY
 
 UNSUB = ["unsubscribe@mail.example.com"]
 AUTHENTIC = AuthVerdicts(spf="PASS", dkim="PASS", dmarc="PASS", origin="receipt")
 AT = datetime(2025, 3, 4, 9, 15, 2, tzinfo=UTC)
 CORPUS = FIXTURES / "corpus" / "bounces"
 BASE64_CORPUS = sorted(p for p in CORPUS.glob("*.eml") if b"base64" in p.read_bytes())[:25]
+
+
+SIGNER = ReturnPathSigner([SAMPLE_RETURN_PATH_KEY.encode()])
+
+
+def analyse_inbound(raw, **kwargs):
+    """The analysis as the service runs it: the sample key, received at the samples' time."""
+    kwargs.setdefault("signer", SIGNER)
+    kwargs.setdefault("received_at", AT)
+    return analyse_unsigned(raw, **kwargs)
 
 
 def fixture(name: str) -> bytes:
@@ -144,8 +155,11 @@ def test_verdict_headers_outside_the_ses_block_are_not_trusted():
         b"X-SES-Virus-Verdict: PASS\r\n" + body
     )
     report = analyse_inbound(forged)
-    assert report.verdicts.dkim is None
-    assert report.kind == "dsn" and not report.suppresses
+    assert report.verdicts.dkim is None and not report.authenticated
+    # what may change the table is the signed return path, not verdicts anybody can write
+    assert report.kind == "dsn" and report.suppresses
+    unsigned = analyse_inbound(forged.replace(b"bounces+4eb7x77w6a3vbz24fa2h@", b"bounces@"))
+    assert unsigned.kind == "dsn" and not unsigned.suppresses
 
 
 def test_headers_below_the_ses_block_do_not_override_it():

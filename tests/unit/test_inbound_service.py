@@ -15,8 +15,9 @@ from domain.inbound import (
     MailUnavailableError,
     inbound_item,
 )
+from domain.inbound.proof import ReturnPathSigner
 from domain.policy import State
-from tests.conftest import INBOUND_FIXTURES
+from tests.conftest import INBOUND_FIXTURES, SAMPLE_RETURN_PATH_KEY
 
 NOW = datetime(2025, 3, 4, 10, 0, tzinfo=UTC)
 
@@ -59,15 +60,24 @@ class FakeInboundRepo:
         return True
 
 
+RECEIPT_TIME = datetime(2025, 3, 4, 9, 15, 2, tzinfo=UTC)
+
+
 def notice(message_id: str) -> InboundNotice:
-    return InboundNotice(message_id, Location("bucket", f"inbound/{message_id}"), "ses")
+    """What the SES Lambda action gives: the receipt's timestamp dates the message."""
+    location = Location("bucket", f"inbound/{message_id}")
+    return InboundNotice(message_id, location, "ses", timestamp=RECEIPT_TIME)
 
 
 @pytest.fixture
 def parts(memory_service):
     store = FakeStore({f"inbound/{p.stem}": p.read_bytes() for p in INBOUND_FIXTURES.glob("*.eml")})
     repo = FakeInboundRepo()
-    policy = InboundPolicy(frozenset({"unsubscribe@mail.example.com"}), retention_days=30)
+    policy = InboundPolicy(
+        frozenset({"unsubscribe@mail.example.com"}),
+        retention_days=30,
+        signer=ReturnPathSigner([SAMPLE_RETURN_PATH_KEY.encode()]),
+    )
     return store, repo, InboundService(store, repo, memory_service, policy)
 
 
@@ -112,7 +122,7 @@ def test_forged_bounce_is_recorded_without_suppression(parts, memory_repo):
     assert (result.kind, result.outcomes) == ("dsn", 0)
     assert memory_repo.records == {}
     record = next(iter(repo.items.values()))
-    assert "not authenticated" in (record.report.note or "")
+    assert "DMARC failed" in (record.report.note or "")
 
 
 def test_missing_object_is_recorded_then_raised_and_replaced_later(parts):
@@ -158,3 +168,61 @@ def test_item_format(parts):
     }
     assert item["expires_at"] == int(datetime(2025, 4, 3, 9, 15, 2, tzinfo=UTC).timestamp())
     assert "error" not in item and "feedback" not in item
+
+
+class FakeLimiter:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def take(self, key: str, wanted: int, limit: int, expires_at: datetime) -> int:
+        granted = max(0, min(wanted, limit - self.counts.get(key, 0)))
+        self.counts[key] = self.counts.get(key, 0) + granted
+        return granted
+
+
+def test_proven_suppressions_beyond_the_domain_rate_limit_are_held_back(memory_service):
+    signer = ReturnPathSigner([SAMPLE_RETURN_PATH_KEY.encode()])
+    raw = (INBOUND_FIXTURES / "dsn+0001.eml").read_bytes()
+    store = FakeStore({})
+    for i in range(3):  # three proven bounces from mx.example.net in one hour
+        victim = f"gone{i}@example.net"
+        path = signer.return_path(victim, "mail.example.com", NOW)
+        store.objects[f"inbound/m{i}"] = raw.replace(
+            b"no-such-user@example.net", victim.encode()
+        ).replace(b"bounces+4eb7x77w6a3vbz24fa2h@mail.example.com", path.encode())
+    repo, limiter = FakeInboundRepo(), FakeLimiter()
+    policy = InboundPolicy(retention_days=30, signer=signer, max_suppressions_per_domain_hour=2)
+    service = InboundService(store, repo, memory_service, policy, limiter)
+    results = [service.process(notice(f"m{i}"), NOW) for i in range(3)]
+    assert [r.outcomes for r in results] == [1, 1, 0]
+    assert [r.rate_limited for r in results] == [0, 0, 1]
+    assert limiter.counts == {"example.net#2025-03-04T09": 2}  # the receipt's hour
+    held = repo.items[("m2", "bounces@mail.example.com")]
+    assert held.suppressions_applied == 0
+    assert "rate limit: 1 of 1 not applied" in (held.report.note or "")
+
+
+def test_messages_are_dated_by_the_envelope_never_by_their_headers(memory_service, memory_repo):
+    # A message stored without SES's trace header, whose only Received line says 2010
+    signer = ReturnPathSigner([SAMPLE_RETURN_PATH_KEY.encode()])
+    raw = (INBOUND_FIXTURES / "dsn+0001.eml").read_bytes()
+    body = raw[raw.index(b"From: Mail Delivery") :]
+    path = signer.return_path("no-such-user@example.net", "mail.example.com", NOW)
+    old = (
+        b"Received: from mx.example.org by mx.example.net; Fri, 01 Jan 2010 00:00:00 +0000\r\n"
+        + body.replace(b"bounces+4eb7x77w6a3vbz24fa2h@mail.example.com", path.encode())
+    )
+    store, repo = FakeStore({"inbound/old": old, "inbound/old2": old}), FakeInboundRepo()
+    policy = InboundPolicy(retention_days=30, signer=signer)
+    service = InboundService(store, repo, memory_service, policy)
+    s3_time = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+    s3_notice = InboundNotice("old", Location("bucket", "inbound/old"), "s3", timestamp=s3_time)
+    assert service.process(s3_notice, NOW).outcomes == 1
+    (record,) = [r for (m, _), r in repo.items.items() if m == "old"]
+    assert (record.received_at, record.received_at_source) == (s3_time, "s3-event")
+    stored = memory_repo.records["no-such-user@example.net"]
+    assert stored.decision.suppressed_at == s3_time  # not 2010: not expired on arrival
+    untimed = InboundNotice("old2", Location("bucket", "inbound/old2"), "s3")
+    service.process(untimed, NOW)  # no time in the envelope: the processing time
+    (record2,) = [r for (m, _), r in repo.items.items() if m == "old2"]
+    assert (record2.received_at, record2.received_at_source) == (NOW, "processing")

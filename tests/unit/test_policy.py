@@ -51,9 +51,31 @@ def test_complaint_suppresses_without_expiry_by_default():
     assert record.decision.expires_at is None
 
 
-@pytest.mark.parametrize("kind", ["sender", "auto-reply", "not-spam", "delivered"])
+@pytest.mark.parametrize("kind", ["sender", "auto-reply", "not-spam"])
 def test_outcomes_that_never_create_a_record(kind):
     assert run([outcome(kind, 0)]) is None
+
+
+def test_a_delivery_to_an_untracked_address_leaves_a_marker_that_expires():
+    marker = run([outcome("delivered", 0)])
+    assert marker is not None and marker.decision.state is State.CLEAR
+    assert marker.ledger.last_delivery is not None
+    delivered_at = marker.ledger.last_delivery.at
+    assert marker.decision.purge_at == delivered_at + timedelta(days=14 + 30)
+    assert run([outcome("delivered", 0)], PolicySettings(delivery_markers=False)) is None
+
+
+def test_soft_bounces_older_than_an_earlier_arriving_delivery_do_not_count():
+    # a delivery on day 3 arrives first, then soft bounces of days 1 and 2, then day 4
+    arrival = [outcome("delivered", 3), outcome("soft", 1), outcome("soft", 2), outcome("soft", 4)]
+    record = run(arrival)
+    assert record is not None and record.decision.state is State.WATCHING
+    assert record.decision.soft_bounce_count == 1  # only day 4 followed the delivery
+    in_time_order = run(sorted(arrival, key=lambda o: o.occurred_at))
+    assert in_time_order is not None and in_time_order.decision == record.decision
+    # without markers the early delivery is lost and all three count (the trade-off)
+    lossy = run(arrival, PolicySettings(delivery_markers=False))
+    assert lossy is not None and lossy.decision.state is State.SUPPRESSED
 
 
 def test_sender_problem_never_touches_an_existing_record():

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain.policy import ManualKind, State
+from domain.policy import ManualKind, PolicySettings, State
 from domain.service import RetriesExhaustedError, SuppressionService
 from tests.builders import T0, days, outcome
+from tests.fakes import InMemoryRepository
 
 
 def test_noop_outcomes_cost_no_read_and_no_write(memory_service, memory_repo):
@@ -13,12 +14,72 @@ def test_noop_outcomes_cost_no_read_and_no_write(memory_service, memory_repo):
     assert (memory_repo.batch_reads, memory_repo.reads, memory_repo.writes) == (0, 0, 0)
 
 
-def test_delivery_to_unknown_address_reads_once_and_writes_nothing(memory_service, memory_repo):
-    memory_service.apply_outcomes(
+def test_delivery_to_unknown_address_reads_once_and_writes_nothing_without_markers(memory_repo):
+    service = SuppressionService(memory_repo, PolicySettings(delivery_markers=False))
+    service.apply_outcomes(
         [outcome("delivered", 0, address=f"u{i}@example.com") for i in range(50)]
     )
     assert memory_repo.batch_reads == 1
     assert memory_repo.writes == 0
+
+
+def test_delivery_markers_are_written_only_when_newer(memory_service, memory_repo):
+    memory_service.apply_outcomes([outcome("delivered", 2, address="u@example.com")])
+    assert memory_repo.writes == 1
+    memory_service.apply_outcomes([outcome("delivered", 1, address="u@example.com")])
+    memory_service.apply_outcomes([outcome("delivered", 2, address="u@example.com")])
+    assert memory_repo.writes == 1  # older or the same: nothing to write
+    memory_service.apply_outcomes([outcome("delivered", 3, address="u@example.com")])
+    assert memory_repo.writes == 2
+
+
+class FlakyRepository(InMemoryRepository):
+    """Fails chosen calls the way DynamoDB does under faults: a refused read, or a write that
+    was applied but whose reply was lost."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_batch_read = False
+        self.lose_next_reply = False
+
+    def get_many(self, addresses):
+        if self.fail_batch_read:
+            self.fail_batch_read = False
+            raise TimeoutError("read timed out")
+        return super().get_many(addresses)
+
+    def save(self, record, expected_version):
+        super().save(record, expected_version)
+        if self.lose_next_reply:
+            self.lose_next_reply = False
+            raise TimeoutError("reply lost")
+
+
+def test_a_lost_reply_does_not_leave_a_stale_read_ahead_behind():
+    repo = FlakyRepository()
+    service = SuppressionService(repo, PolicySettings(delivery_markers=False))
+    address = "x@example.com"
+    with service.batch_scope([address]):
+        repo.lose_next_reply = True
+        with pytest.raises(TimeoutError):  # the soft bounce was written, its reply lost
+            service.apply_outcomes([outcome("soft", 1, address=address)])
+        # a later delivery in the same batch must see the written record and reset it
+        service.apply_outcomes([outcome("delivered", 2, address=address)])
+    stored = repo.records[address]
+    assert stored.ledger.last_delivery is not None
+    assert stored.decision.soft_bounce_count == 0
+
+
+def test_a_failed_read_ahead_falls_back_to_reading_per_record():
+    repo = FlakyRepository()
+    service = SuppressionService(repo, PolicySettings())
+    told: list[Exception] = []
+    repo.fail_batch_read = True
+    with service.batch_scope(["a@example.com", "b@example.com"], told.append):
+        service.apply_outcomes([outcome("hard", 0, address="a@example.com")])
+        service.apply_outcomes([outcome("hard", 0, address="b@example.com")])
+    assert [type(e) for e in told] == [TimeoutError]
+    assert set(repo.records) == {"a@example.com", "b@example.com"}
 
 
 def test_one_write_per_changed_address_per_batch(memory_service, memory_repo):

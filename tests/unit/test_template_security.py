@@ -23,10 +23,17 @@ DYNAMODB_CALLS: dict[str, dict[str, set[str]]] = {
     # + SuppressionClient.items: a filtered Scan of the table.
     "SesSyncFunction": {"SuppressionTable": SERVICE | {"dynamodb:Scan"}},
     # InboundService: the service, plus DynamoInboundRepository's Query on the base table
-    # (status, discard_failed), conditional save (PutItem) and delete (DeleteItem).
+    # (status, discard_failed), conditional save (PutItem) and delete (DeleteItem); and
+    # DynamoRateLimiter's conditional ADD (UpdateItem) and re-read (GetItem) of its counters.
     "InboundFunction": {
         "SuppressionTable": SERVICE,
-        "InboundTable": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+        "InboundTable": {
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:GetItem",
+        },
     },
     # SuppressionClient: check/check_many use batch_get_item; listing queries two indexes.
     "SuppressionApiFunction": {

@@ -14,8 +14,16 @@ Order of decisions (docs/inbound.md):
    "unsubscribe") -> ``unsubscribe``, about the ``From`` address.
 6. anything else -> ``human``.
 
-DSN, ARF and unsubscribe messages only change suppressions when the sender is authenticated
-(:meth:`AuthVerdicts.authenticated`): a forged bounce must not unsubscribe anyone.
+DSN, ARF and unsubscribe messages change an address's state only with proof that it
+concerns mail we sent to that address (docs/security.md):
+
+- a DSN or ARF report: a return path we signed for that very recipient
+  (:mod:`domain.inbound.proof`) found anywhere in the report, and DMARC not failed;
+- an unsubscribe request: sent to a configured unsubscribe mailbox, by a ``From`` address
+  whose domain DMARC, or SPF/DKIM aligned with it, proves.
+
+Without proof the message is recorded with the reason, and changes nothing. SPF or DKIM
+passing for *some* domain (:meth:`AuthVerdicts.authenticated`) is recorded, never enough.
 """
 
 from __future__ import annotations
@@ -34,7 +42,8 @@ from domain.classify import analyse_message, autoreply
 from domain.classify.arf import COMPLAINT_HINT_RE
 from domain.classify.mime import codec_name, decode_words, html_to_text
 from domain.events import RecipientOutcome, truncate_ms
-from domain.inbound.auth import AuthVerdicts, merge_verdicts, verdicts_from_headers
+from domain.inbound.auth import FAIL, PASS, AuthVerdicts, merge_verdicts, verdicts_from_headers
+from domain.inbound.proof import ReturnPathSigner
 from domain.inbound.scan import (
     Buffer,
     MimeStructureError,
@@ -102,6 +111,7 @@ class Feedback:
 
     address: str
     classification: Classification
+    proof: str | None = None  # what proves it concerns mail we sent; None: nothing does
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +125,9 @@ class InboundReport:
     subject: str | None = None
     date: datetime | None = None  # the Date header
     header_message_id: str | None = None
-    received_at: datetime | None = None  # from the receiving server's Received header
+    received_at: datetime | None = (
+        None  # the top Received header: informational, never used to date
+    )
     preview: str | None = None
     attachments: tuple[Attachment, ...] = ()
     attachment_count: int = 0
@@ -129,8 +141,13 @@ class InboundReport:
 
     @property
     def suppresses(self) -> bool:
-        """Whether the feedback may be applied to the suppression table."""
-        return self.kind in FEEDBACK_KINDS and self.authenticated and bool(self.feedback)
+        """Whether some of the feedback may be applied to the suppression table."""
+        return self.kind in FEEDBACK_KINDS and any(f.proof for f in self.feedback)
+
+    @property
+    def sender_domain(self) -> str | None:
+        """The ``From`` domain: what suppressions are rate-limited by."""
+        return self.sender.rpartition("@")[2] if self.sender else None
 
 
 def analyse_inbound(
@@ -139,23 +156,62 @@ def analyse_inbound(
     receipt_verdicts: AuthVerdicts | None = None,
     envelope_recipients: Sequence[str] = (),
     unsubscribe_mailboxes: Iterable[str] = (),
+    signer: ReturnPathSigner | None = None,
+    received_at: datetime | None = None,
 ) -> InboundReport:
-    """Analyse one raw received message. Never raises: bad input gives ``unparseable``."""
+    """Analyse one raw received message. Never raises: bad input gives ``unparseable``.
+
+    ``signer`` checks signed return paths (without one no DSN or ARF report proves
+    anything); ``received_at`` (SES's receipt time) is the "now" their age is judged by.
+    """
     size = len(raw) if isinstance(raw, (bytes, bytearray)) else 0
+    origin = _Origin(signer, envelope_recipients, received_at or datetime.now(UTC))
     try:
         if not isinstance(raw, (bytes, bytearray)):
             return InboundReport("unparseable", 0, error="input is not bytes")
-        return _analyse(raw, receipt_verdicts, envelope_recipients, unsubscribe_mailboxes)
+        return _analyse(raw, receipt_verdicts, origin, unsubscribe_mailboxes)
     except RecursionError:
         return InboundReport("unparseable", size, error="message nesting too deep")
     except Exception as exc:  # noqa: BLE001 - the contract is: never raise
         return InboundReport("unparseable", size, error=f"unexpected {type(exc).__name__}")
 
 
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """What proof of origin is checked with: the signer, the envelope recipients (SES's
+    receipt names the signed return path there) and the time of receipt."""
+
+    signer: ReturnPathSigner | None
+    envelope: Sequence[str]
+    at: datetime
+
+    def prove(self, view: bytes, verdicts: AuthVerdicts, feedback: list[Feedback]) -> str:
+        """Mark each feedback entry that a signed return path proves; return the note."""
+        if not feedback:
+            return "no recipient address found"
+        if verdicts.dmarc == FAIL or (verdicts.spf == FAIL and verdicts.dkim != PASS):
+            # SES saw a forged sender: even a genuine token may have been lifted from a
+            # message its recipient forwarded or published
+            failed = "DMARC" if verdicts.dmarc == FAIL else "SPF"
+            return f"{failed} failed: recorded, no suppression"
+        if self.signer is None:
+            return "no return-path key configured: recorded, no suppression"
+        tokens = self.signer.tokens_in([view, *self.envelope])
+        proven = self.signer.proven([f.address for f in feedback], tokens, self.at)
+        for i, entry in enumerate(feedback):
+            if entry.address in proven:
+                feedback[i] = replace(entry, proof="signed return path")
+        if len(proven) == len(feedback):
+            return "every recipient proven by a signed return path"
+        missing = len(feedback) - len(proven)
+        why = "no signed return path" if not tokens else "no valid signed return path"
+        return f"{why} for {missing} of {len(feedback)} recipient(s): those are not applied"
+
+
 def _analyse(
     raw: Buffer,
     receipt: AuthVerdicts | None,
-    envelope: Sequence[str],
+    origin: _Origin,
     unsubscribe: Iterable[str],
 ) -> InboundReport:
     size = len(raw)
@@ -169,7 +225,7 @@ def _analyse(
         structure, error = None, str(exc)
     top = structure.root.headers if structure else top_headers(raw)
     verdicts = merge_verdicts(receipt, verdicts_from_headers(_items(top)))
-    common = _Common.read(top, envelope)
+    common = _Common.read(top, origin.envelope)
     base = InboundReport(
         "unparseable",
         size,
@@ -187,7 +243,7 @@ def _analyse(
     if structure is None:
         if top is not None and _report_like(top, []):
             # the classification engine reads a multipart whose boundary never occurs as text
-            salvaged = _classify(bytes(raw[:VIEW_TOTAL_BYTES]), verdicts, base)
+            salvaged = _classify(bytes(raw[:VIEW_TOTAL_BYTES]), verdicts, base, origin)
             if salvaged is not None:
                 return replace(salvaged, defects=(error or "",))
         return replace(base, error=error)
@@ -206,7 +262,7 @@ def _analyse(
     )
     note = None
     if _report_like(structure.root.headers, types):
-        classified = _classify(_view(raw, structure.root), verdicts, base)
+        classified = _classify(_view(raw, structure.root), verdicts, base, origin)
         if classified is not None:
             return classified
         note = "looked like a delivery or feedback report, but the classifier found none"
@@ -339,7 +395,9 @@ def _auto_reply(top: Message, subject: str) -> bool:
     return str(top.get("Auto-Submitted", "")).strip().lower().startswith("auto-replied")
 
 
-def _classify(view: bytes, verdicts: AuthVerdicts, base: InboundReport) -> InboundReport | None:
+def _classify(
+    view: bytes, verdicts: AuthVerdicts, base: InboundReport, origin: _Origin
+) -> InboundReport | None:
     report = analyse_message(view)
     kind = _REPORT_KIND.get(report.kind)
     if kind is None:
@@ -350,16 +408,20 @@ def _classify(view: bytes, verdicts: AuthVerdicts, base: InboundReport) -> Inbou
             addr = _address(r.address)
             if addr and all(f.address != addr for f in feedback):
                 feedback.append(Feedback(addr, r.classification))
-    authenticated, why = verdicts.authenticated()
+            if len(feedback) >= MAX_FEEDBACK:
+                break
+    authenticated, _ = verdicts.authenticated()
     note = report.error
-    if kind in FEEDBACK_KINDS and not authenticated:
-        note = f"not authenticated ({why}): recorded, no suppression"
-    elif kind in FEEDBACK_KINDS and not feedback:
-        note = report.error or "no recipient address found"
+    if kind in FEEDBACK_KINDS:
+        note = (
+            report.error
+            if not feedback and report.error
+            else origin.prove(view, verdicts, feedback)
+        )
     return replace(
         base,
         kind=kind,
-        feedback=tuple(feedback[:MAX_FEEDBACK]),
+        feedback=tuple(feedback),
         feedback_type=report.feedback_type,
         report_kind=report.kind,
         authenticated=authenticated,
@@ -382,22 +444,32 @@ def _unsubscribe_mailbox(recipients: Sequence[str], mailboxes: Iterable[str]) ->
 def _unsubscribe_report(
     common: _Common, verdicts: AuthVerdicts, mailbox: str | None, base: InboundReport
 ) -> InboundReport:
-    authenticated, why = verdicts.authenticated()
+    authenticated, _ = verdicts.authenticated()
     how = "sent to the unsubscribe mailbox" if mailbox else "subject asks to unsubscribe"
     feedback: tuple[Feedback, ...] = ()
+    sender_domain = common.sender.rpartition("@")[2] if common.sender else None
+    aligned = verdicts.aligned_with(sender_domain)
+    if not common.sender:
+        note = "no From address to unsubscribe"
+    elif mailbox is None:
+        # a request may only come through the mailbox List-Unsubscribe names: anyone can
+        # write "unsubscribe" to a support address on someone else's behalf
+        note = "asks to unsubscribe, but not through the unsubscribe mailbox: not applied"
+    elif aligned is None:
+        note = (
+            "From domain not proven (no DMARC pass, no SPF/DKIM pass aligned with it): "
+            "recorded, no suppression"
+        )
+    else:
+        note = f"{how}; {aligned}"
     if common.sender:
         c = Classification(
             REASON_UNSUBSCRIBE,
             Verdict.UNDETERMINED,
             diagnostic=f"unsubscribe request by email ({how})",
         )
-        feedback = (Feedback(common.sender, c),)
-    if not authenticated:
-        note = f"not authenticated ({why}): recorded, no suppression"
-    elif not feedback:
-        note = "no From address to unsubscribe"
-    else:
-        note = how
+        proof = aligned if mailbox is not None else None
+        feedback = (Feedback(common.sender, c, proof),)
     return replace(
         base, kind="unsubscribe", feedback=feedback, authenticated=authenticated, note=note
     )
@@ -493,7 +565,8 @@ def _view_part(raw: Buffer, part: Part, budget: list[int]) -> bytes:
 def feedback_outcomes(
     report: InboundReport, message_id: str, occurred_at: datetime
 ) -> tuple[RecipientOutcome, ...]:
-    """The suppression outcomes of an authenticated DSN, ARF report or unsubscribe request.
+    """The suppression outcomes of a DSN, ARF report or unsubscribe request: one per
+    feedback entry that is proven to concern mail we sent (:attr:`Feedback.proof`).
 
     Event ids are ``inbound:<message id>:<address>``: the same message delivered again gives
     the same ids, so the suppression table does not change twice.
@@ -515,4 +588,5 @@ def feedback_outcomes(
             source="inbound",
         )
         for f in report.feedback
+        if f.proof
     )

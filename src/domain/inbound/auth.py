@@ -40,6 +40,9 @@ _RESULT_STATUS: Final = {
 _SES_AUTHSERV: Final = "amazonses.com"
 _SES_BLOCK_END: Final = "x-ses-receipt"
 _METHOD_RE: Final = re.compile(r"(?:^|[;\s])(spf|dkim|dmarc)=([a-z]+)", re.I)
+_ENVELOPE_FROM_RE: Final = re.compile(r"(?:envelope-from|smtp\.mailfrom)=<?([^\s;<>]+)", re.I)
+_DKIM_PASS_RE: Final = re.compile(r"dkim=pass\b", re.I)
+_DKIM_DOMAIN_RE: Final = re.compile(r"header\.[id]=([^\s;]+)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +56,21 @@ class AuthVerdicts:
     dmarc: str | None = None
     dmarc_policy: str | None = None
     origin: str = "none"  # "receipt", "headers" or "none"
+    #: Domains SES's own block names: the SPF-checked envelope sender's domain, and the
+    #: domains of the DKIM signatures that passed (for alignment with ``From``).
+    spf_domain: str | None = None
+    dkim_domains: tuple[str, ...] = ()
 
     @property
     def virus_found(self) -> bool:
         return self.virus == FAIL
 
     def authenticated(self) -> tuple[bool, str | None]:
-        """Whether the sender's word may change anyone's suppression state.
+        """Whether SES found the sender authentic: SPF or DKIM passed and DMARC did not fail.
 
-        Not authenticated: neither SPF nor DKIM passed, or DMARC failed. The second value
-        says why, for the stored note.
+        Recorded with every message, but never enough on its own to change anyone's state:
+        it proves who sent the message, not that they may speak about our recipients
+        (:mod:`domain.inbound.proof`, :meth:`aligned_with`). The second value says why not.
         """
         if self.dmarc == FAIL:
             return False, "DMARC failed"
@@ -85,6 +93,24 @@ class AuthVerdicts:
         result = {k: v for k, v in out.items() if v is not None}
         result["origin"] = self.origin
         return result
+
+    def aligned_with(self, from_domain: str | None) -> str | None:
+        """How the ``From`` domain is proven to be the sender's, or ``None``.
+
+        DMARC pass proves it. Without DMARC (no record published), an SPF pass for an
+        envelope sender in the same domain, or a passing DKIM signature by it, does too.
+        Relaxed alignment is approximated by "equal, or one is a subdomain of the other"
+        (no public-suffix list here): stricter than DMARC's, never looser.
+        """
+        if self.dmarc == FAIL or not from_domain:
+            return None
+        if self.dmarc == PASS:
+            return "DMARC pass"
+        if self.spf == PASS and _aligned(self.spf_domain, from_domain):
+            return "SPF pass aligned with From"
+        if self.dkim == PASS and any(_aligned(d, from_domain) for d in self.dkim_domains):
+            return "DKIM pass aligned with From"
+        return None
 
 
 def verdicts_from_receipt(receipt: Mapping[str, Any]) -> AuthVerdicts:
@@ -125,6 +151,8 @@ def verdicts_from_headers(headers: Iterable[tuple[str, str]]) -> AuthVerdicts:
     else:
         return AuthVerdicts()
     found: dict[str, str] = {}
+    spf_domain: str | None = None
+    dkim_domains: list[str] = []
     for lname, value in block:
         text = " ".join(str(value).split())
         if lname == "x-ses-spam-verdict":
@@ -134,12 +162,15 @@ def verdicts_from_headers(headers: Iterable[tuple[str, str]]) -> AuthVerdicts:
         elif lname == "received-spf":
             word = text.split(" ", 1)[0].lower()
             found.setdefault("spf", _RESULT_STATUS.get(word, GRAY))
+            spf_domain = spf_domain or _spf_domain(text)
         elif lname == "authentication-results":
             authserv = text.split(";", 1)[0].strip().lower()
             if authserv != _SES_AUTHSERV:
                 continue
             for method, result in _METHOD_RE.findall(text):
                 found.setdefault(method.lower(), _RESULT_STATUS.get(result.lower(), GRAY))
+            spf_domain = spf_domain or _spf_domain(text)
+            dkim_domains.extend(d for d in _passing_dkim_domains(text) if d not in dkim_domains)
     return AuthVerdicts(
         spam=found.get("spam"),
         virus=found.get("virus"),
@@ -147,7 +178,38 @@ def verdicts_from_headers(headers: Iterable[tuple[str, str]]) -> AuthVerdicts:
         dkim=found.get("dkim"),
         dmarc=found.get("dmarc"),
         origin="headers",
+        spf_domain=spf_domain,
+        dkim_domains=tuple(dkim_domains),
     )
+
+
+def _spf_domain(results: str) -> str | None:
+    m = _ENVELOPE_FROM_RE.search(results)
+    return _domain_of(m.group(1)) if m else None
+
+
+def _passing_dkim_domains(results: str) -> list[str]:
+    out: list[str] = []
+    for clause in results.split(";"):
+        if not _DKIM_PASS_RE.match(clause.strip()):
+            continue
+        for tag in _DKIM_DOMAIN_RE.findall(clause):
+            domain = _domain_of(tag)
+            if domain and domain not in out:
+                out.append(domain)
+    return out
+
+
+def _domain_of(value: str) -> str | None:
+    domain = value.rpartition("@")[2].strip().strip("<>;,.").lower()
+    return domain or None
+
+
+def _aligned(domain: str | None, from_domain: str) -> bool:
+    if not domain:
+        return False
+    a, b = domain.lower().rstrip("."), from_domain.lower().rstrip(".")
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
 
 
 def _status_word(text: str) -> str:
@@ -167,4 +229,7 @@ def merge_verdicts(primary: AuthVerdicts | None, fallback: AuthVerdicts) -> Auth
         dmarc=primary.dmarc or fallback.dmarc,
         dmarc_policy=primary.dmarc_policy or fallback.dmarc_policy,
         origin=primary.origin,
+        # the receipt names no domains; SES's header block does
+        spf_domain=primary.spf_domain or fallback.spf_domain,
+        dkim_domains=primary.dkim_domains or fallback.dkim_domains,
     )

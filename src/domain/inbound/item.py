@@ -27,6 +27,7 @@ def inbound_item(record: InboundRecord, recorded_at: datetime) -> dict[str, Any]
         "message_id": record.message_id,
         "mailbox": record.mailbox,
         "received_at": _iso(record.received_at),
+        "received_at_source": record.received_at_source,
         "kind": r.kind,
         "sender": r.sender,
         "return_path": r.return_path,
@@ -59,6 +60,7 @@ def inbound_item(record: InboundRecord, recorded_at: datetime) -> dict[str, Any]
                     "verdict": f.classification.verdict.value,
                     "status": f.classification.status,
                     "diagnostic": (f.classification.diagnostic or "")[:DIAGNOSTIC_CHARS],
+                    "proof": f.proof,
                 }
             )
             for f in r.feedback

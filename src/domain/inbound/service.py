@@ -13,13 +13,14 @@ same outcomes, which changes nothing, and then records the item.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from domain.events import RecipientOutcome, truncate_ms
 from domain.inbound.analysis import InboundReport, analyse_inbound, feedback_outcomes
 from domain.inbound.auth import AuthVerdicts
+from domain.inbound.proof import ReturnPathSigner
 from domain.inbound.scan import Buffer
 from domain.service import ApplyResult
 
@@ -65,12 +66,21 @@ class InboundPolicy:
     unsubscribe_mailboxes: frozenset[str] = frozenset()
     retention_days: int = 90
     max_message_bytes: int = MAX_MESSAGE_BYTES
+    #: Checks the signed return paths that prove a DSN or ARF report concerns mail we sent;
+    #: None: no report can prove anything, so none changes the suppression table.
+    signer: ReturnPathSigner | None = None
+    #: Suppressions one sender domain may cause per clock hour (0: no limit). A second line
+    #: of defence behind the proofs: a leaked key or a mailbox provider's compromised
+    #: accounts cannot empty the mailing list in one go.
+    max_suppressions_per_domain_hour: int = 0
 
     def __post_init__(self) -> None:
         if self.retention_days < 1:
             raise ValueError("retention_days must be >= 1")
         if self.max_message_bytes < 1:
             raise ValueError("max_message_bytes must be >= 1")
+        if self.max_suppressions_per_domain_hour < 0:
+            raise ValueError("max_suppressions_per_domain_hour must be >= 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +96,20 @@ class InboundRecord:
     expires_at: datetime
     fetch_failed: bool = False
     suppressions_applied: int = 0
+    received_at_source: str = "receipt"  # see received_time()
+
+
+#: Which clock dated a message, by envelope: SES's receipt (Lambda action, SNS notification)
+#: or the S3 event; never a header of the message, which its sender may have written.
+_TIME_SOURCES = {"ses": "receipt", "sns": "receipt", "s3": "s3-event"}
+
+
+def received_time(notice: InboundNotice, now: datetime) -> tuple[datetime, str]:
+    """When the message was received, and which clock says so (``receipt``, ``s3-event``,
+    or ``processing`` when the envelope carried no time)."""
+    if notice.timestamp is not None:
+        return truncate_ms(notice.timestamp), _TIME_SOURCES.get(notice.source, notice.source)
+    return truncate_ms(now), "processing"
 
 
 class MailStore(Protocol):
@@ -109,6 +133,24 @@ class SuppressionPort(Protocol):
     def apply_outcomes(self, outcomes: Iterable[RecipientOutcome]) -> ApplyResult: ...
 
 
+class RateLimiter(Protocol):
+    def take(self, key: str, wanted: int, limit: int, expires_at: datetime) -> int:
+        """Take up to ``wanted`` from the counter ``key`` (at most ``limit`` in all, kept
+        until ``expires_at``); returns how many were granted (0..wanted)."""
+
+
+def sender_organisation(domain: str | None) -> str:
+    """The rate-limit key of a sender domain: its last two labels, three under a two-letter
+    country code with a short second level (``mx.example.co.uk`` -> ``example.co.uk``).
+    An approximation of the registrable domain (no public-suffix list here), so that
+    subdomains of one sender share one budget."""
+    if not domain:
+        return "(no sender)"
+    labels = domain.lower().rstrip(".").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
+    return ".".join(labels[-keep:])
+
+
 @dataclass
 class InboundResult:
     message_id: str
@@ -118,6 +160,7 @@ class InboundResult:
     newly_suppressed: list[str] = field(default_factory=list)
     note: str | None = None
     error: str | None = None
+    rate_limited: int = 0  # proven outcomes held back by the per-domain rate limit
 
 
 class InboundService:
@@ -127,11 +170,13 @@ class InboundService:
         repository: InboundRepository,
         suppression: SuppressionPort,
         policy: InboundPolicy,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self._store = store
         self._repo = repository
         self._suppression = suppression
         self._policy = policy
+        self._limiter = rate_limiter
 
     def process(self, notice: InboundNotice, now: datetime | None = None) -> InboundResult:
         """Raises MailUnavailableError (after recording it) when the message cannot be read
@@ -159,10 +204,14 @@ class InboundService:
             receipt_verdicts=notice.verdicts,
             envelope_recipients=notice.recipients,
             unsubscribe_mailboxes=self._policy.unsubscribe_mailboxes,
+            signer=self._policy.signer,
+            # the envelope's time (SES receipt, S3 event), never a header the sender wrote
+            received_at=received_time(notice, now)[0],
         )
         del raw  # the biggest object of the invocation; nothing below needs it
         at = self._received_at(notice, report, now)
-        outcomes = feedback_outcomes(report, notice.message_id, at)
+        proven = feedback_outcomes(report, notice.message_id, at)
+        outcomes, report = self._within_rate_limit(proven, report, notice.timestamp or now)
         applied = self._suppression.apply_outcomes(outcomes) if outcomes else ApplyResult()
         written = self._record(notice, report, now, applied=len(outcomes))
         if previous == "fetch-failed":
@@ -175,12 +224,29 @@ class InboundService:
             newly_suppressed=list(applied.newly_suppressed),
             note=report.note,
             error=report.error,
+            rate_limited=len(proven) - len(outcomes),
         )
 
+    def _within_rate_limit(
+        self, outcomes: tuple[RecipientOutcome, ...], report: InboundReport, at: datetime
+    ) -> tuple[tuple[RecipientOutcome, ...], InboundReport]:
+        limit = self._policy.max_suppressions_per_domain_hour
+        if not outcomes or not limit or self._limiter is None:
+            return outcomes, report
+        hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        key = f"{sender_organisation(report.sender_domain)}#{hour:%Y-%m-%dT%H}"
+        granted = self._limiter.take(key, len(outcomes), limit, hour + timedelta(hours=2))
+        if granted >= len(outcomes):
+            return outcomes, report
+        held = len(outcomes) - granted
+        note = (
+            f"{report.note + '; ' if report.note else ''}rate limit: {held} of "
+            f"{len(outcomes)} not applied ({limit} per sender domain and hour)"
+        )
+        return outcomes[:granted], replace(report, note=note)
+
     def _received_at(self, notice: InboundNotice, report: InboundReport, now: datetime) -> datetime:
-        # The receiving server's Received header comes first: it is in the stored message, so
-        # every envelope of the same message gives the same time (stable outcomes).
-        return truncate_ms(report.received_at or notice.timestamp or now)
+        return received_time(notice, now)[0]
 
     def _record(
         self,
@@ -193,12 +259,16 @@ class InboundService:
     ) -> bool:
         at = self._received_at(notice, report, now)
         mailboxes: Sequence[str] = report.recipients or notice.recipients or (UNKNOWN_MAILBOX,)
+        signer = self._policy.signer
+        if signer is not None:  # one mailbox for all signed return paths
+            mailboxes = [signer.base_mailbox(m) for m in mailboxes]
         written = False
         for mailbox in dict.fromkeys(mailboxes):
             record = InboundRecord(
                 message_id=notice.message_id,
                 mailbox=mailbox,
                 received_at=at,
+                received_at_source=received_time(notice, now)[1],
                 location=notice.location,
                 report=report,
                 source=notice.source,

@@ -1,0 +1,49 @@
+"""The return-path signing keys, from Secrets Manager or the environment.
+
+The secret's string is one or more keys separated by commas or whitespace; the first mints,
+all verify (rotate by prepending a new key, and drop the old one after the signer's maximum
+age). A JSON secret ``{"keys": "..."}`` is accepted too, as the console writes key/value
+secrets that way.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from adapters.settings import ConfigurationError, ReturnPathSettings
+from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
+
+
+def load_signer(cfg: ReturnPathSettings, client: Any = None) -> ReturnPathSigner | None:
+    """The signer the settings describe, or None when no key is configured (then no DSN or
+    ARF report can change the suppression table: safe, and logged by the caller)."""
+    keys = cfg.keys
+    if not keys and cfg.secret_arn:
+        keys = _keys_from_secret(cfg.secret_arn, client or boto3.client("secretsmanager"))
+    if not keys:
+        return None
+    try:
+        return ReturnPathSigner(keys, prefix=cfg.prefix, max_age=cfg.max_age)
+    except ProofConfigurationError as exc:
+        raise ConfigurationError(f"return-path keys: {exc}") from None
+
+
+def _keys_from_secret(arn: str, client: Any) -> tuple[bytes, ...]:
+    try:
+        value = client.get_secret_value(SecretId=arn)["SecretString"]
+    except (ClientError, BotoCoreError, KeyError) as exc:
+        raise ConfigurationError(f"cannot read the return-path secret: {exc}") from None
+    text = str(value).strip()
+    if text.startswith("{"):
+        try:
+            text = str(json.loads(text)["keys"])
+        except (ValueError, KeyError, TypeError):
+            raise ConfigurationError("the return-path secret is JSON without 'keys'") from None
+    keys = keys_from_secret(text)
+    if not keys:
+        raise ConfigurationError("the return-path secret holds no key")
+    return keys
