@@ -67,3 +67,19 @@ def test_every_function_has_an_errors_alarm(template):
         if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == "Errors"
     }
     assert functions <= alarmed
+
+
+def test_identity_notifications_and_only_they_are_copied_into_the_archive(template):
+    resources = template["Resources"]
+    sub = resources["IdentityNotificationArchiveSubscription"]["Properties"]
+    assert sub["Protocol"] == "firehose"
+    assert sub["Endpoint"] == {"Fn::GetAtt": "ArchiveDeliveryStream.Arn"}
+    assert sub["RawMessageDelivery"] is True
+    # configuration-set events reach the stream directly: copying them too would archive
+    # (and count) every one of them twice
+    assert sub["FilterPolicyScope"] == "MessageBody"
+    assert sub["FilterPolicy"] == {"notificationType": [{"exists": True}]}
+    role = resources["IdentityNotificationArchiveRole"]["Properties"]
+    (statement,) = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Resource"] == {"Fn::GetAtt": "ArchiveDeliveryStream.Arn"}
+    assert all(a.startswith("firehose:") for a in statement["Action"])

@@ -175,3 +175,16 @@ def test_sample_event_files(repo, lambda_context):
         "Dropped",
         "Ok",
     ]
+
+
+def test_an_identity_notification_copied_by_sns_is_archived_and_applied(
+    repo, ses_sample, lambda_context
+):
+    # IdentityNotificationArchiveSubscription delivers the raw notification, with no newline
+    raw = json.dumps(ses_sample("sns-identity-bounce-permanent-general-with-dsn.json")).encode()
+    response = firehose_transform.lambda_handler(firehose_event(raw), lambda_context)
+    (record,) = response["records"]
+    assert record["result"] == "Ok"
+    row = orjson.loads(base64.b64decode(record["data"]))
+    assert row["event_type"] == "Bounce"
+    assert repo.records["jane@example.com"].decision.state == "suppressed"
