@@ -68,7 +68,7 @@ sam-build: $(SAM_VENV)/.installed
 		$(SAM) build --build-dir .aws-sam/build
 
 # The transformed template (the generated roles included) is what gets deployed, so that is
-# what checkov reads; exceptions and their reasons: tools/checkov.yaml, docs/security-template.md.
+# what checkov reads; exceptions and their reasons: tools/checkov.yaml, docs/security.md.
 checkov: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(SAM_VENV)/bin/python tools/sam_transform.py -o .aws-sam/transformed.json
 	$(CHECKOV_VENV)/bin/checkov -f .aws-sam/transformed.json --config-file tools/checkov.yaml

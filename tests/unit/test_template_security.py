@@ -325,7 +325,7 @@ def test_webhook_concurrency_is_capped_by_default_and_zero_still_means_no_cap(te
 
 
 def test_every_checkov_skip_has_a_reason_in_the_security_notes(template):
-    notes = (ROOT / "docs" / "security-template.md").read_text()
+    notes = (ROOT / "docs" / "security.md").read_text()
     skipped: set[str] = set()
     for name, res in resources(template).items():
         for skip in res.get("Metadata", {}).get("checkov", {}).get("skip", []):
