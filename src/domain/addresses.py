@@ -34,6 +34,14 @@ _ASCII_ATEXT: Final = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~"
 )
 _LDH_LABEL: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# Fast paths for the forms SES sends nearly always; each accepts a subset of what the full
+# checks below accept (tests compare the two), so they only save time.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_ADDR_SPEC: Final = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+\.?", re.ASCII)
+_PLAIN_MAILBOX: Final = re.compile(
+    r'(?:"[^"\\<>\x00-\x1f\x7f]*"|[A-Za-z0-9 _-]*) ?<([^<>\s]+)>', re.ASCII
+)
 
 
 class InvalidAddressError(ValueError):
@@ -94,17 +102,27 @@ def mask_address(address: str) -> str:
 def _mailbox(text: str) -> str:
     if "<" not in text and ">" not in text:
         return _addr_spec(text)
+    plain = _PLAIN_MAILBOX.fullmatch(text)
+    if plain is not None:
+        return _addr_spec(plain[1])
+    return _parsed_mailbox(text)
+
+
+def _parsed_mailbox(text: str) -> str:
     _refuse_invisible(text)
     if text.count("<") != 1 or text.count(">") != 1 or not text.endswith(">"):
         raise InvalidAddressError("not a single mailbox")
     # The display name is the email package's business (quoting, encoded words); all we
     # take from it is that the whole text is exactly one mailbox, with no defects.
+    # The stdlib parser raises more than HeaderParseError on some malformed input (an
+    # AttributeError for ". <>", found by the property tests): any of them means "not one".
     try:
         header = _email_policy.header_factory("to", text)
-    except (HeaderParseError, IndexError, ValueError):
+        addresses: tuple[Any, ...] = tuple(getattr(header, "addresses", ()))
+        defects = list(header.defects)
+    except (HeaderParseError, LookupError, ValueError, AttributeError, TypeError):
         raise InvalidAddressError("not a single mailbox") from None
-    addresses: tuple[Any, ...] = getattr(header, "addresses", ())
-    if header.defects or len(addresses) != 1:
+    if defects or len(addresses) != 1:
         raise InvalidAddressError("not a single mailbox")
     # The addr-spec is re-read from the text itself, not from the parser's rendering of it,
     # so the parser can never hand back an address that was not written.
@@ -116,6 +134,18 @@ def _mailbox(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _addr_spec(text: str) -> str:
+    if _PLAIN_ADDR_SPEC.fullmatch(text) and "xn--" not in text.lower():
+        lowered = text.lower()
+        local, _, domain = lowered.partition("@")
+        domain = domain.removesuffix(".")
+        result = f"{local}@{domain}"
+        fits = len(local) <= MAX_LOCAL_LENGTH and len(domain) <= MAX_DOMAIN_LENGTH
+        if fits and len(result) <= MAX_ADDRESS_LENGTH:
+            return result
+    return _checked_addr_spec(text)
+
+
+def _checked_addr_spec(text: str) -> str:
     if not text:
         raise InvalidAddressError("address is empty")
     _refuse_invisible(text)

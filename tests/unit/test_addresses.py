@@ -194,3 +194,49 @@ def test_a_bare_address_is_never_rewritten_beyond_case_and_punycode(text):
     local, _, domain = text.strip(" ").partition("@")
     assert result.partition("@")[0] == local.lower()
     assert result.partition("@")[2].encode("ascii").decode("idna") == domain.lower().rstrip(".")
+
+
+# The fast paths for common forms must never accept what the full checks would refuse, nor
+# answer differently.
+_MAILBOXY = st.builds(
+    lambda name, quote, spec: (f'"{name}"' if quote else name) + f" <{spec}>",
+    st.text(alphabet=st.sampled_from(list('ab J.,_-"\\<>()@\x01ü')), max_size=8),
+    st.booleans(),
+    st.one_of(st.emails(), _ADDRESSY),
+)
+
+
+@given(st.one_of(st.emails(), _ADDRESSY))
+@example("Jane@Example.COM.")
+@example("a@xn--bcher-kva.example")
+def test_the_addr_spec_fast_path_agrees_with_the_full_checks(text):
+    from domain.addresses import _checked_addr_spec
+
+    try:
+        fast = normalise_addr_spec(text)
+    except InvalidAddressError:
+        fast = None
+    try:
+        full = _checked_addr_spec(text.strip(" "))
+    except InvalidAddressError:
+        full = None
+    assert fast == full
+
+
+@given(_MAILBOXY)
+@example('"Doe, Jane" <jane@example.com>')
+@example('"" <jane@example.com>')
+@example("Jane Doe <jane@example.com>")
+@example(". <>")
+def test_the_mailbox_fast_path_agrees_with_the_email_parser(text):
+    from domain.addresses import _parsed_mailbox
+
+    try:
+        fast = normalise_address(text)
+    except InvalidAddressError:
+        fast = None
+    try:
+        full = _parsed_mailbox(text.strip(" "))
+    except InvalidAddressError:
+        full = None
+    assert fast == full
