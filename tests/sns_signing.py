@@ -46,27 +46,47 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+VALID_FROM = datetime(2020, 1, 1, tzinfo=UTC)
+VALID_UNTIL = VALID_FROM + timedelta(days=365 * 100)
+
+
 @dataclass
 class SnsTestSigner:
-    """A TEST-ONLY RSA key and self-signed certificate standing in for SNS's."""
+    """A TEST-ONLY RSA key and self-signed certificate standing in for SNS's.
+
+    By default the certificate looks like a real SNS signing certificate (issued to
+    sns.amazonaws.com, valid for a century); tests build wrongly named, expired or
+    not-yet-valid ones with the fields below. `common_name` None leaves the subject without a
+    CN; `alt_names` empty leaves out the subjectAltName extension."""
 
     key: rsa.RSAPrivateKey = field(
         default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
     )
+    common_name: str | None = "sns.amazonaws.com"
+    alt_names: tuple[str, ...] = ("sns.amazonaws.com",)
+    not_before: datetime = VALID_FROM
+    not_after: datetime = VALID_UNTIL
 
     def __post_init__(self) -> None:
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TEST ONLY sns.amazonaws.com")])
-        start = datetime(2020, 1, 1, tzinfo=UTC)
-        self.certificate = (
+        attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "TEST ONLY, not Amazon")]
+        if self.common_name is not None:
+            attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, self.common_name))
+        name = x509.Name(attributes)
+        builder = (
             x509.CertificateBuilder()
             .subject_name(name)
             .issuer_name(name)
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(start + timedelta(days=365 * 100))
-            .sign(self.key, hashes.SHA256())
+            .not_valid_before(self.not_before)
+            .not_valid_after(self.not_after)
         )
+        if self.alt_names:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(n) for n in self.alt_names]),
+                critical=False,
+            )
+        self.certificate = builder.sign(self.key, hashes.SHA256())
         self.cert_pem = self.certificate.public_bytes(serialization.Encoding.PEM)
 
     def sign(self, body: Mapping[str, Any], version: str | None = None) -> dict[str, Any]:
@@ -230,7 +250,7 @@ def _write_samples() -> None:
         ).read_text()
     )
     samples = {
-        "sns-https-notification-bounce.json": signer.sign(notification(ses_bounce)),
+        "sns-https-notification-bounce.json": signer.sign(notification(ses_bounce), "2"),
         "sns-https-subscription-confirmation.json": signer.sign(confirmation(), "2"),
         "sns-https-malformed-unsigned-notification.json": {
             **notification(ses_bounce, MessageId="9d8c7b6a-0000-4000-8000-unsigned0001"),

@@ -117,12 +117,18 @@ def _default_sns_verifier() -> SnsSignatureVerifier:
 
 
 def sns_verifier() -> SnsSignatureVerifier:
-    """Certificates are cached per container; with an overridden fetcher or clock each call
-    builds a fresh verifier (tests)."""
+    """Certificates (and failed certificate URLs) are cached per container; with an
+    overridden fetcher or clock the verifier is built from them once, until the next
+    override of either or reset() (tests)."""
     if "sns_fetcher" in _overrides or "sns_clock" in _overrides:
         from adapters.sns_certificates import CertificateStore, SnsSignatureVerifier
 
-        return SnsSignatureVerifier(CertificateStore(sns_fetcher()), _overrides.get("sns_clock"))
+        if "_sns_verifier" not in _overrides:
+            clock = _overrides.get("sns_clock")
+            store = CertificateStore(sns_fetcher(), clock=clock)
+            _overrides["_sns_verifier"] = SnsSignatureVerifier(store, clock)
+        verifier: SnsSignatureVerifier = _overrides["_sns_verifier"]
+        return verifier
     return _default_sns_verifier()
 
 
@@ -138,6 +144,8 @@ def override(service: Any = None, **others: Any) -> None:
     leaves a default)."""
     if service is not None:
         _overrides["service"] = service
+    if "sns_fetcher" in others or "sns_clock" in others:
+        _overrides.pop("_sns_verifier", None)
     _overrides.update({k: v for k, v in others.items() if v is not None})
 
 

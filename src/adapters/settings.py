@@ -15,6 +15,7 @@ from datetime import timedelta
 from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
 from domain.inbound.service import InboundPolicy
 from domain.policy import PolicySettings
+from domain.sns_signature import SnsMessageError, topic_region
 
 
 class ConfigurationError(RuntimeError):
@@ -205,12 +206,15 @@ _SNS_TOPIC_ARN = re.compile(
 class WebhookSettings:
     allowed_topic_arns: frozenset[str]
     max_message_age: timedelta
+    require_signature_version_2: bool = False
 
 
 def load_webhook_settings(environ: Mapping[str, str] | None = None) -> WebhookSettings:
     """WEBHOOK_ALLOWED_TOPIC_ARNS (comma-separated SNS topic ARNs, at least one: messages
     from any other topic are refused); WEBHOOK_MAX_MESSAGE_AGE_SECONDS (3600: older messages
-    are refused as possible replays; keep it above the subscription's retry duration)."""
+    are refused as possible replays; keep it above the subscription's retry duration);
+    WEBHOOK_REQUIRE_SIGNATURE_VERSION_2 (true/false; unset = false, as AWS's SDKs accept
+    both versions; the template sets it, see docs/decisions.md)."""
     env = os.environ if environ is None else environ
     arns = frozenset(
         a.strip() for a in env.get("WEBHOOK_ALLOWED_TOPIC_ARNS", "").split(",") if a.strip()
@@ -219,10 +223,33 @@ def load_webhook_settings(environ: Mapping[str, str] | None = None) -> WebhookSe
         raise ConfigurationError(
             "WEBHOOK_ALLOWED_TOPIC_ARNS is not set (the SNS topic ARNs the webhook accepts)"
         )
-    bad = sorted(a for a in arns if not _SNS_TOPIC_ARN.fullmatch(a))
+    bad = sorted(a for a in arns if not _SNS_TOPIC_ARN.fullmatch(a) or not _pinnable(a))
     if bad:
         raise ConfigurationError(
-            f"WEBHOOK_ALLOWED_TOPIC_ARNS has values that are not SNS topic ARNs: {bad}"
+            "WEBHOOK_ALLOWED_TOPIC_ARNS has values that are not SNS topic ARNs in a partition"
+            f" whose certificates can be pinned (aws, aws-cn, aws-us-gov): {bad}"
         )
     seconds = _positive_int(env, "WEBHOOK_MAX_MESSAGE_AGE_SECONDS", 3600)
-    return WebhookSettings(allowed_topic_arns=arns, max_message_age=timedelta(seconds=seconds))
+    return WebhookSettings(
+        allowed_topic_arns=arns,
+        max_message_age=timedelta(seconds=seconds),
+        require_signature_version_2=_boolean(env, "WEBHOOK_REQUIRE_SIGNATURE_VERSION_2", False),
+    )
+
+
+def _pinnable(topic_arn: str) -> bool:
+    """A message from this topic can be verified: its certificate host can be derived."""
+    try:
+        topic_region(topic_arn)
+    except SnsMessageError:
+        return False
+    return True
+
+
+def _boolean(env: Mapping[str, str], variable: str, default: bool) -> bool:
+    raw = env.get(variable, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false"):
+        raise ConfigurationError(f"{variable} must be true or false, got {raw!r}")
+    return raw == "true"

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,17 +22,24 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
 
 from domain.sns_signature import (
     DEFAULT_MAX_AGE,
     InvalidSignatureError,
     SnsEndpointUnavailableError,
     SnsMessage,
+    SnsMessageError,
+    SnsRegion,
+    UntrustedCertificateError,
     UntrustedUrlError,
+    check_certificate_names,
     check_certificate_url,
+    check_certificate_validity,
     check_message,
     check_subscribe_url,
     parse_sns_message,
+    topic_region,
 )
 
 Fetcher = Callable[[str], bytes]
@@ -40,6 +48,12 @@ Clock = Callable[[], datetime]
 FETCH_TIMEOUT_SECONDS = 5.0
 MAX_FETCH_BYTES = 64 * 1024  # an SNS certificate is about 2 KB
 MAX_CACHED_CERTIFICATES = 32
+# How long a certificate URL that failed is refused without fetching it again. SNS retries an
+# HTTPS delivery after 20 s by default: a network failure is forgotten before that, a
+# definite one (404, not a certificate, wrong name or dates) after five minutes.
+FAILED_URL_TTL = timedelta(minutes=5)
+RETRYABLE_FAILURE_TTL = timedelta(seconds=10)
+MAX_FAILED_URLS = 256
 
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,  # SignatureVersion 1, still SNS's default
@@ -83,35 +97,95 @@ def https_get(url: str) -> bytes:
     return body
 
 
+@dataclass(frozen=True, slots=True)
+class _Certificate:
+    key: rsa.RSAPublicKey
+    not_before: datetime
+    not_after: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    error: type[SnsMessageError]
+    reason: str
+    until: datetime
+
+
 class CertificateStore:
     """Public keys of SNS signing certificates by URL, cached per container (LRU-bounded:
-    SNS uses one certificate per region at a time, rotated rarely)."""
+    SNS uses one certificate per region at a time, rotated rarely).
 
-    def __init__(self, fetcher: Fetcher, max_entries: int = MAX_CACHED_CERTIFICATES) -> None:
+    A URL is fetched only once it has passed `check_certificate_url` for the message's topic,
+    and a certificate is used only while it is within its validity dates and issued to an
+    SNS signing name of the topic's region. A URL that failed is remembered for a while
+    (`FAILED_URL_TTL`, shorter for failures worth retrying), so repeated junk naming the same
+    URL costs no fetch per request, while a transient outage heals before SNS's next retry.
+    """
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        max_entries: int = MAX_CACHED_CERTIFICATES,
+        clock: Clock | None = None,
+    ) -> None:
         self._fetch = fetcher
         self._max = max_entries
-        self._keys: OrderedDict[str, rsa.RSAPublicKey] = OrderedDict()
+        self._clock = clock or _utc_now
+        self._certificates: OrderedDict[str, _Certificate] = OrderedDict()
+        self._failures: OrderedDict[str, _Failure] = OrderedDict()
         self._lock = threading.Lock()
 
-    def public_key(self, url: str) -> rsa.RSAPublicKey:
-        check_certificate_url(url)  # never fetch anything else, whoever calls
+    def public_key(self, url: str, topic_arn: str) -> rsa.RSAPublicKey:
+        check_certificate_url(url, topic_arn)  # never fetch anything else, whoever calls
+        region = topic_region(topic_arn)
+        now = self._clock()
         with self._lock:
-            key = self._keys.get(url)
-            if key is not None:
-                self._keys.move_to_end(url)
-                return key
-        key = self._load(url)
-        with self._lock:
-            self._keys[url] = key
-            self._keys.move_to_end(url)
-            while len(self._keys) > self._max:
-                self._keys.popitem(last=False)
-        return key
+            cached = self._certificates.get(url)
+            if cached is not None:
+                self._certificates.move_to_end(url)
+            failure = self._failures.get(url)
+            if failure is not None and failure.until <= now:
+                del self._failures[url]
+                failure = None
+        if failure is not None:
+            raise failure.error(failure.reason)
+        if cached is None:
+            try:
+                cached = self._load(url, region)
+            except SnsMessageError as exc:
+                self._remember_failure(url, exc, now)
+                raise
+            self._remember(url, cached)
+        # Checked on every use, not only at download: a container may outlive a certificate.
+        check_certificate_validity(cached.not_before, cached.not_after, now)
+        return cached.key
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._certificates)
 
-    def _load(self, url: str) -> rsa.RSAPublicKey:
+    def failed_urls(self) -> int:
+        return len(self._failures)
+
+    def _remember(self, url: str, certificate: _Certificate) -> None:
+        with self._lock:
+            self._certificates[url] = certificate
+            self._certificates.move_to_end(url)
+            while len(self._certificates) > self._max:
+                self._certificates.popitem(last=False)
+
+    def _remember_failure(self, url: str, exc: SnsMessageError, now: datetime) -> None:
+        ttl = (
+            RETRYABLE_FAILURE_TTL
+            if isinstance(exc, SnsEndpointUnavailableError)
+            else FAILED_URL_TTL
+        )
+        with self._lock:
+            self._failures[url] = _Failure(type(exc), str(exc), now + ttl)
+            self._failures.move_to_end(url)
+            while len(self._failures) > MAX_FAILED_URLS:
+                self._failures.popitem(last=False)
+
+    def _load(self, url: str, region: SnsRegion) -> _Certificate:
         try:
             pem = self._fetch(url)
         except FetchError as exc:
@@ -122,10 +196,33 @@ class CertificateStore:
             certificate = x509.load_pem_x509_certificate(pem)
         except ValueError:
             raise UntrustedUrlError("SigningCertURL did not return a certificate") from None
+        check_certificate_names(_dns_names(certificate), region)
         key = certificate.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
-            raise UntrustedUrlError("signing certificate is not RSA")
-        return key
+            raise UntrustedCertificateError("signing certificate is not RSA")
+        return _Certificate(key, certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+
+
+def _dns_names(certificate: x509.Certificate) -> list[str]:
+    """The names a TLS client would match: subjectAltName DNS entries when present (RFC 6125
+    then ignores the subject), else the subject's common names."""
+    try:
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        san = None
+    if san is not None:
+        names = san.value.get_values_for_type(x509.DNSName)
+        if names:
+            return names
+    return [
+        value
+        for attribute in certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if isinstance(value := attribute.value, str)
+    ]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class SnsSignatureVerifier:
@@ -137,16 +234,24 @@ class SnsSignatureVerifier:
         clock: Clock | None = None,
     ) -> None:
         self._certificates = certificates
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or _utc_now
 
     def verify(
         self,
         body: Mapping[str, Any],
         allowed_topics: Collection[str],
         max_age: timedelta = DEFAULT_MAX_AGE,
+        *,
+        require_signature_version_2: bool = False,
     ) -> SnsMessage:
-        message = check_message(parse_sns_message(body), allowed_topics, self._clock(), max_age)
-        key = self._certificates.public_key(message.signing_cert_url)
+        message = check_message(
+            parse_sns_message(body),
+            allowed_topics,
+            self._clock(),
+            max_age,
+            require_signature_version_2=require_signature_version_2,
+        )
+        key = self._certificates.public_key(message.signing_cert_url, message.topic_arn)
         try:
             key.verify(
                 message.signature,

@@ -20,7 +20,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from domain.addresses import InvalidAddressError, normalise_address
+from domain.addresses import InvalidAddressError, normalise_addr_spec
 
 BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum keys per request
 MAX_PAGE_SIZE = 1000
@@ -180,14 +180,17 @@ class SuppressionClient:
         return self.check_many([address])[address]
 
     def check_many(self, addresses: Iterable[str]) -> dict[str, SuppressionStatus]:
-        """Status per address as given. Invalid inputs read as not suppressed with an error."""
+        """Status per address as given. An input that is not exactly one bare addr-spec
+        (a display name, several addresses, control characters...) is never looked up as
+        some other address: it reads as not suppressed, with `error` set and `normalised`
+        None; callers that must fail closed check `error` (the HTTP API and CLI do)."""
         now = self._clock()
         given = list(dict.fromkeys(addresses))
         keyed: dict[str, list[str]] = {}
         results: dict[str, SuppressionStatus] = {}
         for raw in given:
             try:
-                keyed.setdefault(normalise_address(raw), []).append(raw)
+                keyed.setdefault(normalise_addr_spec(raw), []).append(raw)
             except InvalidAddressError as exc:
                 results[raw] = SuppressionStatus(raw, None, False, error=str(exc))
         keys = list(keyed)

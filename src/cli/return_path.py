@@ -49,7 +49,7 @@ def _addresses(args: argparse.Namespace) -> Iterator[str]:
 def run(args: argparse.Namespace) -> int:
     from adapters.return_path_keys import load_signer
     from adapters.settings import ConfigurationError, load_return_path_settings
-    from domain.addresses import InvalidAddressError
+    from domain.addresses import InvalidAddressError, normalise_addr_spec
     from domain.inbound.proof import ProofConfigurationError
 
     cfg = load_return_path_settings()
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for address in _addresses(args):
         try:
-            path = signer.return_path(address, args.domain)
+            path = signer.return_path(normalise_addr_spec(address), args.domain)
         except InvalidAddressError as exc:
             print(f"ses-feedback: error: not an address: {exc}", file=sys.stderr)
             status = 1

@@ -88,6 +88,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run_check(args: argparse.Namespace) -> int:
+    if not all(_valid_address(raw) for raw in args.addresses):
+        return 1
     client = _client(args)
     statuses = client.check_many(args.addresses)
     rows = [s.to_json() for s in statuses.values()]
@@ -125,14 +127,11 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_manual(args: argparse.Namespace) -> int:
     from adapters.suppression_repository import DynamoSuppressionRepository
-    from domain.addresses import InvalidAddressError, normalise_address
     from domain.service import SuppressionService
 
-    try:
-        address = normalise_address(args.address)
-    except InvalidAddressError as exc:
-        print(f"error: {args.address!r}: {exc}", file=sys.stderr)
-        return 2
+    address = _valid_address(args.address)
+    if address is None:
+        return 1
     now = datetime.now(UTC)
     until = getattr(args, "until", None)
     if getattr(args, "days", None):
@@ -212,6 +211,21 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _valid_address(raw: str) -> str | None:
+    """The normalised address, or None after a one-line error on stderr: input that is not
+    exactly one bare addr-spec is refused, never turned into some other address."""
+    from domain.addresses import InvalidAddressError, normalise_addr_spec
+
+    try:
+        return normalise_addr_spec(raw)
+    except InvalidAddressError as exc:
+        shown = ascii(raw)  # one line, whatever control characters the input holds
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        print(f"error: {shown} is not a valid address: {exc}", file=sys.stderr)
+        return None
 
 
 def _client(args: argparse.Namespace) -> Any:

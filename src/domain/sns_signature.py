@@ -45,9 +45,45 @@ _SIGNED_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
 _OPTIONAL_FIELDS: Final = frozenset({"Subject"})
 _MAY_BE_EMPTY: Final = frozenset({"Message", "Subject"})
 
-# AWS's validators (aws-php-sns-message-validator, aws-js-sns-message-validator): an SNS
-# endpoint in any partition; "something from the amazonaws domain" could be an S3 bucket.
-SNS_HOST_PATTERN: Final = re.compile(r"^sns\.[a-zA-Z0-9\-]{3,}\.amazonaws\.com(\.cn)?$")
+# Partitions whose SNS signing certificates we know how to pin, and their DNS suffix. Other
+# partitions (the ISO ones) are refused rather than guessed.
+_PARTITION_SUFFIX: Final[Mapping[str, str]] = {
+    "aws": "amazonaws.com",
+    "aws-us-gov": "amazonaws.com",
+    "aws-cn": "amazonaws.com.cn",
+}
+# A region's partition is told by its prefix: China regions are cn-*, GovCloud us-gov-*.
+_PARTITION_REGION_PREFIX: Final[Mapping[str, str]] = {"aws-cn": "cn-", "aws-us-gov": "us-gov-"}
+_TOPIC_ARN: Final = re.compile(
+    r"arn:(?P<partition>[a-z][a-z-]*):sns:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2})"
+    r":[0-9]{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?"
+)
+# Regions whose signing certificate is issued to sns-signing.<region>.amazonaws.com instead of
+# sns.amazonaws.com (the table of the AWS SDK for Java v2 message manager, SnsHostProvider).
+_SIGNING_NAME_REGIONS: Final = frozenset(
+    {
+        "af-south-1",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ca-west-1",
+        "eu-central-2",
+        "eu-south-1",
+        "eu-south-2",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+    }
+)
+# The whole certificate path is one file name such as SimpleNotificationService-<hex>.pem:
+# no further segments, dot-dot, percent-encoding or parameters.
+_CERTIFICATE_PATH: Final = re.compile(r"/[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}\.pem")
 
 # SignatureVersion -> hash algorithm of the RSA PKCS#1 v1.5 signature.
 SIGNATURE_HASHES: Final[Mapping[str, str]] = {"1": "sha1", "2": "sha256"}
@@ -75,7 +111,13 @@ class UntrustedUrlError(SnsMessageError):
 
 
 class UnsupportedSignatureVersionError(SnsMessageError):
-    """SignatureVersion is neither 1 (SHA1withRSA) nor 2 (SHA256withRSA)."""
+    """SignatureVersion is neither 1 (SHA1withRSA) nor 2 (SHA256withRSA), or is 1 where
+    version 2 is required."""
+
+
+class UntrustedCertificateError(SnsMessageError):
+    """The downloaded signing certificate is expired, not yet valid, or not issued to SNS
+    (checked by the adapter with `certificate_names`)."""
 
 
 class TopicNotAllowedError(SnsMessageError):
@@ -186,32 +228,95 @@ def parse_timestamp(text: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def check_certificate_url(url: str) -> str:
-    """https, an SNS host, a path ending .pem (no credentials, no port, no query)."""
-    parts = _sns_url(url, "SigningCertURL")
-    if not parts.path.endswith(".pem") or parts.query or parts.fragment:
+@dataclass(frozen=True, slots=True)
+class SnsRegion:
+    """Where a topic lives, which fixes the only host its certificates may come from."""
+
+    partition: str
+    region: str
+
+    @property
+    def endpoint_host(self) -> str:
+        """SNS's regional endpoint, e.g. sns.eu-west-1.amazonaws.com."""
+        return f"sns.{self.region}.{_PARTITION_SUFFIX[self.partition]}"
+
+    @property
+    def certificate_names(self) -> frozenset[str]:
+        """The DNS names an SNS signing certificate for this region may be issued to.
+
+        AWS's SDK for Java v2 expects exactly one per region: sns.amazonaws.com in the older
+        commercial regions, sns-signing.<region>.amazonaws.com in the opt-in ones,
+        sns-<region>.amazonaws.com.cn in China and sns-us-gov-west-1.amazonaws.com in
+        GovCloud. We add the regional endpoint host itself, and in the commercial partition
+        the sns-signing form for regions newer than our table: every name is one AWS holds,
+        in this partition and region, so none of them widens what an outsider can present.
+        """
+        suffix = _PARTITION_SUFFIX[self.partition]
+        names = {self.endpoint_host}
+        if self.partition == "aws-cn":
+            names.add(f"sns-{self.region}.{suffix}")
+        elif self.partition == "aws-us-gov":
+            names.update({"sns-us-gov-west-1.amazonaws.com", f"sns-{self.region}.{suffix}"})
+        else:
+            names.add(f"sns-signing.{self.region}.{suffix}")
+            if self.region not in _SIGNING_NAME_REGIONS:
+                names.add(f"sns.{suffix}")
+        return frozenset(names)
+
+
+def topic_region(topic_arn: str) -> SnsRegion:
+    """The partition and region of an SNS topic ARN, for pinning its certificate host."""
+    match = _TOPIC_ARN.fullmatch(topic_arn)
+    if match is None:
+        raise MalformedSnsMessageError("TopicArn is not an SNS topic ARN")
+    partition, region = match["partition"], match["region"]
+    if partition not in _PARTITION_SUFFIX:
+        raise UntrustedUrlError("TopicArn is in a partition whose SNS certificates are not known")
+    prefix = _PARTITION_REGION_PREFIX.get(partition)
+    in_partition = (
+        region.startswith(prefix)
+        if prefix
+        else not any(region.startswith(p) for p in _PARTITION_REGION_PREFIX.values())
+    )
+    if not in_partition:
+        raise MalformedSnsMessageError("TopicArn names a region outside its partition")
+    return SnsRegion(partition, region)
+
+
+def check_certificate_url(url: str, topic_arn: str) -> str:
+    """Exactly https://sns.<region of the topic>.<partition suffix>/<name>.pem: the host is
+    compared as written (no case folding, trailing dot, credentials or port), and nothing
+    follows the .pem (no query, fragment or parameters)."""
+    expected = topic_region(topic_arn).endpoint_host
+    parts = _pinned_url(url, expected, "SigningCertURL")
+    # "?" and "#" are refused even when empty: the URL must be exactly host and path.
+    if not _CERTIFICATE_PATH.fullmatch(parts.path) or "?" in url or "#" in url:
         raise UntrustedUrlError("SigningCertURL is not an SNS certificate (.pem)")
     return url
 
 
 def check_subscribe_url(message: SnsMessage) -> str:
-    """The URL a SubscriptionConfirmation asks us to visit: https on an SNS host, action
-    ConfirmSubscription, for the message's own topic when it names one."""
+    """The URL a SubscriptionConfirmation asks us to visit: https on the topic's own SNS
+    endpoint, action ConfirmSubscription, for the message's own topic."""
     if message.type != SUBSCRIPTION_CONFIRMATION or not message.subscribe_url:
         raise MalformedSnsMessageError("not a SubscriptionConfirmation")
-    parts = _sns_url(message.subscribe_url, "SubscribeURL")
+    expected = topic_region(message.topic_arn).endpoint_host
+    parts = _pinned_url(message.subscribe_url, expected, "SubscribeURL")
     query = parse_qs(parts.query)
-    if query.get("Action") != ["ConfirmSubscription"]:
+    if parts.path not in ("", "/") or query.get("Action") != ["ConfirmSubscription"]:
         raise UntrustedUrlError("SubscribeURL is not a ConfirmSubscription request")
-    topics = query.get("TopicArn")
-    if topics is not None and topics != [message.topic_arn]:
+    if query.get("TopicArn") != [message.topic_arn]:
         raise UntrustedUrlError("SubscribeURL names another topic")
     return message.subscribe_url
 
 
-def check_signature_version(version: str) -> str:
+def check_signature_version(version: str, *, require_version_2: bool = False) -> str:
     if version not in SIGNATURE_HASHES:
         raise UnsupportedSignatureVersionError("SignatureVersion must be 1 or 2")
+    if require_version_2 and version != "2":
+        raise UnsupportedSignatureVersionError(
+            "SignatureVersion 1 (SHA1) is refused: the topic must sign with version 2"
+        )
     return version
 
 
@@ -236,32 +341,55 @@ def check_message(
     allowed_topics: Collection[str],
     now: datetime,
     max_age: timedelta = DEFAULT_MAX_AGE,
+    *,
+    require_signature_version_2: bool = False,
 ) -> SnsMessage:
     """Everything but the RSA signature itself, cheapest first, so that stray traffic is
     turned away before any certificate is fetched."""
-    check_signature_version(message.signature_version)
-    check_certificate_url(message.signing_cert_url)
+    check_signature_version(
+        message.signature_version, require_version_2=require_signature_version_2
+    )
     check_topic(message.topic_arn, allowed_topics)
+    check_certificate_url(message.signing_cert_url, message.topic_arn)
     check_age(message.timestamp, now, max_age)
     return message
 
 
-def is_sns_host(host: str | None) -> bool:
-    return host is not None and SNS_HOST_PATTERN.fullmatch(host) is not None
+def check_certificate_validity(not_before: datetime, not_after: datetime, now: datetime) -> None:
+    """A signing certificate is used only within its validity dates (no grace period)."""
+    if now < not_before:
+        raise UntrustedCertificateError("signing certificate is not yet valid")
+    if now > not_after:
+        raise UntrustedCertificateError("signing certificate has expired")
 
 
-def _sns_url(url: str, what: str) -> SplitResult:
+def check_certificate_names(presented: Collection[str], region: SnsRegion) -> None:
+    """`presented` are the certificate's DNS names (its subjectAltName DNS entries, or its
+    subject common names when it has none); one must be an SNS signing name of the region.
+    Names match whole and case-insensitively; wildcards are not honoured."""
+    accepted = region.certificate_names
+    if not any(name.lower().rstrip(".") in accepted for name in presented):
+        raise UntrustedCertificateError("signing certificate is not issued to SNS")
+
+
+def _pinned_url(url: str, expected_host: str, what: str) -> SplitResult:
+    # Checked on the raw text first: urlsplit would quietly lower-case "HTTPS:" and drop
+    # whitespace or control characters that some HTTP clients treat differently.
+    if not url.isascii() or not url.isprintable() or " " in url or "\\" in url:
+        raise UntrustedUrlError(f"{what} is not a valid URL")
+    if not url.startswith("https://"):
+        raise UntrustedUrlError(f"{what} must use https")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         raise UntrustedUrlError(f"{what} is not a valid URL") from None
-    if parts.scheme != "https":
-        raise UntrustedUrlError(f"{what} must use https")
-    if parts.username is not None or parts.password is not None or port is not None:
+    if "@" in parts.netloc or port is not None:
         raise UntrustedUrlError(f"{what} must not carry credentials or a port")
-    if not is_sns_host(parts.hostname) or parts.netloc.lower() != parts.hostname:
-        raise UntrustedUrlError(f"{what} host is not an SNS endpoint")
+    # The netloc as written, not the parsed hostname: an upper-case or trailing-dot host is
+    # refused rather than normalised, as AWS's SDKs compare the host as a plain string.
+    if parts.netloc != expected_host:
+        raise UntrustedUrlError(f"{what} host is not the SNS endpoint of the topic's region")
     return parts
 
 

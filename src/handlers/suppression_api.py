@@ -3,6 +3,7 @@ API, payload format 2.0, IAM authorization), for services that cannot read Dynam
 
     GET  /suppressions/{address}                  one status object
     POST /suppressions/check  {"addresses": [...]}  {"results": [status, ...]}, in input order
+                                                  (400 naming every input that is not an address)
     GET  /suppressions?domain=D                   {"items": [...], "next": token | null}
     GET  /suppressions?reason=R[&since=T]         same shape (index by-reason)
 
@@ -25,7 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters import factory
 from adapters.suppression_client import InvalidPageTokenError, SuppressionPage
-from domain.addresses import InvalidAddressError, domain_of, normalise_address
+from domain.addresses import InvalidAddressError, domain_of, normalise_addr_spec
 from domain.events import parse_timestamp
 from domain.record_codec import iso
 
@@ -47,16 +48,27 @@ class BadRequestError(ValueError):
     must never quote the request's content."""
 
 
-def _error(status: int, message: str) -> Response[str]:
+class InvalidBatchError(BadRequestError):
+    """Some inputs of POST /suppressions/check are not addresses; `invalid` lists them by
+    position, with the reason."""
+
+    def __init__(self, invalid: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(invalid)} of the addresses are not valid addresses")
+        self.invalid = invalid
+
+
+def _error(status: int, message: str, **extra: Any) -> Response[str]:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": message}),
+        body=json.dumps({"error": message, **extra}),
     )
 
 
 def _bad_request(exc: BadRequestError) -> Response[str]:
     logger.info("request rejected", extra={"reason": str(exc)})
+    if isinstance(exc, InvalidBatchError):
+        return _error(400, str(exc), invalid=exc.invalid)
     return _error(400, str(exc))
 
 
@@ -88,6 +100,11 @@ def check_suppressions() -> dict[str, Any]:
         raise BadRequestError('body must be {"addresses": ["...", ...]}')
     if len(addresses) > MAX_BATCH:
         raise BadRequestError(f"at most {MAX_BATCH} addresses per request")
+    invalid = _invalid_addresses(addresses)
+    if invalid:
+        # The whole batch fails (fail closed: no "suppressed": false for an input that is not
+        # an address); every bad position is named so the caller can drop them and resend.
+        raise InvalidBatchError(invalid)
     logger.append_keys(addresses=len(addresses))
     statuses = factory.suppression_client().check_many(addresses)
     # check_many answers each distinct input once; repeat duplicates so results line up.
@@ -117,6 +134,18 @@ def list_suppressions() -> dict[str, Any]:
     return {"items": [s.to_json() for s in page.items], "next": page.next_token}
 
 
+def _invalid_addresses(addresses: list[str]) -> list[dict[str, Any]]:
+    """Position and reason of each input that is not exactly one addr-spec (the reason
+    never quotes the input)."""
+    invalid = []
+    for index, raw in enumerate(addresses):
+        try:
+            normalise_addr_spec(raw)
+        except InvalidAddressError as exc:
+            invalid.append({"index": index, "error": str(exc)})
+    return invalid
+
+
 def _json_body() -> Any:
     text = app.current_event.decoded_body
     if not text:
@@ -143,7 +172,7 @@ def _domain(raw: str) -> str:
     try:
         if _NOT_IN_DOMAINS.intersection(raw):
             raise InvalidAddressError("not a domain")
-        domain = domain_of(normalise_address(f"postmaster@{raw}"))
+        domain = domain_of(normalise_addr_spec(f"postmaster@{raw}"))
     except InvalidAddressError:
         domain = ""
     if not _DOMAIN.fullmatch(domain):

@@ -2,7 +2,8 @@
 
 The URL is public (AuthType NONE: SNS cannot sign requests with SigV4); the SNS message
 signature is the authentication. Nothing in a request is acted on before the signature, the
-certificate URL, the topic allow-list and the message age have been checked.
+certificate URL (pinned to the topic's regional SNS endpoint), the certificate's names and
+dates, the topic allow-list, the signature version and the message age have been checked.
 
 Answers: 200 when done (or nothing to do); 4xx with a short reason when the request will never
 be accepted (SNS does not retry those); a failure after verification (DynamoDB unreachable,
@@ -80,7 +81,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if header_topic is not None and header_topic != body.get("TopicArn"):
             raise MalformedSnsMessageError("x-amz-sns-topic-arn does not match the body")
         cfg = factory.webhook_settings()
-        message = factory.sns_verifier().verify(body, cfg.allowed_topic_arns, cfg.max_message_age)
+        message = factory.sns_verifier().verify(
+            body,
+            cfg.allowed_topic_arns,
+            cfg.max_message_age,
+            require_signature_version_2=cfg.require_signature_version_2,
+        )
     except SnsMessageError as exc:
         return _reject(exc.http_status, str(exc), _header(request, "x-amz-sns-message-id"))
 

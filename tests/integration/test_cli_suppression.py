@@ -102,7 +102,42 @@ def test_manual_suppress_allow_unsuppress(populated, capsys):
     assert not factory.suppression_client().is_suppressed("jane@example.com")
     [row] = run_json(capsys, "unsuppress", "rick@example.com", "--reason", "ticket 7")
     assert row["suppressed"] is False
-    assert main(["suppress", "not an address", "--reason", "x"]) == 2
+    assert main(["suppress", "not an address", "--reason", "x"]) == 1
+
+
+# --- issue 11: input that is not exactly one addr-spec is refused, never rewritten -----------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        'evil\n{"to": "victim"}@example.com',  # became "...}@example.com before issue 11
+        "jane@example.com\r\n",
+        "ja\x00ne@example.com",
+        "jane@example.com,mary@example.com",
+        '"Jane" <jane@example.com>',
+        '"jane doe"@example.com',
+        "jane@",
+        "jane@exa_mple.com",
+        "a" * 300 + "@example.com",
+    ],
+)
+@pytest.mark.parametrize("command", ["suppress", "unsuppress", "allow", "check"])
+def test_bad_addresses_are_refused_with_one_line(populated, capsys, command, raw):
+    before = run_json(capsys, "list", "--include-expired")
+    extra = ["--reason", "x"] if command == "suppress" else []
+    assert main([command, raw, *extra]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ") and "not a valid address" in err
+    assert len(err) < 200
+    assert run_json(capsys, "list", "--include-expired") == before  # nothing written
+
+
+def test_check_refuses_the_whole_command_for_one_bad_address(populated, capsys):
+    assert main(["check", "jane@example.com", "jane@example.com\n"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: ")
 
 
 def test_export_import_and_sync_with_ses(populated, capsys):

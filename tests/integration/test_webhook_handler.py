@@ -203,3 +203,98 @@ def test_missing_allow_list_is_a_configuration_error(
     factory.reset()
     with pytest.raises(ConfigurationError, match="WEBHOOK_ALLOWED_TOPIC_ARNS"):
         webhook.lambda_handler(function_url_event(signer.sign(notification("{}"))), lambda_context)
+
+
+# --- issue 11: the certificate pinned like AWS's SDKs pin it ----------------------------------
+
+PEM = "/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
+
+
+@pytest.mark.parametrize(
+    "cert_url",
+    [
+        f"https://sns.s3-accelerate.amazonaws.com{PEM}",
+        f"https://sns.s3-external-1.amazonaws.com{PEM}",
+        f"https://sns.s3-us-east-1.amazonaws.com{PEM}",
+        f"https://sns.s3.amazonaws.com{PEM}",
+        f"https://sns.eu-west-1.amazonaws.com{PEM}",  # not the topic's region
+        f"https://sns.us-east-1.amazonaws.com.evil.com{PEM}",
+        f"https://user@sns.us-east-1.amazonaws.com{PEM}",
+        f"http://sns.us-east-1.amazonaws.com{PEM}",
+        f"https://sns.us-east-1.amazonaws.com:8443{PEM}",
+        f"https://SNS.US-EAST-1.AMAZONAWS.COM{PEM}",
+        f"https://sns.us-east-1.amazonaws.com.{PEM}",
+    ],
+)
+def test_certificate_host_variants_are_refused_before_any_fetch(
+    signer, fetcher, suppression_table, ses_sample, lambda_context, cert_url
+):
+    # Signed over the real body: only the (unsigned) certificate URL is the attacker's.
+    body = signer.sign(notification(ses_sample("event-bounce.json"), SigningCertURL=cert_url))
+    fetcher.certificates[cert_url] = signer.cert_pem  # would verify, were it ever fetched
+    response = webhook.lambda_handler(function_url_event(body), lambda_context)
+    assert response["statusCode"] == 403, response
+    assert "SigningCertURL" in response["body"]
+    assert fetcher.calls == []
+    assert items(suppression_table) == {}
+
+
+@pytest.mark.parametrize(
+    "certificate, reason",
+    [
+        ({"not_after": SAMPLE_TIME - timedelta(days=1)}, "signing certificate has expired"),
+        ({"not_before": SAMPLE_TIME + timedelta(days=1)}, "signing certificate is not yet valid"),
+        (
+            {"common_name": "attacker.example", "alt_names": ("attacker.example",)},
+            "signing certificate is not issued to SNS",
+        ),
+    ],
+)
+def test_expired_or_wrongly_named_certificates_are_refused(
+    fetcher, suppression_table, ses_sample, lambda_context, certificate, reason
+):
+    forger = SnsTestSigner(**certificate)
+    fetcher.certificates[CERT_URL] = forger.cert_pem
+    body = forger.sign(notification(ses_sample("event-bounce.json")), "2")
+    response = webhook.lambda_handler(function_url_event(body), lambda_context)
+    assert (response["statusCode"], response["body"]) == (403, reason)
+    assert items(suppression_table) == {}
+
+
+def test_junk_naming_a_failed_certificate_url_costs_one_fetch(
+    signer, fetcher, suppression_table, lambda_context
+):
+    missing = f"https://sns.us-east-1.amazonaws.com{PEM}"
+    body = signer.sign(notification("{}", SigningCertURL=missing))
+    responses = [
+        webhook.lambda_handler(function_url_event(body), lambda_context)["statusCode"]
+        for _ in range(20)
+    ]
+    assert responses == [403] * 20
+    assert fetcher.calls == [missing]  # the other 19 were answered from the failure cache
+    # the genuine certificate URL is unaffected
+    good = signer.sign(
+        notification("Successfully validated SNS topic for Amazon SES event publishing.")
+    )
+    assert webhook.lambda_handler(function_url_event(good), lambda_context)["statusCode"] == 200
+
+
+@pytest.mark.parametrize("required, v1_status", [("true", 403), ("false", 200)])
+def test_signature_version_1_is_refused_when_required(
+    signer, fetcher, suppression_table, monkeypatch, lambda_context, required, v1_status
+):
+    monkeypatch.setenv("WEBHOOK_REQUIRE_SIGNATURE_VERSION_2", required)
+    factory.webhook_settings.cache_clear()
+    text = "Successfully validated SNS topic for Amazon SES event publishing."
+    v1 = webhook.lambda_handler(
+        function_url_event(signer.sign(notification(text), "1")), lambda_context
+    )
+    assert v1["statusCode"] == v1_status, v1
+    if v1_status == 403:
+        assert "version 2" in v1["body"]
+        assert fetcher.calls == []
+    v2 = webhook.lambda_handler(
+        function_url_event(signer.sign(notification(text), "2")), lambda_context
+    )
+    assert v2["statusCode"] == 200, v2
+    assert items(suppression_table) == {}

@@ -101,12 +101,21 @@ def test_read_time_expiry_and_input_forms():
     client = SuppressionClient("t", ddb, clock=lambda: NOW, sleep=lambda s: None)
     with stub:
         result = client.check_many(
-            ["OLD@example.com", '"New" <new@Example.com>', "watch@example.com", "not-an-address"]
+            [
+                "OLD@example.com",
+                "New@Example.com",
+                "watch@example.com",
+                "not-an-address",
+                '"New" <new@Example.com>',
+            ]
         )
     assert result["OLD@example.com"].suppressed is False  # expired: not suppressed
     assert result["OLD@example.com"].state == "suppressed"
-    assert result['"New" <new@Example.com>'].suppressed is True
-    assert result['"New" <new@Example.com>'].normalised == "new@example.com"
+    assert result["New@Example.com"].suppressed is True
+    assert result["New@Example.com"].normalised == "new@example.com"
+    # A display name is not an addr-spec: refused, not looked up (issue 11; it used to be).
+    refused = result['"New" <new@Example.com>']
+    assert refused.error and refused.normalised is None and refused.suppressed is False
     assert result["watch@example.com"].suppressed is False
     assert result["not-an-address"].error and result["not-an-address"].suppressed is False
-    assert result['"New" <new@Example.com>'].to_json()["expires_at"].endswith("Z")
+    assert result["New@Example.com"].to_json()["expires_at"].endswith("Z")
