@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES = [
     "cli.notifications",
     "cli.replay",
     "cli.receipt_rules",
+    "cli.redrive",
 ]
 
 
