@@ -41,6 +41,7 @@ DEFAULT_STACK = "ses-feedback-dev"
 # While a redrive pass runs, the messages it has seen stay invisible, so it sees each once;
 # long enough for a slow pass, and whatever is kept is made visible again at the end.
 PASS_VISIBILITY_SECONDS = 300
+MAX_MOVE_RATE = 500  # StartMessageMoveTask's MaxNumberOfMessagesPerSecond limit
 MOVE_TASK_DONE = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 
 Progress = Callable[[str], None]
@@ -68,9 +69,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     feedback.add_argument("--queue-arn", help="feedback queue ARN (default: stack outputs)")
     feedback.add_argument(
         "--rate",
-        type=_positive_int,
+        type=_move_rate,
         metavar="N",
-        help="messages per second the move task may move (SQS maximum 500; default: SQS picks)",
+        help="messages per second the move task may move (1-500; default: SQS picks)",
     )
     feedback.add_argument(
         "--no-wait", action="store_true", help="start the move task and return at once"
@@ -85,6 +86,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "--max-messages", type=_positive_int, metavar="N", help="stop after N messages"
     )
     p.set_defaults(func=run)
+
+
+def _move_rate(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_MOVE_RATE:
+        raise argparse.ArgumentTypeError(f"SQS moves at most {MAX_MOVE_RATE} messages/s")
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -299,3 +299,83 @@ def test_command_line_summary_json_and_exit_status(inbound_dlq):
     assert report["inbound"]["reinvoked"] == 1
     assert report["dry_run"] is False
     assert "re-invoked 1" in err.getvalue()  # progress on stderr, not stdout
+
+
+# --- the command: stack outputs, both queues ------------------------------------------------
+
+OUTPUTS_READ = (
+    "FeedbackDeadLetterQueueUrl",
+    "FeedbackQueueUrl",
+    "InboundDeadLetterQueueUrl",
+    "InboundFunctionName",
+)
+
+
+def test_the_outputs_redrive_reads_are_in_the_template(template):
+    assert set(OUTPUTS_READ) <= set(template["Outputs"])
+
+
+def test_all_dry_run_finds_everything_from_the_stack_outputs():
+    queue_url = DLQ_URL.replace("-dlq", "")
+    inbound_url = DLQ_URL.replace("events-dlq", "inbound-dlq")
+    outputs = {
+        "FeedbackDeadLetterQueueUrl": DLQ_URL,
+        "FeedbackQueueUrl": queue_url,
+        "InboundDeadLetterQueueUrl": inbound_url,
+        "InboundFunctionName": FUNCTION,
+    }
+    stack = {
+        "Stacks": [
+            {
+                "StackName": "ses-feedback-test",
+                "CreationTime": "2026-11-01T00:00:00Z",
+                "StackStatus": "UPDATE_COMPLETE",
+                "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+            }
+        ]
+    }
+    cfn, sqs, lam = (_offline_client(s) for s in ("cloudformation", "sqs", "lambda"))
+    args = build_parser().parse_args(
+        ["redrive", "--stack", "ses-feedback-test", "--dry-run", "--json"]
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with Stubber(cfn) as cfn_stub, Stubber(sqs) as sqs_stub, Stubber(lam):
+        for _ in OUTPUTS_READ:
+            cfn_stub.add_response("describe_stacks", stack, {"StackName": "ses-feedback-test"})
+        for url, arn in ((DLQ_URL, DLQ_ARN), (queue_url, QUEUE_ARN)):
+            sqs_stub.add_response(
+                "get_queue_attributes",
+                {"Attributes": {"QueueArn": arn}},
+                {"QueueUrl": url, "AttributeNames": ["QueueArn"]},
+            )
+        _stub_lookup(sqs_stub, waiting=4)
+        sqs_stub.add_response("list_message_move_tasks", {"Results": []}, LIST)
+        sqs_stub.add_response(
+            "get_queue_attributes",
+            {
+                "Attributes": {
+                    "ApproximateNumberOfMessages": "2",
+                    "ApproximateNumberOfMessagesNotVisible": "1",
+                }
+            },
+            {"QueueUrl": inbound_url, "AttributeNames": ANY},
+        )
+        with redirect_stdout(out), redirect_stderr(err):
+            code = run(args, clients={"cloudformation": cfn, "sqs": sqs, "lambda": lam}.get)
+        sqs_stub.assert_no_pending_responses()
+        cfn_stub.assert_no_pending_responses()
+    assert code == 0
+    report = json.loads(out.getvalue())
+    assert report["dry_run"] is True
+    assert (report["feedback"]["source_arn"], report["feedback"]["destination_arn"]) == (
+        DLQ_ARN,
+        QUEUE_ARN,
+    )
+    assert (report["feedback"]["waiting"], report["feedback"]["status"]) == (4, "NOT_STARTED")
+    assert (report["inbound"]["waiting"], report["inbound"]["received"]) == (3, 0)
+    assert report["inbound"]["function"] == FUNCTION
+
+
+def test_rate_above_the_sqs_limit_is_refused():
+    with pytest.raises(SystemExit), redirect_stderr(io.StringIO()):
+        build_parser().parse_args(["redrive", "feedback", "--rate", "501"])
