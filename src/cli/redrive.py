@@ -187,6 +187,8 @@ def _latest_move_task(sqs: Any, dlq_arn: str) -> dict[str, Any] | None:
 
 def _copy_task(summary: MoveSummary, task: dict[str, Any]) -> None:
     summary.status = str(task.get("Status", "UNKNOWN"))
+    # a task someone else started may move elsewhere: report where it really goes
+    summary.destination_arn = task.get("DestinationArn", summary.destination_arn)
     summary.task_handle = task.get("TaskHandle", summary.task_handle)
     summary.moved = int(task.get("ApproximateNumberOfMessagesMoved", 0))
     summary.to_move = int(task.get("ApproximateNumberOfMessagesToMove", summary.to_move))

@@ -116,14 +116,20 @@ def test_a_running_task_is_followed_not_duplicated():
     sqs = _offline_client("sqs")
     with Stubber(sqs) as stub:
         _stub_lookup(stub, waiting=5)
+        elsewhere = "arn:aws:sqs:us-east-1:123456789012:inspection"
         stub.add_response(
-            "list_message_move_tasks", _task("RUNNING", 1, 5, TaskHandle="earlier"), LIST
+            "list_message_move_tasks",
+            _task("RUNNING", 1, 5, TaskHandle="earlier", DestinationArn=elsewhere),
+            LIST,
         )
-        stub.add_response("list_message_move_tasks", _task("COMPLETED", 5, 5), LIST)
+        stub.add_response(
+            "list_message_move_tasks", _task("COMPLETED", 5, 5, DestinationArn=elsewhere), LIST
+        )
         # no start_message_move_task stubbed: calling it would raise
         summary = redrive_feedback(sqs, DLQ_ARN, QUEUE_ARN, sleep=lambda _s: None)
         stub.assert_no_pending_responses()
     assert summary.followed_existing_task
+    assert summary.destination_arn == elsewhere  # where that task really moves them
     assert summary.status == "COMPLETED"
     assert summary.moved == 5
 
