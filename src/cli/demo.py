@@ -104,14 +104,13 @@ def run(args: argparse.Namespace) -> int:
 def _feed_events(folder: Path, template: dict[str, Any]) -> None:
     print("Feeding sample events through the real handlers:")
     _stand_ins()
+    _store_inbound_messages(folder)
     for function_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         if function_dir.name not in template["Resources"]:
             continue
         handler = handler_for(function_dir.name, template)
         for path in sorted(function_dir.glob("*.json")):
             event = json.loads(path.read_text())
-            if function_dir.name == "InboundFunction":
-                _store_inbound_messages(event, function_dir / "messages")
             try:
                 response = handler(event, FakeContext())
             except Exception as exc:  # noqa: BLE001 - the demo reports and goes on
@@ -123,15 +122,13 @@ def _feed_events(folder: Path, template: dict[str, Any]) -> None:
             print(f"  {function_dir.name} <- {path.name}: {_describe(event, response)}")
 
 
-def _store_inbound_messages(event: dict[str, Any], messages: Path) -> None:
+def _store_inbound_messages(events: Path) -> None:
     """Put the sample message each inbound event names where the receipt rule would have."""
     import boto3
 
-    s3 = boto3.client("s3")
-    for key in local_env.inbound_object_keys(event, DEMO_INBOUND_PREFIX):
-        source = messages / f"{key.removeprefix(DEMO_INBOUND_PREFIX)}.eml"
-        if source.exists():  # the malformed sample names a missing object on purpose
-            s3.put_object(Bucket=DEMO_INBOUND_BUCKET, Key=key, Body=source.read_bytes())
+    local_env.store_inbound_samples(
+        boto3.client("s3"), DEMO_INBOUND_BUCKET, DEMO_INBOUND_PREFIX, events
+    )
 
 
 def _show_inbound() -> None:

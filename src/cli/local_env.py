@@ -6,10 +6,11 @@ Only the demo and the tests use this module; it needs the dev dependencies (moto
 
 from __future__ import annotations
 
+import json
 import os
 import socket
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -145,14 +146,17 @@ def _atomic_moto_server(ip_address: str, port: int) -> Any:
 
 
 @contextmanager
-def embedded_aws() -> Iterator[str]:
-    """Start moto's server on 127.0.0.1 and point boto3/pynamodb at it through the standard
-    AWS_ENDPOINT_URL variable. Yields the endpoint URL; restores the environment after."""
+def embedded_aws(port: int | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """Start moto's server and point boto3/pynamodb at it through the standard
+    AWS_ENDPOINT_URL variable. Yields the endpoint URL; restores the environment after.
+
+    `port` None picks a free one; `host` is the address to listen on (0.0.0.0 lets Docker
+    containers reach it; the endpoint yielded is always the loopback one)."""
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request
-    port = free_port()
-    server = _atomic_moto_server("127.0.0.1", port)
+    port = port or free_port()
+    server = _atomic_moto_server(host, port)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     saved = {k: os.environ.get(k) for k in [*DUMMY_CREDENTIALS, "AWS_ENDPOINT_URL"]}
@@ -167,6 +171,61 @@ def embedded_aws() -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+# What CloudFormation substitutes in the template's names, for a local stack.
+LOCAL_PSEUDO_PARAMETERS = {"AWS::AccountId": "123456789012", "AWS::Region": "us-east-1"}
+
+
+def resource_name(
+    template: Mapping[str, Any], logical_id: str, name_property: str, stage: str = "dev"
+) -> str:
+    """The physical name a resource gets when the template names it with a !Sub over Stage
+    and pseudo parameters (TableName, BucketName, ...); its logical ID otherwise."""
+    value = template["Resources"][logical_id]["Properties"].get(name_property)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        text: str = value["Fn::Sub"]
+        for name, replacement in {"Stage": stage, **LOCAL_PSEUDO_PARAMETERS}.items():
+            text = text.replace("${" + name + "}", replacement)
+        if "${" not in text:
+            return text
+    return logical_id
+
+
+def local_table_names(template: Mapping[str, Any], stage: str = "dev") -> dict[str, str]:
+    """{logical ID: the name a `stage` stack gives it} for every table of the template."""
+    return {
+        logical_id: resource_name(template, logical_id, "TableName", stage)
+        for logical_id in table_definitions(template)
+    }
+
+
+def local_bucket_names(template: Mapping[str, Any], stage: str = "dev") -> dict[str, str]:
+    return {
+        logical_id: resource_name(template, logical_id, "BucketName", stage)
+        for logical_id, res in template["Resources"].items()
+        if res.get("Type") == "AWS::S3::Bucket"
+    }
+
+
+def ensure_buckets(s3: Any, names: Iterable[str]) -> None:
+    for name in names:
+        with suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(Bucket=name)
+
+
+def store_inbound_samples(s3: Any, bucket: str, prefix: str, events: Path) -> list[str]:
+    """Put every sample message (events/InboundFunction/messages/<message id>.eml) where the
+    receipt rule's S3 action would have: key = prefix + message id, which is what the
+    InboundFunction samples name (one names a missing object on purpose). Returns the keys."""
+    stored = []
+    for source in sorted((events / "InboundFunction" / "messages").glob("*.eml")):
+        key = prefix + source.stem
+        s3.put_object(Bucket=bucket, Key=key, Body=source.read_bytes())
+        stored.append(key)
+    return stored
 
 
 class LocalSesSuppressionList:
@@ -191,7 +250,6 @@ class LocalSesSuppressionList:
 
 def inbound_object_keys(event: dict[str, Any], prefix: str) -> list[str]:
     """The S3 keys an InboundFunction event refers to (to store sample messages under)."""
-    import json
     from urllib.parse import unquote_plus
 
     keys = []

@@ -17,6 +17,8 @@ SUBCOMMAND_MODULES = [
     "cli.replay",
     "cli.receipt_rules",
     "cli.return_path",
+    "cli.redrive",
+    "cli.emulator",
 ]
 
 
