@@ -475,6 +475,41 @@ def test_weak_auto_reply_headers_on_a_bounce_body_stay_a_bounce(header: str) -> 
     assert report.recipients[0].classification.hard
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Thank you for your email. I am currently out of the office until Monday.",
+        "Vielen Dank für Ihre Nachricht. Ich bin bis zum 5. Januar nicht im Büro.",
+        "Merci pour votre message. Je suis absente du bureau jusqu'au 3 mars.",
+        "Gracias por su mensaje. Estoy fuera de la oficina hasta el lunes.",
+        "Grazie per il messaggio. Sono fuori ufficio fino a lunedì.",
+        "Obrigado pela mensagem. Estou de férias até dia 10.",
+        "Bedankt voor uw bericht. Ik ben met vakantie tot en met 4 januari.",
+        "Спасибо за письмо. Я в отпуске до понедельника.",
+        "メールありがとうございます。ただいま休暇中のため、返信が遅れます。",
+    ],
+)
+def test_out_of_office_wording_without_headers_is_an_auto_reply(body: str) -> None:
+    raw = (
+        "From: someone@example.org\nTo: news@example.com\nSubject: Re: Our November news\n"
+        "Content-Type: text/plain; charset=UTF-8\n\n" + body + "\n"
+    )
+    report = analyse_message(raw.encode())
+    assert report.kind == "auto-reply"
+    assert report.recipients[0].classification.reason == "vacation"
+
+
+def test_out_of_office_words_in_a_bounce_do_not_make_it_an_auto_reply() -> None:
+    raw = (
+        "From: gateway@example.org\nTo: news@example.com\nSubject: Re: Our November news\n\n"
+        "I am sorry, your message could not be delivered while I am out of the office:\n"
+        "<gone@example.org>: 550 5.1.1 User unknown\n"
+    )
+    report = analyse_message(raw.encode())
+    assert report.kind == "bounce"
+    assert report.recipients[0].classification.hard
+
+
 # --------------------------------------------------------------------------------------
 # d. challenge/response sender verification is an automatic reply, never a bounce
 

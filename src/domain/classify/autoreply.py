@@ -97,6 +97,41 @@ BOUNCE_SUBJECT_RE: Final = re.compile(
 )
 BOUNCE_SENDER_RE: Final = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery", re.I)
 
+# What an out-of-office text says in its first lines, by language: the evidence when an
+# automatic reply carries no header and an ordinary subject ("Re: ...").  Read only in
+# the start of a text that has no status code and no bounce wording.
+VACATION_BODY_RE: Final = re.compile(
+    r"(?<!\w)(?:out of (?:the )?office|i am (?:currently )?(?:away|out of|on (?:vacation|holiday|"
+    r"leave|annual leave))|i(?:'m| am| will be) on (?:annual |parental )?(?:vacation|holiday|"
+    r"leave)|away from (?:the |my )?(?:office|desk)|with limited access to (?:my )?e-?mail|"
+    r"nicht im b[üu]ro|bin (?:ich )?(?:bis|vom) .{1,40}? (?:nicht erreichbar|abwesend|im urlaub)|"
+    r"abwesenheitsnotiz|absente? du bureau|en cong[ée]s?\b|en vacances|"
+    r"fuera de la oficina|de vacaciones|fuori (?:sede|ufficio)|in ferie|"
+    r"fora do escrit[óo]rio|de f[ée]rias|niet op kantoor|met vakantie|afwezig tot|"
+    r"p[åa] semester|fr[åa]nvarande|lomalla|poza biurem|na urlopie|в отпуске|вне офиса)"
+    r"|休暇中|不在にして|自动回复|休假中",
+    re.I,
+)
+
+
+#: Literals one of which every VACATION_BODY_RE match holds (lower case): the regex, tried at
+#: every position, only runs on a text that holds one.
+_VACATION_GATES: Final = (
+    "of office", "the office", "my office", "from office", "my desk", "the desk", "from desk",
+    "i am", "i'm on", "i will be on",
+    "limited access", "büro", "buro", "erreichbar", "abwesen", "urlaub", "bureau", "cong",
+    "vacances", "oficina", "vacaciones", "ufficio", "sede", "ferie", "escrit", "férias",
+    "ferias", "kantoor", "vakantie", "afwezig", "semester", "frånvar", "franvar", "lomalla",
+    "biurem", "urlop", "отпуск", "офиса", "休暇", "不在に", "自动回复", "休假",
+)  # fmt: skip
+
+
+def vacation_text(body: str) -> bool:
+    """True when the start of *body* is worded like an out-of-office reply."""
+    head = body[:1500].lower()
+    return any(g in head for g in _VACATION_GATES) and VACATION_BODY_RE.search(head) is not None
+
+
 # Challenge/response (sender verification): the recipient's system holds our message until
 # a person proves to be one.  Not a bounce: the address exists and the message may still
 # be delivered.  Wording of the common services and of self-hosted verifiers, each pattern

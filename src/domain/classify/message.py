@@ -351,12 +351,14 @@ def _dsn(
     segs = cache(lambda: dict(transcript.segments(body, _excluded(msg))) if body.strip() else {})
     out: list[RecipientReport] = []
     actions: list[str] = []
-    own = _own_recipients(msg)
-    failed_hdr = _failed_recipients_header(msg, own)
+    # the notice's own recipients matter only when X-Failed-Recipients offers another name
+    named = mime.raw_header(msg, "X-Failed-Recipients") is not None
+    own = _own_recipients(msg) if named else set()
+    failed_hdr = _failed_recipients_header(msg, own) if named else []
     for index, r in enumerate(recips):
         action = r.action or ""
         actions.append(action)
-        addr = _dsn_address(r, index, len(recips), own, failed_hdr)
+        addr = _dsn_address(r, index, len(recips), own, failed_hdr) if failed_hdr else r.address
         if action in _DELIVERED_ACTIONS:
             c = classify_failure(r.status, None, r.diagnostic)
             out.append(
@@ -441,8 +443,11 @@ def _auto_reply_reason(msg: Message, subject: str, sender: str, text: str) -> st
     weak = mime.header(msg, "Auto-Submitted").strip().lower().startswith("auto-replied") or any(
         mime.raw_header(msg, h) is not None for h in autoreply.WEAK_AUTO_HEADERS
     )
-    # an automatic reply, unless the body reads like a bounce
-    if weak and not (STATUS_RE.search(body) or phrase_reason(body[:2000])):
+    # the weak hints, or out-of-office wording at the start of the text: an automatic
+    # reply, unless the body reads like a bounce
+    if (weak or autoreply.vacation_text(body)) and not (
+        STATUS_RE.search(body) or phrase_reason(body[:2000])
+    ):
         return "vacation"
     return None
 

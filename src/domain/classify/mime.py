@@ -133,8 +133,9 @@ def header(msg: Message, name: str) -> str:
     stored = _header_map(msg).get(name.lower())
     if stored is None:
         return ""
-    if type(stored) is str and not stored.isascii():
-        return decode_words(_eight_bit(stored))[:2000]
+    if type(stored) is str:
+        # what raw_header returns for an ASCII value; 8-bit values read as text first
+        return decode_words(stored if stored.isascii() else _eight_bit(stored))[:2000]
     value = raw_header(msg, name)
     text = str(value) if not isinstance(value, str) else value
     return decode_words(text)[:2000]
