@@ -10,6 +10,8 @@ import json
 import quopri
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.classify import analyse_message
 from domain.classify.autoreply import REASON_CHALLENGE, auto_reply_subject
@@ -732,3 +734,34 @@ def test_inbound_auto_reply_in_other_languages(subject: str) -> None:
 
     raw = f"From: a@example.org\nTo: news@example.com\nSubject: {subject}\n\nhola\n"
     assert analyse_inbound(raw.encode()).kind == "auto-reply"
+
+
+# --------------------------------------------------------------------------------------
+# the new readers never raise on malformed input
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_address_field_never_raises(value: str) -> None:
+    got = address_field(value)
+    assert got is None or ("@" in got and got == got.lower())
+
+
+_JSONISH = st.text(alphabet='{}[]":,\\!=\n notificationTypeBounc3D', max_size=400)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_JSONISH, st.text(max_size=400)))
+def test_find_notification_never_raises(text: str) -> None:
+    found = find_notification(text)
+    assert found is None or "notificationType" in found or "eventType" in found
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200), st.text(max_size=600))
+def test_auto_reply_readers_never_raise(subject: str, body: str) -> None:
+    from domain.classify.autoreply import is_challenge, vacation_text
+
+    assert isinstance(auto_reply_subject(subject), bool)
+    assert isinstance(is_challenge(subject, body), bool)
+    assert isinstance(vacation_text(body), bool)
