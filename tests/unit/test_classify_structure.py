@@ -433,10 +433,12 @@ def test_encoded_word_subject_is_decoded_first() -> None:
         "Our November news",
         "Autumn offers",
         "Automobile club newsletter",
+        "Delivery Status Notification (Failure)",
+        "Returned mail: see transcript for details",
     ],
 )
 def test_other_subjects_are_not_auto_replies(subject: str) -> None:
-    assert not auto_reply_subject(subject) or "undeliver" in subject.lower()
+    assert not auto_reply_subject(subject)
 
 
 @pytest.mark.parametrize(
@@ -765,3 +767,10 @@ def test_auto_reply_readers_never_raise(subject: str, body: str) -> None:
     assert isinstance(auto_reply_subject(subject), bool)
     assert isinstance(is_challenge(subject, body), bool)
     assert isinstance(vacation_text(body), bool)
+
+
+def test_ses_event_we_do_not_classify_is_other_with_its_reason() -> None:
+    report = analyse_message(_ses_mail(json.dumps({"eventType": "Open", "open": {}})))
+    assert report.kind == "other"
+    assert report.error is not None
+    assert "Open" in report.error
