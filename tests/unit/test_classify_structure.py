@@ -774,3 +774,30 @@ def test_ses_event_we_do_not_classify_is_other_with_its_reason() -> None:
     assert report.kind == "other"
     assert report.error is not None
     assert "Open" in report.error
+
+
+def test_ses_email_feedback_forwarding_of_a_complaint_is_read_as_arf() -> None:
+    # without an SNS topic SES forwards the ISP's report by mail (email feedback forwarding)
+    raw = _ARF.format(
+        subject="Complaint about message from 192.0.2.1",
+        headers="",
+        report_type="report-type=feedback-report",
+    ).replace(
+        "From: Feedback Loop <fbl@isp.example.net>",
+        "From: complaints@email-abuse.amazonses.com",
+    )
+    report = analyse_message(raw.encode())
+    assert report.kind == "complaint"
+    assert [r.address for r in report.recipients] == ["complainer@isp.example.net"]
+
+
+def test_ses_email_feedback_forwarding_of_a_bounce_is_read_as_a_dsn() -> None:
+    raw = _DSN.format(
+        sender="MAILER-DAEMON@amazonses.com",
+        subject="Delivery Status Notification (Failure)",
+        headers="Auto-Submitted: auto-replied\n",
+    )
+    report = analyse_message(raw.encode())
+    assert report.kind == "bounce"
+    assert [r.address for r in report.recipients] == ["gone@example.org"]
+    assert report.recipients[0].classification.hard
