@@ -801,3 +801,40 @@ def test_ses_email_feedback_forwarding_of_a_bounce_is_read_as_a_dsn() -> None:
     assert report.kind == "bounce"
     assert [r.address for r in report.recipients] == ["gone@example.org"]
     assert report.recipients[0].classification.hard
+
+
+def test_exchange_ndr_header_keeps_a_notice_out_of_the_auto_reply_branch() -> None:
+    # Exchange marks its non-delivery reports; the same notice carries Auto-Submitted and
+    # X-Auto-Response-Suppress, and a localised subject no bounce pattern knows
+    raw = (
+        "From: Microsoft Outlook <MicrosoftExchange0123@example.net>\n"
+        "To: news@example.com\n"
+        "Subject: Nicht zustellbar: Our November news\n"
+        "Auto-Submitted: auto-replied\n"
+        "X-Auto-Response-Suppress: All\n"
+        "X-MS-Exchange-Message-Is-Ndr:\n"
+        "Content-Type: text/plain; charset=UTF-8\n\n"
+        "Ihre Nachricht hat einige oder alle Empfänger nicht erreicht.\n\n"
+        "gone@example.org\n"
+    )
+    report = analyse_message(raw.encode())
+    assert report.kind == "bounce"
+    assert [r.address for r in report.recipients] == ["gone@example.org"]
+
+
+def test_delivery_status_report_type_without_its_part_is_not_an_auto_reply() -> None:
+    raw = (
+        "From: gateway@example.org\n"
+        "To: news@example.com\n"
+        "Subject: Automatic reply\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\n\n'
+        "--r\nContent-Type: text/plain\n\n"
+        "Delivery to this recipient failed:\n\n"
+        "<gone@example.org>: 550 5.1.1 User unknown\n"
+        "--r--\n"
+    )
+    report = analyse_message(raw.encode())
+    assert report.kind == "bounce"
+    assert report.recipients[0].address == "gone@example.org"
+    assert report.recipients[0].classification.hard

@@ -40,6 +40,9 @@ _INLINE_DSN_GATES: Final = (
     "ctual-r",
     "CTUAL-R",
 )
+#: Headers only a non-delivery report carries.
+_NDR_HEADERS: Final = ("X-Failed-Recipients", "X-MS-Exchange-Message-Is-Ndr")
+_DSN_REPORT_TYPE_RE: Final = re.compile(r"report-type\s*=\s*[\"']?delivery-status\b", re.I)
 _INLINE_ACTION_RE: Final = re.compile(
     r"^(?:action\s*:\s*(?:failed|delayed|delivered|relayed|expanded)|status\s*:\s*[245]\.)",
     re.I | re.M,
@@ -106,10 +109,11 @@ def _analyse(msg: Message, depth: int = 0) -> MessageReport:
 
     subject = mime.header(msg, "Subject")
     sender = mime.header(msg, "From")
-    # 4. Automatic replies (RFC 3834, conventions, challenge/response), unless the notice
-    # names failed recipients in X-Failed-Recipients (Exim's bounces carry RFC 3834's
-    # Auto-Submitted too).
-    if not mime.header(msg, "X-Failed-Recipients"):
+    # 4. Automatic replies (RFC 3834, conventions, challenge/response), unless a header or
+    # the content type says the notice is a non-delivery report (Exim's and Exchange's
+    # bounces carry RFC 3834's Auto-Submitted too).
+    ndr = _declared_non_delivery(msg)
+    if not ndr:
         auto = _auto_reply_reason(msg, subject, sender, text)
         if auto is not None:
             addr = mime.first_address(sender)
@@ -121,7 +125,7 @@ def _analyse(msg: Message, depth: int = 0) -> MessageReport:
     if arf.COMPLAINT_HINT_RE.search(subject) and "message/rfc822" in types:
         return _complaint(msg, parts, types, "abuse", None)
     # 5. A bounce in prose or as an SMTP transcript.
-    bouncy = bool(
+    bouncy = ndr or bool(
         autoreply.BOUNCE_SUBJECT_RE.search(subject) or autoreply.BOUNCE_SENDER_RE.search(sender)
     )
     if not text.strip():
@@ -132,6 +136,15 @@ def _analyse(msg: Message, depth: int = 0) -> MessageReport:
         if inner is not None:
             return inner
     return report
+
+
+def _declared_non_delivery(msg: Message) -> bool:
+    """The notice says it is a non-delivery report in its headers: Exim's
+    ``X-Failed-Recipients``, Exchange's ``X-MS-Exchange-Message-Is-Ndr``, or a
+    ``multipart/report; report-type=delivery-status`` whose status part went missing."""
+    if any(mime.raw_header(msg, h) is not None for h in _NDR_HEADERS):
+        return True
+    return bool(_DSN_REPORT_TYPE_RE.search(mime.header(msg, "Content-Type")))
 
 
 def _inline_dsn_text(text: str, types: list[str]) -> str | None:
