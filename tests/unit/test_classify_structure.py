@@ -6,6 +6,7 @@ published formats of SES/SNS notifications and common MTAs; none comes from a co
 
 from __future__ import annotations
 
+import base64
 import json
 import quopri
 
@@ -841,3 +842,19 @@ def test_delivery_status_report_type_without_its_part_is_not_an_auto_reply() -> 
     assert report.kind == "bounce"
     assert report.recipients[0].address == "gone@example.org"
     assert report.recipients[0].classification.hard
+
+
+def test_ses_notification_attached_as_a_json_file() -> None:
+    raw = (
+        "From: ops-forwarder@example.com\n"
+        "To: ops@example.com\n"
+        "Subject: Fwd: SES notification\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="m"\n\n'
+        "--m\nContent-Type: text/plain\n\nSee the attached notification.\n"
+        '--m\nContent-Type: application/json; name="notification.json"\n'
+        "Content-Transfer-Encoding: base64\n\n"
+        + base64.encodebytes(json.dumps(_SES_BOUNCE).encode()).decode()
+        + "--m--\n"
+    )
+    _expect_bounce(raw.encode())

@@ -95,7 +95,7 @@ def _analyse(msg: Message, depth: int = 0) -> MessageReport:
         if report is not None:
             return report
     # 3. An SES notification delivered by mail (an SNS email subscription).
-    if sesmail.looks_like_notification(text):
+    if sesmail.looks_like_notification(text) or "application/json" in types:
         by_aws = sesmail.sent_by_aws(
             mime.header(msg, "From"), mime.raw_header(msg, "x-amz-sns-message-id")
         )
@@ -518,11 +518,12 @@ def _ses_json(parts: list[Message], types: list[str], text: str) -> MessageRepor
     obj = sesmail.find_notification(text)
     if obj is None:
         # the notice's text is cut for the wording rules; a notification with many
-        # recipients or headers is longer: read its text parts again, less bounded
+        # recipients or headers is longer, or attached as a JSON file: read those parts
+        # again, less bounded
         full = "\n".join(
             mime.part_text(part, sesmail.MAX_BODY_CHARS)
             for part, ctype in zip(parts, types, strict=False)
-            if ctype in ("text/plain", "text")
+            if ctype in ("text/plain", "text", "application/json")
         )
         if len(full) > len(text):
             obj = sesmail.find_notification(full)
