@@ -40,7 +40,9 @@ _INLINE_DSN_GATES: Final = (
     "ctual-r",
     "CTUAL-R",
 )
-#: Headers only a non-delivery report carries.
+#: Headers only a non-delivery report carries (X-MS-Exchange-Message-Is-Ndr has no public
+#: specification; Exchange and Office 365 put it on their NDRs, e.g. the 8 corpus files
+#: lhost-exchange2007-05/-06, lhost-office365-*, rhost-microsoft-03).
 _NDR_HEADERS: Final = ("X-Failed-Recipients", "X-MS-Exchange-Message-Is-Ndr")
 _DSN_REPORT_TYPE_RE: Final = re.compile(r"report-type\s*=\s*[\"']?delivery-status\b", re.I)
 _INLINE_ACTION_RE: Final = re.compile(
