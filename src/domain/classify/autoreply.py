@@ -1,7 +1,11 @@
-"""Automatic replies: RFC 3834 ``Auto-Submitted`` and vacation / out-of-office conventions.
+"""Automatic replies: RFC 3834 ``Auto-Submitted``, vacation / out-of-office conventions in
+many languages, and challenge/response sender verification.
 
 Many ordinary bounces also carry ``Auto-Submitted: auto-replied`` (RFC 3464 suggests it),
-so the header only counts when nothing else says "bounce".
+so the weak hints (that header, Microsoft's rule and suppression headers, out-of-office
+wording in the text) only count when nothing else says "bounce".  The structure of a report
+(RFC 5965 feedback report, RFC 3464 delivery status, an SES notification, the headers of a
+non-delivery report) is read before any of this (message.py) and always wins.
 """
 
 from __future__ import annotations
@@ -9,16 +13,62 @@ from __future__ import annotations
 import re
 from typing import Final
 
-AUTO_SUBJECT_RE: Final = re.compile(
-    r"^\s*(?:\[?auto(?:matic)?[- ]?(?:reply|response|answer|antwort)\]?|auto(?:re|mated)?"
-    r"(?:reply|respon[sd]\w*)|out of (?:the )?office|ooo\b|away\b|on vacation|on holiday|"
-    r"vacation|abwesenheit|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica|"
-    r"absence|automatisch|autosvar|automaattinen|自動応答|不在)",
-    re.I,
+#: Reason of a challenge/response message (a sender-verification request): an automatic
+#: reply, never evidence about the address (taxonomy.py).
+REASON_CHALLENGE: Final = "challenge"
+
+# Subject phrases that only an automatic reply uses, by language.  Written as the words
+# mail clients and servers put in front of the original subject ("Automatic reply: ...")
+# or use as the whole subject ("Out of Office"); matched anywhere in the subject, so a
+# "RE:"/"AW:" prefix or a bracketed tag does not hide them.
+_AUTO_PHRASES: Final = (
+    # English
+    r"auto(?:matic|mated)?[- _]?(?:reply|replied|response|responder|answer|antwort)",
+    r"autoreply|autoresponse|autorespond\w*",
+    r"out of (?:the )?office",
+    r"away from (?:the |my )?(?:office|desk|e-?mail)",
+    r"on (?:annual |parental |sick )?(?:vacation|holiday|leave)",
+    r"vacation (?:reply|message|notice|response)",
+    # German
+    r"abwesenheitsnotiz|abwesenheitsmeldung|abwesenheitsnachricht",
+    r"automatische antwort|automatische r[üu]ckantwort|autoantwort",
+    r"nicht im b[üu]ro",
+    # French
+    r"r[ée]ponse automatique|absence du bureau|absent(?:e)? du bureau|message d'absence",
+    # Spanish
+    r"respuesta autom[áa]tica|fuera de (?:la )?oficina|respuesta de ausencia",
+    # Italian
+    r"risposta automatica|fuori (?:sede|ufficio)|assente dall'ufficio",
+    # Portuguese
+    r"resposta autom[áa]tica|fora do escrit[óo]rio|aus[êe]ncia tempor[áa]ria",
+    # Dutch
+    r"automatisch antwoord|niet op kantoor|afwezigheidsbericht",
+    # Scandinavian, Finnish
+    r"autosvar|automatisk svar|automatiskt svar|fr[åa]nv[æa]r(?:o|ende)?meddelande",
+    r"automaattinen vastaus|poissaolo",
+    # Polish, Czech, Slovak, Hungarian, Romanian, Turkish, Greek
+    r"automatyczna odpowied[źz]|odpowied[źz] automatyczna|nieobecno[śs][ćc]",
+    r"automatick[áa] odpov[ěe][ďd]|mimo kancel[áa][řr]",
+    r"automatikus v[áa]lasz|h[áa]zon k[íi]v[üu]l",
+    r"r[ăa]spuns automat",
+    r"otomatik (?:yan[\u0131i]t|cevap)|ofis d[\u0131i][şs][\u0131i]nda",
+    r"αυτόματη απάντηση",
+    # Russian, Ukrainian
+    r"автоответ|автоматический ответ|автовідповідь|автоматична відповідь|вне офиса",
+)
+# Japanese, Chinese, Korean: no spaces between words, so no word boundaries either.
+_CJK_AUTO_PHRASES: Final = (
+    r"自動応答|自動返信|不在通知|不在のお知らせ|自动回复|自動回覆|自動回复|自动答复|"
+    r"자동\s?응답|자동\s?회신|부재중"
 )
 AUTO_SUBJECT_ANYWHERE_RE: Final = re.compile(
-    r"\b(?:auto(?:matic)?[- ]?reply|autoreply|auto-response|autoresponse|out of (?:the )?office|"
-    r"abwesenheitsnotiz|r[ée]ponse automatique)\b",
+    r"(?<!\w)(?:" + "|".join(_AUTO_PHRASES) + r")(?!\w)|" + _CJK_AUTO_PHRASES, re.I
+)
+# Short or common words that only mean "automatic reply" when they open the subject.
+AUTO_SUBJECT_RE: Final = re.compile(
+    r"^\s*\[?(?:auto(?:matic)?\b|ooo\b|away\b|vacation\b|absence\b|"
+    r"abwesend|abwesenheit|urlaub|ausente|ausencia|afwezig|cong[ée]s?\b|vacances|"
+    r"ferie|lomalla|nieobecn|отпуск|отсутств|automatisch|不在)",
     re.I,
 )
 AUTO_HEADERS: Final = (
@@ -27,8 +77,26 @@ AUTO_HEADERS: Final = (
     "x-autoresponder",
     "x-vacation",
     "x-auto-reply",
+    "x-autoreply-from",
+    "x-mail-autoreply",
+    "x-ag-autoreply",
 )
-AUTO_PRECEDENCE: Final = frozenset({"auto_reply", "auto-reply"})
+#: Headers of machine-generated mail in general, automatic replies among it:
+#: ``X-Auto-Response-Suppress`` asks receivers not to answer automatically (Microsoft's
+#: [MS-OXCMAIL] section 2.1.3.2.20, https://learn.microsoft.com/en-us/openspecs/
+#: exchange_server_protocols/ms-oxcmail/ced68690-498a-4567-9d14-5c01f974d8b1), so
+#: automatic replies and non-delivery reports carry it to avoid loops;
+#: ``X-MS-Exchange-Inbox-Rules-Loop`` is on anything an inbox rule sent.  Like RFC 3834's
+#: ``Auto-Submitted``, they count only when nothing reads like a bounce.
+WEAK_AUTO_HEADERS: Final = ("x-ms-exchange-inbox-rules-loop", "x-auto-response-suppress")
+#: Headers whose value marks an automatic reply: ``X-Autogenerated: Reply``,
+#: ``X-POST-MessageClass: 9; Autoresponder``, ``Delivered-To: Autoresponder``.
+AUTO_HEADER_VALUES: Final = (
+    ("x-autogenerated", re.compile(r"^\s*reply\b", re.I)),
+    ("x-post-messageclass", re.compile(r"autoresponder", re.I)),
+    ("delivered-to", re.compile(r"^\s*autoresponder\s*$", re.I)),  # the word, not an address
+)
+AUTO_PRECEDENCE: Final = frozenset({"auto_reply", "auto-reply", "autoreply"})
 BOUNCE_SUBJECT_RE: Final = re.compile(
     r"undeliver|undelivered|delivery (?:status|failure|failed|notification|report|problem)|"
     r"returned (?:mail|to sender)|failure notice|mail (?:delivery )?fail|non-?delivery|"
@@ -37,3 +105,105 @@ BOUNCE_SUBJECT_RE: Final = re.compile(
     re.I,
 )
 BOUNCE_SENDER_RE: Final = re.compile(r"mailer-daemon|postmaster|post_master|mail delivery", re.I)
+
+# What an out-of-office text says in its first lines, by language: the evidence when an
+# automatic reply carries no header and an ordinary subject ("Re: ...").  Read only in
+# the start of a text that has no status code and no bounce wording.
+VACATION_BODY_RE: Final = re.compile(
+    r"(?<!\w)(?:out of (?:the )?office|i am (?:currently )?(?:away|out of|on (?:vacation|holiday|"
+    r"leave|annual leave))|i(?:'m| am| will be) on (?:annual |parental )?(?:vacation|holiday|"
+    r"leave)|away from (?:the |my )?(?:office|desk)|with limited access to (?:my )?e-?mail|"
+    r"nicht im b[üu]ro|bin (?:ich )?(?:bis|vom) .{1,40}? (?:nicht erreichbar|abwesend|im urlaub)|"
+    r"abwesenheitsnotiz|absente? du bureau|en cong[ée]s?\b|en vacances|"
+    r"fuera de la oficina|de vacaciones|fuori (?:sede|ufficio)|in ferie|"
+    r"fora do escrit[óo]rio|de f[ée]rias|niet op kantoor|met vakantie|afwezig tot|"
+    r"p[åa] semester|fr[åa]nvarande|lomalla|poza biurem|na urlopie|в отпуске|вне офиса)"
+    r"|休暇中|不在にして|自动回复|休假中",
+    re.I,
+)
+
+
+#: Literals one of which every VACATION_BODY_RE match holds (lower case): the regex, tried at
+#: every position, only runs on a text that holds one.
+_VACATION_GATES: Final = (
+    "of office", "the office", "my office", "from office", "my desk", "the desk", "from desk",
+    "i am", "i'm on", "i will be on",
+    "limited access", "büro", "buro", "erreichbar", "abwesen", "urlaub", "bureau", "cong",
+    "vacances", "oficina", "vacaciones", "ufficio", "sede", "ferie", "escrit", "férias",
+    "ferias", "kantoor", "vakantie", "afwezig", "semester", "frånvar", "franvar", "lomalla",
+    "biurem", "urlop", "отпуск", "офиса", "休暇", "不在に", "自动回复", "休假",
+)  # fmt: skip
+
+
+def vacation_text(body: str) -> bool:
+    """True when the start of *body* is worded like an out-of-office reply."""
+    head = body[:1500].lower()
+    return any(g in head for g in _VACATION_GATES) and VACATION_BODY_RE.search(head) is not None
+
+
+# Challenge/response (sender verification): the recipient's system holds our message until
+# a person proves to be one.  Not a bounce: the address exists and the message may still
+# be delivered.  Wording of the common services and of self-hosted verifiers, each pattern
+# behind literals one of which it needs (checked with ``in`` first: most notices contain
+# none, and the patterns would otherwise be tried at every position of every notice).
+_CHALLENGE_RULES: Final[tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]] = tuple(
+    (gates, re.compile(pattern))
+    for gates, pattern in (
+        (("challenge",), r"challenge[- /]?response"),
+        (("sender verification",), r"sender verification (?:request|system)"),
+        (
+            ("you are", "you're"),
+            r"(?:confirm|prove|verify)(?: that)? you(?:'re| are) (?:a )?(?:human|real person|"
+            r"person|not a (?:robot|spammer|machine|bot))",
+        ),
+        (
+            ("verification", "confirm"),
+            r"(?:held|quarantined|waiting|queued|kept|pending)\b[\w ,]{0,40}?\b(?:pending|until|"
+            r"for|awaiting|requires?|needs?)\b[\w ]{0,20}?(?:verification|confirmation|"
+            r"you (?:verify|confirm))",
+        ),
+        (
+            ("verify", "confirm"),
+            r"(?:verify|confirm) (?:your|this|the) (?:e-?mail|message|address|sender address)"
+            r"[\w ,]{0,40}?\b(?:to|so that|in order to|before) (?:be |get |have )?"
+            r"(?:it |your message |the message )?(?:deliver|be delivered|reach|accept|release)",
+        ),
+        (
+            ("link",),
+            r"(?:click|follow|visit) (?:on )?(?:the|this) link[\w ,]{0,40}?\bto (?:verify|"
+            r"confirm|release|deliver|get your message delivered)",
+        ),
+        (
+            ("list",),
+            r"(?:not|isn't|is not) (?:yet )?(?:on|in) (?:my|the|our) (?:approved|allowed|safe|"
+            r"trusted) ?(?:senders?|contacts?)? ?list",
+        ),
+    )
+)
+#: Challenge/response services, named in their messages.
+_CHALLENGE_SERVICES: Final = (
+    "boxbe",
+    "spamarrest",
+    "spam arrest",
+    "bluebottle",
+    "mailblocks",
+    "choicemail",
+    "sendio",
+    "spamcease",
+)
+
+
+def auto_reply_subject(subject: str) -> bool:
+    """True when *subject* reads as an automatic reply, in any of the languages above."""
+    return bool(AUTO_SUBJECT_RE.search(subject) or AUTO_SUBJECT_ANYWHERE_RE.search(subject))
+
+
+def is_challenge(subject: str, body: str) -> bool:
+    """True when the subject or the start of the body asks us to verify ourselves."""
+    text = (subject + "\n" + body[:4000]).lower()
+    if any(name in text for name in _CHALLENGE_SERVICES):
+        return True
+    return any(
+        any(g in text for g in gates) and pattern.search(text)
+        for gates, pattern in _CHALLENGE_RULES
+    )

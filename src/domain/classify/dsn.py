@@ -29,6 +29,8 @@ class DsnRecipient:
     status: str | None
     diagnostic: str | None
     remote_mta: str | None
+    #: X-Actual-Recipient (Postfix, sendmail): the address after alias expansion
+    actual_recipient: str | None = None
 
     @property
     def address(self) -> str | None:
@@ -90,20 +92,47 @@ def parse_blocks(text: str) -> list[dict[str, str]]:
     return blocks
 
 
-def _addr_field(value: str | None) -> str | None:
+#: RFC 6533 utf-8-addr-xtext / unitext: a character written as ``\x{HEX}``.
+_EMBEDDED_UNICODE_RE: Final = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
+#: An addr-spec of any script (RFC 6531 allows UTF-8 in both parts), as a last resort.
+_ANY_ADDR_RE: Final = re.compile(r"[^\s<>;,\"()\[\]]{1,64}@[^\s<>;,\"()\[\]@]{1,255}")
+
+
+def address_field(value: str | None) -> str | None:
+    r"""The addr-spec of a recipient field (``Final-Recipient``, ``Original-Recipient``,
+    ``X-Actual-Recipient``), lower-cased, or None.
+
+    Reads ``rfc822; a@b``, ``rfc822;<a@b>``, a value without its address type (``a@b``),
+    folded values, and RFC 6533's ``utf-8`` type (``\x{HEX}`` escapes decoded, non-ASCII
+    addresses kept)."""
     if not value:
         return None
-    if ";" in value:
-        value = value.split(";", 1)[1]
-    return first_address(value)
+    addr_type, sep, rest = value.partition(";")
+    if not sep:
+        addr_type, rest = "", value
+    if addr_type.strip().lower() == "utf-8" and "\\x{" in rest:
+        rest = _EMBEDDED_UNICODE_RE.sub(_unicode_char, rest)
+    found = first_address(rest)
+    if found is not None:
+        return found
+    m = _ANY_ADDR_RE.search(rest)
+    if m is None or "." not in m.group(0).rpartition("@")[2]:
+        return None
+    return m.group(0).strip(".").lower()
+
+
+def _unicode_char(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16)
+    return chr(code) if code <= 0x10FFFF else m.group(0)
 
 
 def recipients(text: str) -> list[DsnRecipient]:
     """The per-recipient blocks (those naming a recipient or carrying a status)."""
     out: list[DsnRecipient] = []
     for block in parse_blocks(text):
-        final = _addr_field(block.get("final-recipient") or block.get("x-actual-recipient"))
-        original = _addr_field(block.get("original-recipient"))
+        actual = address_field(block.get("x-actual-recipient"))
+        final = address_field(block.get("final-recipient")) or actual
+        original = address_field(block.get("original-recipient"))
         if final is None and original is None and "status" not in block and ("action" not in block):
             continue
         out.append(
@@ -114,6 +143,7 @@ def recipients(text: str) -> list[DsnRecipient]:
                 block.get("status") or None,
                 block.get("diagnostic-code") or None,
                 block.get("remote-mta") or None,
+                actual,
             )
         )
         if len(out) >= _MAX_RECIPIENTS:

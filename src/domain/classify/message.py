@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from email.message import Message
 from functools import cache
 from typing import Final
 
-from domain.classify import arf, autoreply, dsn, mime, transcript
+from domain.classify import arf, autoreply, dsn, mime, sesmail, transcript
 from domain.classify.core import MAX_KEPT, classify_failure, clean_diagnostic, phrase_reason
 from domain.classify.evidence import weigh_user_unknown
 from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
@@ -29,16 +28,39 @@ _SENDER_STAGE: Final = {
     "EHLO": "blocked",
 }
 _NOT_ABOUT_SENDER: Final = frozenset({Verdict.INVALID_ADDRESS, Verdict.UNDETERMINED})
-_INLINE_DSN_RE: Final = re.compile(r"^(?:final-recipient|original-recipient)\s*:", re.I | re.M)
+_INLINE_DSN_RE: Final = re.compile(
+    r"^(?:final-recipient|original-recipient|x-actual-recipient)\s*:", re.I | re.M
+)
+#: Literals one of which every _INLINE_DSN_RE match holds (a cheap test first).
+_INLINE_DSN_GATES: Final = (
+    "l-Recipient",
+    "l-recipient",
+    "L-RECIPIENT",
+    "ctual-R",
+    "ctual-r",
+    "CTUAL-R",
+)
+#: Headers only a non-delivery report carries (X-MS-Exchange-Message-Is-Ndr has no public
+#: specification; Exchange and Office 365 put it on their NDRs, e.g. the 8 corpus files
+#: lhost-exchange2007-05/-06, lhost-office365-*, rhost-microsoft-03).
+_NDR_HEADERS: Final = ("X-Failed-Recipients", "X-MS-Exchange-Message-Is-Ndr")
+_DSN_REPORT_TYPE_RE: Final = re.compile(r"report-type\s*=\s*[\"']?delivery-status\b", re.I)
+_INLINE_ACTION_RE: Final = re.compile(
+    r"^(?:action\s*:\s*(?:failed|delayed|delivered|relayed|expanded)|status\s*:\s*[245]\.)",
+    re.I | re.M,
+)
 # A connection that could not be made (not one that broke: "lost connection with ...").
 _AUTH_TLS_RE: Final = re.compile(r"\bauth|\b(?:tls|ssl|starttls)\b|encrypt", re.I)
 _CONNECT_RE: Final = re.compile(r"(?<!lost )connect|timed? ?out|no route|unreachable", re.I)
 _MAX_DEPTH: Final = 1
+#: Headers naming who the notice was delivered to (the original's sender, us).
+# (not X-Original-To: some MTAs, DragonFly's dma among them, write the failed recipient
+# there in their own notices)
+_OWN_RECIPIENT_HEADERS: Final = ("To", "Delivered-To", "Envelope-To", "X-Envelope-To")
 _EMBEDDED_START_RE: Final = re.compile(
     r"^(?:return-path|received|from|date|subject|to|mime-version|content-type):", re.I | re.M
 )
 _QUOTED_RE: Final = re.compile(r"^> ?", re.M)
-_SES_JSON_RE: Final = re.compile(r'"(?:notificationType|eventType)"\s*:')
 
 
 def analyse_message(raw: bytes) -> MessageReport:
@@ -54,38 +76,58 @@ def analyse_message(raw: bytes) -> MessageReport:
 
 
 def _analyse(msg: Message, depth: int = 0) -> MessageReport:
+    """Structure first, then conventions, then wording (docs/classification.md, "Structure
+    before wording"): each step below only runs when the ones above it found nothing."""
     walked = mime.walk_outer(msg)
     parts = [part for part, _ in walked]
     types = [ctype for _, ctype in walked]
-    top_params = mime.header(msg, "Content-Type").lower()
-
-    if "message/feedback-report" in types or "report-type=feedback-report" in top_params:
-        return _arf(msg, parts, types)
     text = _human_text(parts, types)
     flat = _unparsed_multipart(msg)
     if flat is not None:
         # a multipart whose boundary never occurs: read the body as plain text
         text = flat
-    if any(t in dsn.DSN_TYPES for t in types) or (flat is not None and _INLINE_DSN_RE.search(flat)):
-        report = _dsn(msg, parts, types, text, flat)
+
+    # 1. An RFC 5965 feedback report, whatever its subject or auto-reply headers say.
+    if arf.is_feedback_report(types, mime.header(msg, "Content-Type"), text):
+        return _arf(msg, parts, types, text)
+    # 2. An RFC 3464 delivery status (a message/delivery-status part, or its fields inline).
+    inline = flat if flat is not None else _inline_dsn_text(text, types)
+    if any(t in dsn.DSN_TYPES for t in types) or inline is not None:
+        report = _dsn(msg, parts, types, text, inline)
         if report is not None:
             return report
+    # 3. An SES notification delivered by mail (an SNS email subscription).
+    if sesmail.looks_like_notification(text) or "application/json" in types:
+        by_aws = sesmail.sent_by_aws(
+            mime.header(msg, "From"), mime.raw_header(msg, "x-amz-sns-message-id")
+        )
+        report = _ses_json(parts, types, text)
+        if report is not None and (report.kind != "other" or by_aws):
+            return report  # an SES event we do not classify (Open, Received, ...) is "other"
+        if by_aws:
+            # AWS's own notification, but unreadable: reading its text as a bounce would
+            # take the JSON's other addresses (our own sender among them) for recipients
+            return MessageReport("other", error="SES notification by mail that is not valid JSON")
+
     subject = mime.header(msg, "Subject")
     sender = mime.header(msg, "From")
-    if _is_auto_reply(msg, subject, sender, text):
-        addr = mime.first_address(sender)
-        return MessageReport(
-            "auto-reply",
-            None,
-            (RecipientReport(addr, Classification("vacation", Verdict.AUTO_REPLY)),),
-        )
-    if _SES_JSON_RE.search(text[:4000]):
-        report = _ses_json(text)
-        if report is not None:
-            return report
+    # 4. Automatic replies (RFC 3834, conventions, challenge/response), unless a header or
+    # the content type says the notice is a non-delivery report (Exim's and Exchange's
+    # bounces carry RFC 3834's Auto-Submitted too).
+    ndr = _declared_non_delivery(msg)
+    if not ndr:
+        auto = _auto_reply_reason(msg, subject, sender, text)
+        if auto is not None:
+            addr = mime.first_address(sender)
+            return MessageReport(
+                "auto-reply",
+                None,
+                (RecipientReport(addr, Classification(auto, Verdict.AUTO_REPLY)),),
+            )
     if arf.COMPLAINT_HINT_RE.search(subject) and "message/rfc822" in types:
         return _complaint(msg, parts, types, "abuse", None)
-    bouncy = bool(
+    # 5. A bounce in prose or as an SMTP transcript.
+    bouncy = ndr or bool(
         autoreply.BOUNCE_SUBJECT_RE.search(subject) or autoreply.BOUNCE_SENDER_RE.search(sender)
     )
     if not text.strip():
@@ -96,6 +138,27 @@ def _analyse(msg: Message, depth: int = 0) -> MessageReport:
         if inner is not None:
             return inner
     return report
+
+
+def _declared_non_delivery(msg: Message) -> bool:
+    """The notice says it is a non-delivery report in its headers: Exim's
+    ``X-Failed-Recipients``, Exchange's ``X-MS-Exchange-Message-Is-Ndr``, or a
+    ``multipart/report; report-type=delivery-status`` whose status part went missing."""
+    if any(mime.raw_header(msg, h) is not None for h in _NDR_HEADERS):
+        return True
+    return bool(_DSN_REPORT_TYPE_RE.search(mime.header(msg, "Content-Type")))
+
+
+def _inline_dsn_text(text: str, types: list[str]) -> str | None:
+    """The notice's text when it carries RFC 3464 per-recipient fields inline (a gateway
+    that writes the delivery status into its text part): a recipient field and an
+    ``Action`` or ``Status`` field at the start of lines, before the returned message."""
+    if any(t in dsn.DSN_TYPES for t in types) or not any(g in text for g in _INLINE_DSN_GATES):
+        return None
+    body = transcript.cut_original(text)
+    if _INLINE_DSN_RE.search(body) and _INLINE_ACTION_RE.search(body):
+        return body
+    return None
 
 
 def _undetermined(report: MessageReport) -> bool:
@@ -154,10 +217,43 @@ def _human_text(parts: list[Message], types: list[str]) -> str:
 
 
 def _excluded(msg: Message) -> set[str]:
-    out: set[str] = set()
-    for name in ("From", "To", "Sender", "Reply-To", "Return-Path"):
+    out = _own_recipients(msg)
+    for name in ("From", "Sender", "Reply-To", "Return-Path"):
         out.update(mime.addresses(mime.header(msg, name)))
     return out
+
+
+def _own_recipients(msg: Message) -> set[str]:
+    """Who the notice itself was sent to: the original message's sender (us), never the
+    failed recipient it reports."""
+    out: set[str] = set()
+    for name in _OWN_RECIPIENT_HEADERS:
+        out.update(mime.addresses(mime.header(msg, name)))
+    return out
+
+
+def _failed_recipients_header(msg: Message, own: set[str]) -> list[str]:
+    """``X-Failed-Recipients`` (Exim): the failed recipients, named by the notice's MTA."""
+    return [a for a in mime.addresses(mime.header(msg, "X-Failed-Recipients")) if a not in own]
+
+
+def _dsn_address(
+    r: dsn.DsnRecipient, index: int, count: int, own: set[str], failed_hdr: list[str]
+) -> str | None:
+    """The failed recipient of one DSN block: its Final-Recipient (else Original-Recipient)
+    unless that is the notice's own recipient (the original's sender) while X-Failed-Recipients
+    names another: then the header's entry at the same position (when it lists one address
+    per block, or the notice has one block).  Without such a header the block's own address
+    stands, even when it is the notice's recipient: mail sent to oneself and forwarded on
+    fails that way, and the address mailed is still the one in Final-Recipient."""
+    for addr in (r.final_recipient, r.original_recipient):
+        if addr and addr not in own:
+            return addr
+    if len(failed_hdr) == count:
+        return failed_hdr[index]
+    if count == 1 and failed_hdr:
+        return failed_hdr[0]
+    return r.address
 
 
 def _classify_segment(
@@ -271,10 +367,14 @@ def _dsn(
     segs = cache(lambda: dict(transcript.segments(body, _excluded(msg))) if body.strip() else {})
     out: list[RecipientReport] = []
     actions: list[str] = []
-    for r in recips:
+    # the notice's own recipients matter only when X-Failed-Recipients offers another name
+    named = mime.raw_header(msg, "X-Failed-Recipients") is not None
+    own = _own_recipients(msg) if named else set()
+    failed_hdr = _failed_recipients_header(msg, own) if named else []
+    for index, r in enumerate(recips):
         action = r.action or ""
         actions.append(action)
-        addr = r.address
+        addr = _dsn_address(r, index, len(recips), own, failed_hdr) if failed_hdr else r.address
         if action in _DELIVERED_ACTIONS:
             c = classify_failure(r.status, None, r.diagnostic)
             out.append(
@@ -306,7 +406,7 @@ def _dsn(
 def _text_bounce(msg: Message, text: str, bouncy: bool) -> MessageReport:
     body = transcript.cut_original(text)
     exclude = _excluded(msg)
-    failed_hdr = mime.addresses(mime.header(msg, "X-Failed-Recipients"))
+    failed_hdr = _failed_recipients_header(msg, exclude)
     segs = transcript.segments(body, exclude)
     if failed_hdr:
         known = dict(segs)
@@ -334,34 +434,53 @@ def _text_bounce(msg: Message, text: str, bouncy: bool) -> MessageReport:
     return MessageReport("bounce", None, tuple(out), error)
 
 
-def _is_auto_reply(msg: Message, subject: str, sender: str, text: str) -> bool:
+def _auto_reply_reason(msg: Message, subject: str, sender: str, text: str) -> str | None:
+    """``vacation`` or ``challenge`` when the message is an automatic reply, else None.
+
+    Strong conventions (an auto-reply subject in any language, ``X-Autoreply``-style
+    headers, ``Precedence: auto_reply``, ``X-Autogenerated: Reply`` and the like) decide unless the
+    sender or subject is a bounce's; the weak hints (RFC 3834 ``Auto-Submitted``,
+    Microsoft's ``X-Auto-Response-Suppress`` and ``X-MS-Exchange-Inbox-Rules-Loop``) and
+    out-of-office wording at the start of the text only when the body does not read like a
+    bounce either.  A sender-verification request
+    (challenge/response) is an automatic reply too, with its own reason."""
     if autoreply.BOUNCE_SENDER_RE.search(sender) or autoreply.BOUNCE_SUBJECT_RE.search(subject):
-        return False
-    if autoreply.AUTO_SUBJECT_RE.search(subject) or autoreply.AUTO_SUBJECT_ANYWHERE_RE.search(
-        subject
-    ):
-        return True
+        return None
+    body = transcript.cut_original(text)
+    if autoreply.is_challenge(subject, body) and not STATUS_RE.search(body[:4000]):
+        return autoreply.REASON_CHALLENGE
+    if autoreply.auto_reply_subject(subject):
+        return "vacation"
     if any(mime.raw_header(msg, h) is not None for h in autoreply.AUTO_HEADERS):
-        return True
+        return "vacation"
     if mime.header(msg, "Precedence").strip().lower() in autoreply.AUTO_PRECEDENCE:
-        return True
-    auto = mime.header(msg, "Auto-Submitted").strip().lower()
-    if auto.startswith("auto-replied"):
-        body = transcript.cut_original(text)
-        # an RFC 3834 reply, unless the body reads like a bounce
-        return not (STATUS_RE.search(body) or phrase_reason(body[:2000]))
-    return False
+        return "vacation"
+    if any(rx.search(mime.header(msg, name)) for name, rx in autoreply.AUTO_HEADER_VALUES):
+        return "vacation"
+    weak = mime.header(msg, "Auto-Submitted").strip().lower().startswith("auto-replied") or any(
+        mime.raw_header(msg, h) is not None for h in autoreply.WEAK_AUTO_HEADERS
+    )
+    # the weak hints, or out-of-office wording at the start of the text: an automatic
+    # reply, unless the body reads like a bounce
+    if (weak or autoreply.vacation_text(body)) and not (
+        STATUS_RE.search(body) or phrase_reason(body[:2000])
+    ):
+        return "vacation"
+    return None
 
 
-def _arf(msg: Message, parts: list[Message], types: list[str]) -> MessageReport:
+def _arf(msg: Message, parts: list[Message], types: list[str], text: str) -> MessageReport:
     fields: dict[str, str] = {}
     for part, ctype in zip(parts, types, strict=False):
         if ctype == "message/feedback-report":
             fields = arf.feedback_fields(part)
             break
+    if not fields:
+        # the report's fields written in the text (a lost or never-built report part)
+        fields = arf.inline_fields(text)
     ftype = fields.get("feedback-type", "").strip().lower() or None
     if ftype is None:
-        m = arf.FEEDBACK_TYPE_RE.search(_human_text(parts, types))
+        m = arf.FEEDBACK_TYPE_RE.search(text)
         ftype = m.group(1).lower() if m else "abuse"
     return _complaint(msg, parts, types, ftype, arf.report_recipients(fields))
 
@@ -395,17 +514,22 @@ def _original_to(part: Message) -> str | None:
     return None
 
 
-def _ses_json(text: str) -> MessageReport | None:
-    """An SES notification delivered as an email body (SNS email subscriptions)."""
-    start = text.find("{")
-    end = text.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        obj = json.loads(text[start : end + 1])
-    except ValueError:
-        return None
-    if not isinstance(obj, Mapping):
+def _ses_json(parts: list[Message], types: list[str], text: str) -> MessageReport | None:
+    """An SES notification delivered as an email body (sesmail.py finds it, ses.py
+    classifies it as it classifies notifications received from SNS)."""
+    obj = sesmail.find_notification(text)
+    if obj is None:
+        # the notice's text is cut for the wording rules; a notification with many
+        # recipients or headers is longer, or attached as a JSON file: read those parts
+        # again, less bounded
+        full = "\n".join(
+            mime.part_text(part, sesmail.MAX_BODY_CHARS)
+            for part, ctype in zip(parts, types, strict=False)
+            if ctype in ("text/plain", "text", "application/json")
+        )
+        if len(full) > len(text):
+            obj = sesmail.find_notification(full)
+    if obj is None:
         return None
     return classify_ses_message(obj)
 

@@ -126,12 +126,30 @@ def raw_header(msg: Message, name: str) -> object | None:
 
 
 def header(msg: Message, name: str) -> str:
-    """A header's value as text (RFC 2047 decoded, best effort), or ``""``."""
-    value = raw_header(msg, name)
-    if value is None:
+    """A header's value as text (RFC 2047 decoded, best effort), or ``""``.
+
+    Raw 8-bit values (RFC 6532 UTF-8 headers, or a client that never encoded them) are read
+    as UTF-8, else Latin-1: compat32 keeps their bytes as surrogate escapes."""
+    stored = _header_map(msg).get(name.lower())
+    if stored is None:
         return ""
+    if type(stored) is str:
+        # what raw_header returns for an ASCII value; 8-bit values read as text first
+        return decode_words(stored if stored.isascii() else _eight_bit(stored))[:2000]
+    value = raw_header(msg, name)
     text = str(value) if not isinstance(value, str) else value
     return decode_words(text)[:2000]
+
+
+def _eight_bit(value: str) -> str:
+    try:
+        data = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value  # already text (a str header set by a caller)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def decode_words(text: str) -> str:

@@ -49,6 +49,9 @@ REASON_VERDICTS: Final[dict[str, Verdict]] = {
     # not bounces
     "feedback": V.COMPLAINT,
     "vacation": V.AUTO_REPLY,
+    # a challenge/response sender-verification request: an automatic reply that holds the
+    # message until a person confirms; says nothing against the address
+    "challenge": V.AUTO_REPLY,
     "delivered": V.DELIVERED,
     REASON_SES_SUPPRESSED: V.UNDETERMINED,
     REASON_UNDETERMINED: V.UNDETERMINED,

@@ -39,8 +39,9 @@ from typing import Final
 
 from domain.addresses import InvalidAddressError, normalise_address
 from domain.classify import analyse_message, autoreply
-from domain.classify.arf import COMPLAINT_HINT_RE
+from domain.classify.arf import COMPLAINT_HINT_RE, REPORT_TYPE_RE
 from domain.classify.mime import codec_name, decode_words, html_to_text
+from domain.classify.sesmail import sent_by_aws
 from domain.events import RecipientOutcome, truncate_ms
 from domain.inbound.auth import FAIL, PASS, AuthVerdicts, merge_verdicts, verdicts_from_headers
 from domain.inbound.proof import ReturnPathSigner
@@ -372,11 +373,11 @@ def _report_like(top: Message, types: Sequence[str]) -> bool:
     return_path = _text(top, "Return-Path")
     return (
         ctype.startswith("multipart/report")
-        or "report-type=feedback-report" in ctype
+        or bool(REPORT_TYPE_RE.search(ctype))
         or any(t in _REPORT_TYPES for t in types)
         or top.get("X-Failed-Recipients") is not None
         or bool(autoreply.BOUNCE_SENDER_RE.search(sender))
-        or "@sns.amazonaws.com" in sender.lower()  # SES notifications by email
+        or sent_by_aws(sender, top.get("x-amz-sns-message-id"))  # SES notifications by email
         or bool(autoreply.BOUNCE_SUBJECT_RE.search(subject))
         or (return_path is not None and return_path.strip() in ("<>", ""))
         or bool(COMPLAINT_HINT_RE.search(subject) and any(t in _EMBEDDED_TYPES for t in types))
