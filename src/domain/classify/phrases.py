@@ -120,6 +120,20 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"client host .{0,60}?(?:blocked|rejected|refused)",
             r"(?:source )?ip (?:address )?(?:source )?(?:is |has been )?(?:blocked|bloqu)",
             r"\binvalid ip\b",
+            # the sending IP is not on the receiver's allow list (Gmail: "IP not in whitelist
+            # for RCPT domain"; appliances: "client not in allowlist")
+            r"(?:ip|host|client|sender) .{0,20}?not (?:in|on) (?:the |my |our )?"
+            r"(?:white|allow|permit) ?list",
+            # the receiver wants mail through the sender's provider, not from this host
+            # (Gmail: "not authorized to send email directly to our servers. Please use the
+            # SMTP relay at your service provider"; Exim sites: "use the smtp server of your
+            # ISP"; Comcast: "Please use your ISP's mail server")
+            r"not authori[sz]ed to send (?:e-?mail|mail|messages) directly",
+            r"use (?:the )?(?:smtp|mail) (?:server|relay) (?:of|at|from) your "
+            r"(?:isp|(?:internet |service |e-?mail )?provider)",
+            r"use your (?:isp|(?:internet |service )?provider)'?s? (?:smtp|mail|outgoing)",
+            # dynamic or residential address space (Comcast ES000001/ES000010)
+            r"(?:dynamic|residential)(?:/(?:dynamic|residential))? (?:ip )?(?:space|range|pool)",
             # the receiver lists the *sending* server as an open relay (a reputation
             # refusal of our host); "relaying denied" to us is norelaying, below
             r"(?:server|host|ip|which) .{0,60}?(?:is|as) an open relay",
@@ -183,6 +197,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # Gmail: "The user you are trying to contact is receiving mail at a rate that
             # prevents additional messages from being delivered": a rate limit (retry later)
             r"receiving mail at a rate",
+            # Gmail: "The user you are trying to contact is receiving mail too quickly"
+            r"(?:receiving|sending) (?:mail|messages|e-?mail) too (?:quickly|fast)",
             r"too many (?:connections|concurrent|sessions|simultaneous|smtp sessions)",
             r"connection (?:limit|rate)",
             r"too many recipients",
@@ -243,7 +259,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bhelo\b.{0,60}?(?:rejected|refused|invalid)",
             r"bad (?:helo|ehlo)",
             r"refused to talk to me",
-            r"use (?:the )?smtp (?:server|relay) of your (?:isp|provider)",
             r"invalid (?:helo|ehlo)",
         ),
     ),
