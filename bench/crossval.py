@@ -69,21 +69,26 @@ def _signature(report: MessageReport) -> tuple[object, ...]:
     )
 
 
-def published_texts() -> list[tuple[str, str]]:
-    """(status, diagnostic) of every published reply kept as a test message."""
+def published_texts() -> list[tuple[str, str, str | None]]:
+    """(status, diagnostic, reason the source gives or None) of every published reply kept
+    as a test message."""
     from tests.unit.test_classify_public_wording import HARD, NOT_HARD
 
-    out = [(s, d) for s, d in NOT_HARD + HARD]
+    out: list[tuple[str, str, str | None]] = [(s, d, None) for s, d in NOT_HARD + HARD]
     if PUBLISHED.exists():
-        out += [(str(e["status"]), str(e["reply"])) for e in json.loads(PUBLISHED.read_text())]
+        out += [
+            (str(e["status"]), str(e["reply"]), str(e["reason"]))
+            for e in json.loads(PUBLISHED.read_text())
+        ]
     return out
 
 
-def published_notices() -> list[bytes]:
-    """Whole notices in the default shapes of common MTAs (tests/unit/test_classify_mta_formats)."""
+def published_notices() -> list[tuple[bytes, str]]:
+    """Whole notices in the default shapes of common MTAs, with their expected reason
+    (tests/unit/test_classify_mta_formats.py)."""
     from tests.unit.test_classify_mta_formats import _HEADERS, CASES
 
-    return [(_HEADERS + text).encode() for text, *_ in CASES.values()]
+    return [((_HEADERS + text).encode(), reason) for text, reason, _ in CASES.values()]
 
 
 @dataclass
@@ -109,17 +114,29 @@ class Support:
 
 
 def external_rules() -> set[str]:
-    """Rules backed by a public source: the RFC tables and the published replies' deciders."""
+    """Rules backed by a public source: the RFC tables; every rule that decides a published
+    reply; and, where the source names the reason, every phrase rule of that reason whose
+    pattern matches the reply (the text teaches each way it states its cause, whichever
+    pattern the table happens to try first)."""
     out = {r for r in R.rule_ids() if r.startswith((R.STATUS + ":", R.REPLY + ":"))}
+
+    def taught(trace: R.Trace, reason: str | None) -> None:
+        out.update(trace.fired)
+        if reason is None:
+            return
+        prefix = f"{R.PHRASE}:{reason}:"
+        for text in trace.texts:
+            out.update(r for r in R.phrase_rules_matching(text) if r.startswith(prefix))
+
     with R.tracing_rules() as trace:
-        for status, diag in published_texts():
+        for status, diag, reason in published_texts():
             trace.reset()
             classify_ses_bounce_recipient("Permanent", "General", "failed", status, "smtp; " + diag)
-            out |= trace.fired
-        for raw in published_notices():
+            taught(trace, reason)
+        for raw, reason in published_notices():
             trace.reset()
             analyse_message(raw)
-            out |= trace.fired
+            taught(trace, reason)
     return out
 
 
