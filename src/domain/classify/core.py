@@ -145,6 +145,8 @@ _PHRASE_BEATS_CODE: Final = frozenset(
         "systemfull",
     }
 )
+#: Phrase reasons that only say "policy" or "security" in general.
+_GENERIC_POLICY: Final = frozenset({"policyviolation", "securityerror"})
 #: (code reason, phrase reason) pairs where the phrase is the more precise of the two.
 _PHRASE_REFINES: Final = frozenset(
     {
@@ -308,6 +310,7 @@ def _decide(
     default_reason: str | None,
 ) -> tuple[str, Verdict, str | None, str | None]:
     st = normalise_status(status)
+    text_status: str | None = None
     if text is not None:
         text_status = find_status(text)
         if text_status is not None and (
@@ -326,6 +329,10 @@ def _decide(
     if permanent is None:
         permanent = permanent_hint
     reason = decide_reason(st, reply_code, text, normalised=True)
+    if reason == "userunknown" and text_status is not None and subject_of(text_status) == "7":
+        # the remote's own reply carries a security/policy code (550 5.7.1 under a DSN
+        # Status 5.1.1 the reporting MTA chose): its refusal was not about the address
+        reason = "filtered"
     if reason is None:
         reason = default_reason or REASON_UNDETERMINED
     if reason == "hostunknown" and permanent is False:
@@ -358,6 +365,10 @@ def _combine(
             p_reason is not None
             and p_reason != c_reason
             and (p_reason in _PHRASE_BEATS_CODE or (c_reason, p_reason) in _PHRASE_REFINES)
+            # a strong X.7.x code (RFC 7372 authentication, RFC 7505, RFC 7293, ...) is
+            # itself a precise policy or security statement: "as a policy" / "security"
+            # wording around it adds nothing
+            and not (p_reason in _GENERIC_POLICY and subject_of(status) == "7")
         ):
             return p_reason
         return c_reason
