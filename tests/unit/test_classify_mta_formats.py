@@ -56,6 +56,20 @@ CASES = {
         "userunknown",
         True,
     ),
+    # Postfix's own names for resolver answers (dns_strerror): TRY_AGAIN is "Host not
+    # found, try again" (retried), HOST_NOT_FOUND "Host not found"
+    "postfix, DNS lookup will be retried": (
+        "<x@example.org>: Host or domain name not found. Name service error for\n"
+        "    name=example.org type=MX: Host not found, try again\n",
+        "networkerror",
+        False,
+    ),
+    "postfix, domain not found": (
+        "<x@example.org>: Host or domain name not found. Name service error for\n"
+        "    name=example.org type=A: Host not found\n",
+        "hostunknown",
+        True,
+    ),
     "exim, unrouteable": (
         "A message that you sent could not be delivered to one or more of its\n"
         "recipients. This is a permanent error. The following address(es) failed:\n\n"

@@ -52,10 +52,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "requireptr",
         (
-            r"\breverse (?:dns|lookup|hostname|ip)",
+            # reverse DNS, in its spellings and abbreviations (Comcast: "Reverse DNS failure")
+            r"\breverse (?:dns|lookup|hostname|ip)|\b(?:no |invalid |missing )?rdns\b",
             r"\bptr\b",
-            r"\bno rdns\b",
-            r"\brdns\b",
             r"cannot find your hostname",
             r"cannot resolve your (?:address|hostname)",
             r"client host .{0,80}? ?(?:rejected|refused)"
@@ -164,16 +163,15 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "securityerror",
         (
-            r"authentication required",
-            r"\bauthrequired\b",
-            r"\bauthentication (?:is )?required",
-            r"must (?:be )?authenticat",
+            # the client must authenticate (Microsoft 365: "Client not authenticated to send
+            # mail"; MessageLabs: "turn on SMTP Authentication ... without authentication")
+            r"\bauthentication (?:is )?required|\bauthrequired\b|must (?:be )?authenticat|"
+            r"\b(?:client|sender|you) (?:was |were |are |is )?not authenticated|"
+            r"turn on smtp authentication|without (?:smtp )?authentication",
             r"\bsecurity policy\b",
             r"\btls\b.{0,40}?(?:required|needed)",
             r"encryption (?:required|needed)",
             r"\bsmtp auth\b",
-            r"turn on smtp authentication",
-            r"without (?:smtp )?authentication",
         ),
     ),
     (
@@ -219,9 +217,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "blocked",
         (
-            r"\bblock(?:ed|ing| ?list(?:ed)?)\b",
-            r"\bblack ?list(?:ed)?\b",
-            r"\bdeny ?list(?:ed)?\b",
+            # listed on a block list, whatever the list is called
+            r"\b(?:block|black|deny) ?list(?:ed)?\b",
+            r"\bblock(?:ed|ing)\b",
             r"\b(?:dnsbl|rbl|dnsrbl|rhsbl|uribl|surbl|spamhaus|spamcop|barracudacentral|sorbs|"
             r"spews|dsbl|njabl|abuseat|mailspike|senderbase)\b",
             r"(?<!not )\blisted (?:at|in|on|by)\b",
@@ -305,7 +303,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bquota (?:exceeded|exceed|full|violation|limit)",
             r"(?:exceeded|exceeds|exceeding) (?:the |his |her |its )?(?:storage|disk|mailbox|"
             r"quota)",
-            r"(?:in|mail|user) ?box (?:is )?full\b",
+            r"(?:in|mail|user)(?:'s)? ?(?:box|folder) (?:is )?full\b",
             r"insufficient quota",
             r"\bdisk (?:quota|full)\b",
             r"(?<!relay )(?<!sending )(?<!daily )\bquota\b",
@@ -314,7 +312,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"user has (?:too many|exceeded)",
             r"(?:account|mailbox|user) (?:is )?(?:over|full)",
             r"\bfull mailbox\b",
-            r"\bmailfolder is full\b",
             r"account has exceeded",
         ),
     ),
@@ -367,8 +364,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "expired",
         (
             r"\bretry (?:time|timeout|period) (?:exceeded|expired|reached)",
-            r"\bmessage (?:has )?expired\b",
-            r"delivery time expired",
+            # the message's queue lifetime ran out (RFC 3463 X.4.7 "delivery time expired";
+            # OpenSMTPD "Envelope expired")
+            r"\b(?:message|envelope|delivery)(?: time)? (?:has )?expired\b",
         ),
     ),
     (
@@ -383,8 +381,12 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,24} (?:does not|doesn't) exist",
             r"host (?:or domain )?(?:name )?(?:not found|unknown|lookup failed)",
-            r"(?:domain|host) (?:name )?(?:does not|doesn't|did not) (?:exist|resolve)",
-            r"\bno such (?:domain|host)\b",
+            # the recipient's domain does not exist (Gmail: "We weren't able to find the
+            # recipient domain"; Courier: "No such domain"; OpenSMTPD: "Domain does not exist")
+            r"(?:domain|host) (?:name )?(?:does not|doesn't|did not) (?:exist|resolve)|"
+            r"\bno such (?:domain|host)\b|"
+            r"(?:could ?n[o']t|unable to|(?:was|were)(?: not|n't) able to) find the "
+            r"(?:recipient'?s? |destination )?domain",
             r"\bunknown (?:domain|host)\b",
             # Exim spells it "Unrouteable address": no router could route it (no mail host)
             r"\bunroute?able (?:mail )?(?:domain|address)\b",
@@ -405,11 +407,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "notaccept",
         (
-            r"does not accept (?:any )?(?:e-?)?mail",
-            r"not accepting (?:any )?(?:e-?)?mail",
-            r"\bnull mx\b",
-            r"accepts no mail",
-            r"indicated no smtp service",
+            # the destination accepts no mail at all (RFC 7504 "Host/Domain does not accept
+            # mail", RFC 7505 null MX, an MX or SRV record "indicated no SMTP service")
+            r"does not accept (?:any )?(?:e-?)?mail|not accepting (?:any )?(?:e-?)?mail|"
+            r"accepts no mail|\bnull mx\b|indicated no smtp service",
             # the domain exists but names no mail host (no MX, no address)
             r"\bno mx\b",
             r"(?:could ?n[o']t|can ?n[o']t|unable to) find (?:a |any )?mail exchanger",
@@ -642,13 +643,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\btemporar(?:y|ily) (?:failure|unavailable|error|problem)",
             r"\blocal error\b",
             r"try (?:again )?later",
-            r"service (?:not available|unavailable|temporarily)",
+            # RFC 5321 421 "Service not available"; "Service (currently) unavailable"
+            r"service (?:is |currently )?(?:not available|unavailable|temporarily)",
             r"\bmisconfigur",
             r"configuration (?:error|problem)",
             r"could not load",
             r"resources? (?:temporarily )?unavailable",
             r"unexpected error",
-            r"service (?:currently |is )?unavailable",
             r"transaction failed",
         ),
     ),
