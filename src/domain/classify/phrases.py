@@ -379,11 +379,11 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "hostunknown",
         (
-            r"(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,24} (?:does not|doesn't) exist",
             r"host (?:or domain )?(?:name )?(?:not found|unknown|lookup failed)",
             # the recipient's domain does not exist (Gmail: "We weren't able to find the
             # recipient domain"; Courier: "No such domain"; OpenSMTPD: "Domain does not exist")
             r"(?:domain|host) (?:name )?(?:does not|doesn't|did not) (?:exist|resolve)|"
+            r"(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,24} (?:does not|doesn't) exist|"
             r"\bno such (?:domain|host)\b|"
             r"(?:could ?n[o']t|unable to|(?:was|were)(?: not|n't) able to) find the "
             r"(?:recipient'?s? |destination )?domain",
