@@ -110,3 +110,37 @@ Subject: Undelivered Mail Returned to Sender
 """
     c = analyse_message(raw).recipients[0].classification
     assert c.reason == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("text", "proven"),
+    [
+        # the mailbox or address itself is said not to exist: proof even from a bare reply
+        ("550 <rcpt@example.com>: mailbox does not exist", True),
+        ("550 sorry, no mailbox here by that name", True),
+        ("550 Recipient not found", True),
+        ("550 no mailbox found", True),
+        ("550 This is not an active address", True),
+        ("550 <rcpt@example.com>: Recipient address rejected: User unknown in local table", True),
+        # the short user-table words filtering gateways also use stay weak
+        ("550 No such user here", False),
+        ("550 User unknown", False),
+        ("550 unknown user <rcpt@example.com>", False),
+        ("550 rcpt@example.com... User not exist", False),
+    ],
+)
+def test_bare_reply_is_proof_only_when_the_mailbox_is_said_not_to_exist(
+    text: str, proven: bool
+) -> None:
+    assert unknown_user_is_proven(None, "550", None, text) is proven
+    # at DATA only an address status code proves it, whatever the words
+    assert unknown_user_is_proven(None, "550", "DATA", text) is False
+
+
+def test_mailbox_wording_from_an_unfamiliar_gateway_suppresses() -> None:
+    report = analyse_message(
+        _notice("Server failed with: 550 <rcpt@example.com> mailbox not found")
+    )
+    [recipient] = report.recipients
+    assert recipient.classification.reason == "userunknown"
+    assert recipient.classification.verdict is Verdict.INVALID_ADDRESS

@@ -13,13 +13,20 @@ what surrounds it:
   older filtering appliance; kept as ``filtered`` (mailbox-problem, counted towards
   soft-bounce escalation) rather than suppressing the address outright;
 - no SMTP reply at all: the receiving system's own report (Domino, Notes, Exchange text),
-  taken at its word.
+  taken at its word;
+- wording that says the *mailbox or address* does not exist ("mailbox does not exist",
+  "no such mailbox", "recipient not found", "no mailbox here by that name", "not an active
+  address", a lookup-table miss): filtering gateways answer with the short user-table words
+  ("User unknown", "No such user (here)", "unknown user", "User not exist"), so a bare
+  reply code with the longer mailbox statement is taken as proof.  Before RCPT TO and at
+  DATA the stage rules still apply.
 
 Unproven "user unknown" becomes ``filtered``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from domain.classify.core import subject_of
@@ -29,7 +36,27 @@ from domain.verdicts import Classification, Verdict
 FIRM_USERUNKNOWN: Final = frozenset({"5.1.1", "5.1.10"})
 
 
-def unknown_user_is_proven(status: str | None, reply_code: str | None, stage: str | None) -> bool:
+#: Statements that the mailbox or address itself does not exist (lower-cased text), as
+#: opposed to the short user-table words filtering gateways also answer with.
+MAILBOX_GONE_RE: Final = re.compile(
+    r"(?:mail ?box|address|account|recipient|addressee)(?: name)? (?:does ?n[o']t|did not) exist"
+    r"|no such (?:mail ?box|address|recipient|account)"
+    r"|(?:mail ?box|recipient|address|account) (?:was |is |could not be )?not found"
+    r"|no mail ?box (?:here )?by that name|no mail ?box (?:available |was )?(?:for|found)"
+    r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
+    r"|recipnotfound|recipientnotfound|resolver\.adr\."
+    r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
+)
+
+
+def states_mailbox_gone(text: str | None) -> bool:
+    """True when *text* says the mailbox or address does not exist in so many words."""
+    return bool(text) and MAILBOX_GONE_RE.search(str(text).lower()) is not None
+
+
+def unknown_user_is_proven(
+    status: str | None, reply_code: str | None, stage: str | None, text: str | None = None
+) -> bool:
     """True when a "user unknown" answer is proof that the mailbox does not exist."""
     if stage == "RCPT":
         return True
@@ -38,12 +65,14 @@ def unknown_user_is_proven(status: str | None, reply_code: str | None, stage: st
     if reply_code is None:
         return True
     if status is None:
-        return False
+        return states_mailbox_gone(text)
     return subject_of(status) != "2"
 
 
 def weigh_user_unknown(c: Classification, stage: str | None) -> Classification:
     """*c*, with an unproven ``userunknown`` turned into ``filtered``."""
-    if c.reason != "userunknown" or unknown_user_is_proven(c.status, c.reply_code, stage):
+    if c.reason != "userunknown" or unknown_user_is_proven(
+        c.status, c.reply_code, stage, c.diagnostic
+    ):
         return c
     return c._replace(reason="filtered", verdict=Verdict.MAILBOX_PROBLEM)

@@ -467,7 +467,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"email account that you tried to reach does not exist",
             r"mailbox unavailable",
             r"address unknown",
-            r"recipient address rejected(?!:)",
+            # a refused address with no reason given ("Recipient address rejected.", "550
+            # Address rejected"); a sender's is matched by the rejected group above, and
+            # "Recipient address rejected: <reason>" by the reason
+            r"(?<!sender )(?<!from )\baddress rejected\b(?!:)",
+            # the address or mailbox is not an active one / no mailbox is available
+            r"not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account|user|"
+            r"recipient)|no mail ?box (?:available|found|exists)",
             r"(?:user|recipient) not exist",
             r"no (?:valid )?recipients?\b",
             r"unknown (?:or illegal )?alias",
