@@ -144,3 +144,40 @@ def test_mailbox_wording_from_an_unfamiliar_gateway_suppresses() -> None:
     [recipient] = report.recipients
     assert recipient.classification.reason == "userunknown"
     assert recipient.classification.verdict is Verdict.INVALID_ADDRESS
+
+
+def test_a_filters_user_unknown_escalates_only_on_repeat() -> None:
+    """End to end: the weak outcome counts towards soft-bounce escalation (domain.policy),
+    so one ambiguous notice never suppresses a live mailbox, repeated ones still do."""
+    from datetime import timedelta
+
+    from domain.events import RecipientOutcome
+    from domain.policy import PolicySettings, State, apply_outcome
+    from tests.builders import T0
+
+    [recipient] = analyse_message(
+        _notice("Server failed with: 550 <rcpt@example.com> No such user here")
+    ).recipients
+    assert recipient.classification.verdict is Verdict.MAILBOX_PROBLEM
+    settings = PolicySettings()
+    record = None
+    states = []
+    for n in range(settings.soft_bounce_threshold):
+        at = T0 + timedelta(days=n)
+        record = apply_outcome(
+            record,
+            "rcpt@example.com",
+            RecipientOutcome(
+                address="rcpt@example.com",
+                event_type="Bounce",
+                event_id=f"e{n}",
+                occurred_at=at,
+                classification=recipient.classification,
+                source="test",
+            ),
+            settings,
+        )
+        assert record is not None
+        states.append(record.is_suppressed(at))
+    assert states == [False] * (settings.soft_bounce_threshold - 1) + [True]
+    assert record is not None and record.decision.state is State.SUPPRESSED
