@@ -369,6 +369,9 @@ def _combine(
             # itself a precise policy or security statement: "as a policy" / "security"
             # wording around it adds nothing
             and not (p_reason in _GENERIC_POLICY and subject_of(status) == "7")
+            # a strong X.1.x code names the address at fault; a bare "access denied" beside
+            # it (Microsoft 365's "5.1.8 Access denied, bad outbound sender") says no more
+            and not (p_reason == "securityerror" and subject_of(status) == "1")
         ):
             return p_reason
         return c_reason

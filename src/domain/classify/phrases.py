@@ -83,8 +83,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"not permitted to send (?:mail )?(?:on behalf|from)",
             r"\bauthentication (?:check|results?) failed",
             r"failed (?:the )?(?:sender )?authentication",
-            r"\bunauthenticated email\b",
-            # Gmail: "This mail is unauthenticated, which poses a security risk ..."
+            # the message or its sender is not authenticated (Gmail: "Unauthenticated email
+            # from x is not accepted due to domain's DMARC policy", "This mail is
+            # unauthenticated"; Yahoo: "the sender is unauthenticated")
+            r"\bunauthenticated (?:e-?mail|mail|messages?)\b|"
             r"(?:mail|message|sender) is unauthenticated",
             r"email authentication",
             r"(?:fails?|failed) to pass (?:the )?authentication",
@@ -250,7 +252,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bpoor ip\b",
             r"mail ?(?:server|host) .{0,40}?(?:blocked|refused)",
             r"has been temporarily (?:rate limited|deferred) due to",
-            r"\bbanned\b",
+            r"\bbanned\b(?! (?:attachment|file|content|extension))",
             r"\bban(?:ned)? (?:ip|list)\b",
             r"\bdenied\b.{0,20}\bip\b",
             r"\brejected\b.{0,60}\b(?:your )?ip\b",
@@ -382,7 +384,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"host (?:or domain )?(?:name )?(?:not found|unknown|lookup failed)",
             # the recipient's domain does not exist (Gmail: "We weren't able to find the
             # recipient domain"; Courier: "No such domain"; OpenSMTPD: "Domain does not exist")
-            r"(?:domain|host) (?:name )?(?:does not|doesn't|did not) (?:exist|resolve)|"
+            r"(?<!sender )(?<!sender's )(?:domain|host) (?:name )?(?:does not|doesn't|did not) "
+            r"(?:exist|resolve)|"
             r"(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,24} (?:does not|doesn't) exist|"
             r"\bno such (?:domain|host)\b|"
             r"(?:could ?n[o']t|unable to|(?:was|were)(?: not|n't) able to) find the "
@@ -423,6 +426,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"unknown|verify failed|verification failed|not (?:accepted|verified))",
             r"(?:domain|address) of sender .{0,40}?(?:does not|doesn't) (?:exist|resolve)",
             r"sender (?:domain )?(?:must|should) (?:exist|resolve)",
+            r"sender'?s? (?:address |domain )?(?:does not|doesn't) (?:exist|resolve)",
+            # Microsoft 365 5.1.8 "Access denied, bad outbound sender"
+            r"\bbad (?:outbound )?sender\b",
             r"(?:unknown|invalid|bad|unverified|unroutable) sender",
             r"(?:do not|don't|may not) have (?:the )?permissions? to (?:post|send)",
             r"(?:you are|sender is) not (?:a )?member",
