@@ -284,8 +284,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"(?:disk|file ?system|system|server|storage) (?:is )?"
             r"(?:full|out of (?:space|storage))",
-            r"insufficient system storage",
-            r"insufficient (?:disk|storage) space",
+            # RFC 5321 452 "insufficient system storage"; "insufficient disk space"
+            r"insufficient (?:system |disk |storage )?(?:storage|space)",
             r"no space left",
         ),
     ),
