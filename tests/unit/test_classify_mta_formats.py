@@ -86,6 +86,16 @@ CASES = {
         "spamdetected",
         False,
     ),
+    "qmail, relaying refused": (
+        "Hi. This is the qmail-send program at mx.example.net.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "<x@example.org>:\n192.0.2.1 does not like recipient.\n"
+        "Remote host said: 553 sorry, that domain isn't in my list of allowed rcpthosts\n"
+        "Giving up on 192.0.2.1.\n",
+        "norelaying",
+        False,
+    ),
     "qmail, RCPT TO": (
         "Hi. This is the qmail-send program at mx.example.net.\n"
         "I'm afraid I wasn't able to deliver your message to the following addresses.\n"

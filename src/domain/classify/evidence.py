@@ -39,7 +39,10 @@ FIRM_USERUNKNOWN: Final = frozenset({"5.1.1", "5.1.10"})
 #: Statements that the mailbox or address itself does not exist (lower-cased text), as
 #: opposed to the short user-table words filtering gateways also answer with.
 MAILBOX_GONE_RE: Final = re.compile(
-    r"(?:mail ?box|address|account|recipient|addressee)(?: name)? (?:does ?n[o']t|did not) exist"
+    r"(?:mail ?box|address|account|recipient|addressee)(?: name)?(?: <?\S+@\S+?>?)? "
+    r"(?:does ?n[o']t|did not) exist"
+    r"|invalid (?:mail ?box|address)\b"
+    r"|(?:mail ?box|address|account)(?: <?\S+@\S+?>?)? (?:is )?not (?:a )?valid"
     r"|no such (?:mail ?box|address|recipient|account)"
     r"|(?:mail ?box|recipient|address|account) (?:was |is |could not be )?not found"
     r"|no mail ?box (?:here )?by that name|no mail ?box (?:available |was )?(?:for|found)"

@@ -181,6 +181,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited|refused)",
             r"(?:not|isn't) (?:permitted|allowed) to relay",
+            # qmail: "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
+            r"(?:not|isn't) in my list of allowed rcpthosts",
             r"unable to relay",
             r"we do not relay",
             r"relay not permitted",
@@ -455,9 +457,11 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"(?:user|mailbox|recipient|address|account|addressee|destination address|"
             r"local part|local-part|e-?mail address|mail ?box name|mailbox id) "
-            r"(?:name )?(?:is )?(?:unknown|not (?:found|known|exist|existent|valid|recogni[sz]ed|"
-            r"listed|available|local|here)|does ?(?:n't|not) exist|invalid|unavailable|"
-            r"nonexistent|non-existent|doesn't exist)",
+            # the address itself may stand between ("mailbox <x@y> is not valid"); the
+            # decision text has it blanked to x@x
+            r"(?:<?x@x>? )?(?:name )?(?:is )?(?:unknown|not (?:found|known|exist|existent|valid|"
+            r"recogni[sz]ed|listed|available|local|here)|does ?(?:n't|not) exist|invalid|"
+            r"unavailable|nonexistent|non-existent|doesn't exist)",
             r"(?:unknown|invalid|nonexistent|non-existent|bad|unrecogni[sz]ed|unverified|"
             r"unroutable|no such) (?:local )?(?:user|mailbox|recipient|address|account|"
             r"addressee|destination|e-?mail)",
@@ -483,6 +487,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?:user|recipient) not exist",
             r"no (?:valid )?recipients?\b",
             r"unknown (?:or illegal )?alias",
+            r"\bunknown local[- ]part\b",
             r"invalid recipient",
             r"no account by that name",
             r"is not a known user",
