@@ -74,9 +74,11 @@ def _items_gate(items: list[Any]) -> tuple[str, ...]:
             if sub is not None and len(sub) == 1 and str(sub[0][0]) == "BRANCH":
                 branch = sub[0][1][1]
             if branch:
+                # every match goes through one alternative, so it holds one literal of that
+                # alternative's own gate: the union of the gates is a gate
                 alts = [_items_gate(list(alt)) for alt in branch]
-                if all(len(a) == 1 for a in alts):
-                    groups.append(tuple(a[0] for a in alts))
+                if all(alts):
+                    groups.append(tuple(dict.fromkeys(lit for a in alts for lit in a)))
 
     walk(items)
     flush()
