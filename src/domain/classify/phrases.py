@@ -492,8 +492,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"no account by that name",
             r"is not a known user",
             r"unable to find (?:the )?(?:user|recipient|mailbox)",
-            r"does not exist",
-            r"doesn'?t exist",
+            # a statement, not a guess: "the group may not exist, or you may not have
+            # permission" says nothing certain about the address
+            r"(?<!may )(?<!might )(?<!could )(?<!possibly )(?:does not|doesn'?t) exist",
             r"not listed in (?:domino directory|public name & address book)",
             r"no such (?:local )?(?:user|address)",
             r"unknown user",
@@ -507,7 +508,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?:utente|destinatario) (?:è )?sconosciuto",
             r"onbekende (?:gebruiker|ontvanger)",
             r"user unknown",
-            r"not exist",
+            r"(?<!may )(?<!might )(?<!could )(?<!possibly )not exist",
         ),
     ),
     (
