@@ -38,6 +38,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (r"unusual rate of unsolicited mail",),
     ),
     (
+        # "Client host [IP] blocked using <list>" (Postfix's documented RBL reply, used by
+        # many receivers): a DNS block list named as the cause, whatever else the reply
+        # links to (Barracuda's ".../reputation/?ip=" page)
+        "blocked",
+        (r"\bblocked using\b",),
+    ),
+    (
         "rejected",
         (
             # Google Groups refusing a post (non-member, no permission, or no such group);
@@ -172,6 +179,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"turn on smtp authentication|without (?:smtp )?authentication",
             r"\bsecurity policy\b",
             r"\btls\b.{0,40}?(?:required|needed)",
+            # Postfix/Sendmail: "530 5.7.0 Must issue a STARTTLS command first"
+            r"must issue a starttls command",
             r"encryption (?:required|needed)",
             r"\bsmtp auth\b",
         ),
@@ -263,6 +272,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"refused to talk to me",
             r"invalid (?:helo|ehlo)",
         ),
+    ),
+    (
+        # "Sender address rejected: <why>" (Postfix, Exchange, Yahoo's [MAIL_FROM]): the
+        # envelope sender is refused, whatever the why ("Domain not found", "Access
+        # denied"); sender-side causes that say more (SPF, blocklists, ...) come earlier
+        "rejected",
+        (r"\bsender (?:address |domain )?(?:rejected|refused|denied)",),
     ),
     (
         # Exchange Online's Directory-Based Edge Blocking: "550 5.4.1 Recipient address
@@ -414,7 +430,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             # the destination accepts no mail at all (RFC 7504 "Host/Domain does not accept
             # mail", RFC 7505 null MX, an MX or SRV record "indicated no SMTP service")
-            r"does not accept (?:any )?(?:e-?)?mail|not accepting (?:any )?(?:e-?)?mail|"
+            # (not "does not accept mail from <sender>": that is a refusal of us)
+            r"does not accept (?:any )?(?:e-?)?mail(?! from)|"
+            r"not accepting (?:any )?(?:e-?)?mail(?! from)|"
             r"accepts no mail|\bnull mx\b|indicated no smtp service",
             # the domain exists but names no mail host (no MX, no address)
             r"\bno mx\b",
