@@ -220,3 +220,21 @@ def test_localised_notice_wording(text: str, reason: str) -> None:
 def test_sender_side_and_hedged_wording(text: str, reason: str) -> None:
     status = text.split()[1] if text.split()[1][0] in "45" and "." in text.split()[1] else None
     assert classify_failure(status, None, text).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # under a security/policy code the short user-table words are the filter speaking
+        ("550 5.7.1 User unknown", "filtered"),
+        # the mailbox's own statement still says the address is gone
+        ("550 5.7.1 Recipient not found", "userunknown"),
+        (
+            "550 5.7.1 <x@example.com>: Recipient address rejected: User unknown in relay "
+            "recipient table",
+            "userunknown",
+        ),
+    ],
+)
+def test_user_unknown_under_a_policy_code(text: str, reason: str) -> None:
+    assert classify_failure("5.7.1", None, text).reason == reason

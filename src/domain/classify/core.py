@@ -12,7 +12,7 @@ try:
 except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse
 
-from domain.classify.phrases import PHRASES
+from domain.classify.phrases import MAILBOX_GONE, PHRASES
 from domain.classify.status_codes import (
     find_reply_code,
     find_status,
@@ -331,7 +331,12 @@ def _decide(
     if permanent is None:
         permanent = permanent_hint
     reason = decide_reason(st, reply_code, text, normalised=True)
-    if reason == "userunknown" and text_status is not None and subject_of(text_status) == "7":
+    if (
+        reason == "userunknown"
+        and text_status is not None
+        and subject_of(text_status) == "7"
+        and not states_mailbox_gone(text)
+    ):
         # the remote's own reply carries a security/policy code (550 5.7.1 under a DSN
         # Status 5.1.1 the reporting MTA chose): its refusal was not about the address
         reason = "filtered"
@@ -352,7 +357,7 @@ def decide_reason(
     if diag:
         p_reason = _phrase_reason(diag) if normalised else phrase_reason(diag)
     c_reason = reason_from_status(status)
-    return _by_code_subject(status, _combine(status, c_reason, p_reason, reply_code))
+    return _by_code_subject(status, _combine(status, c_reason, p_reason, reply_code), diag)
 
 
 def _combine(
@@ -384,22 +389,34 @@ def _combine(
     return reason_from_reply_code(reply_code)
 
 
-def _by_code_subject(status: str | None, reason: str | None) -> str | None:
+def _by_code_subject(status: str | None, reason: str | None, text: str | None = None) -> str | None:
     """RFC 3463 subject semantics that overrule the wording.
 
     X.7.x is security or policy status: "user unknown" under it is the receiver's filter
-    speaking (the address is not what was refused), and a content complaint under it
+    speaking (the address is not what was refused) unless the words say the mailbox itself
+    does not exist, and a content complaint under it
     ("554 5.7.0 Header error") is a policy decision.  Other subjects are left alone:
     senders commonly put "user unknown" under X.2.x/X.3.x codes at RCPT TO.
     """
     if reason is None or status is None:
         return reason
     subject = subject_of(status)
-    if reason == "userunknown" and subject == "7":
+    if reason == "userunknown" and subject == "7" and not states_mailbox_gone(text):
+        # the mailbox's own statement ("Recipient not found", "mailbox does not exist")
+        # still says the address is gone; the short user-table words do not
         return "filtered"
     if reason == "contenterror" and subject == "7":
         return "policyviolation"
     return reason
+
+
+_MAILBOX_GONE_RE: Final = re.compile(MAILBOX_GONE)
+
+
+def states_mailbox_gone(text: str | None) -> bool:
+    """True when *text* says the mailbox or address does not exist in so many words
+    (phrases.MAILBOX_GONE), not merely "user unknown"."""
+    return bool(text) and _MAILBOX_GONE_RE.search(str(text).lower()) is not None
 
 
 def subject_of(status: str | None) -> str | None:

@@ -26,35 +26,13 @@ Unproven "user unknown" becomes ``filtered``.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
-from domain.classify.core import subject_of
+from domain.classify.core import states_mailbox_gone, subject_of
 from domain.verdicts import Classification, Verdict
 
 #: Status codes that name a non-existent mailbox explicitly, at any SMTP stage.
 FIRM_USERUNKNOWN: Final = frozenset({"5.1.1", "5.1.10"})
-
-
-#: Statements that the mailbox or address itself does not exist (lower-cased text), as
-#: opposed to the short user-table words filtering gateways also answer with.
-MAILBOX_GONE_RE: Final = re.compile(
-    r"(?:mail ?box|address|account|recipient|addressee)(?: name)?(?: <?\S+@\S+?>?)? "
-    r"(?:does ?n[o']t|did not) exist"
-    r"|invalid (?:mail ?box|address)\b"
-    r"|(?:mail ?box|address|account)(?: <?\S+@\S+?>?)? (?:is )?not (?:a )?valid"
-    r"|no such (?:mail ?box|address|recipient|account)"
-    r"|(?:mail ?box|recipient|address|account) (?:was |is |could not be )?not found"
-    r"|no mail ?box (?:here )?by that name|no mail ?box (?:available |was )?(?:for|found)"
-    r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
-    r"|recipnotfound|recipientnotfound|resolver\.adr\."
-    r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
-)
-
-
-def states_mailbox_gone(text: str | None) -> bool:
-    """True when *text* says the mailbox or address does not exist in so many words."""
-    return bool(text) and MAILBOX_GONE_RE.search(str(text).lower()) is not None
 
 
 def unknown_user_is_proven(

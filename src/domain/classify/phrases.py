@@ -725,3 +725,20 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (r"\bdenied\b",),
     ),
 )
+
+#: Statements that the mailbox or address itself does not exist, as opposed to the short
+#: user-table words ("User unknown", "No such user") that filtering gateways also answer
+#: with.  What makes "user unknown" proof without other evidence (evidence.py) and what
+#: keeps it an address failure under an X.7.x code (core._by_code_subject).
+MAILBOX_GONE: Final = (
+    r"(?:mail ?box|address|account|recipient|addressee)(?: name)?(?: <?\S+@\S+?>?)? "
+    r"(?:does ?n[o']t|did not) exist"
+    r"|invalid (?:mail ?box|address)\b"
+    r"|(?:mail ?box|address|account)(?: <?\S+@\S+?>?)? (?:is )?not (?:a )?valid"
+    r"|no such (?:mail ?box|address|recipient|account)"
+    r"|(?:mail ?box|recipient|address|account) (?:was |is |could not be )?not found"
+    r"|no mail ?box (?:here )?by that name|no mail ?box (?:available |was )?(?:for|found)"
+    r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
+    r"|recipnotfound|recipientnotfound|resolver\.adr\."
+    r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
+)
