@@ -82,12 +82,15 @@ def _items_gate(items: list[Any]) -> tuple[str, ...]:
 
     walk(items)
     flush()
-    if len(best) >= 4 or (len(best) == 3 and not groups):
+    if len(best) >= 4:
         return (best,)
     usable = [g for g in groups if min(map(len, g)) >= 3]
-    if usable:
-        return max(usable, key=lambda g: (min(map(len, g)), -len(g)))
-    return (best,) if len(best) >= 3 else ()
+    chosen = max(usable, key=lambda g: (min(map(len, g)), -len(g))) if usable else None
+    if len(best) == 3 and (chosen is None or min(map(len, chosen)) <= 3):
+        return (best,)  # one 3-letter literal ("rfc") filters better than a group of them
+    if chosen is not None:
+        return chosen
+    return ()
 
 
 def _entry(pattern: str) -> tuple[str, tuple[str, ...], re.Pattern[str]]:

@@ -402,9 +402,11 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"host (?:or domain )?(?:name )?(?:not found|unknown|lookup failed)",
             # the recipient's domain does not exist (Gmail: "We weren't able to find the
             # recipient domain"; Courier: "No such domain"; OpenSMTPD: "Domain does not exist")
-            r"(?<!sender )(?<!sender's )(?:domain|host) (?:name )?(?:does not|doesn't|did not) "
-            r"(?:exist|resolve)|"
-            r"(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,24} (?:does not|doesn't) exist|"
+            # (lookbehinds after the word, not before it: a leading lookbehind makes the
+            # regex engine test every position of the text)
+            r"(?:domain(?<!sender domain)(?<!sender's domain)|host(?<!sender host)) (?:name )?"
+            r"(?:does not|doesn't|did not) (?:exist|resolve)|"
+            r"[a-z0-9]\.[a-z]{2,24} (?:does not|doesn't) exist|"
             r"\bno such (?:domain|host)\b|"
             r"(?:could ?n[o']t|unable to|(?:was|were)(?: not|n't) able to) find the "
             r"(?:recipient'?s? |destination )?domain",
@@ -513,7 +515,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # a statement, not a guess: "the group may not exist, or you may not have
             # permission" says nothing certain about the address
             r"(?<!may )(?<!might )(?<!could )(?<!possibly )(?:does not|doesn'?t) exist",
-            r"not listed in (?:domino directory|public name & address book)",
+            # the address is missing from the receiver's directory (Domino: "not listed in
+            # Domino Directory" / "public Name & Address Book")
+            r"not (?:listed|found|present) in (?:the |our )?(?:[\w&]+ ){0,3}"
+            r"(?:directory|address book)",
             r"no such (?:local )?(?:user|address)",
             r"unknown user",
             # localised notices: "user / recipient unknown" in German, French, Spanish,
@@ -741,4 +746,5 @@ MAILBOX_GONE: Final = (
     r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
     r"|recipnotfound|recipientnotfound|resolver\.adr\."
     r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
+    r"|not (?:listed|found|present) in (?:the |our )?(?:[\w&]+ ){0,3}(?:directory|address book)"
 )
