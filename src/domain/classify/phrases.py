@@ -746,5 +746,7 @@ MAILBOX_GONE: Final = (
     r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
     r"|recipnotfound|recipientnotfound|resolver\.adr\."
     r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
+    # Yahoo's documented dead-address reply: "This user doesn't have a yahoo.com account"
+    r"|user (?:doesn't|does not) have an? \S+ account"
     r"|not (?:listed|found|present) in (?:the |our )?(?:[\w&]+ ){0,3}(?:directory|address book)"
 )
