@@ -105,6 +105,17 @@ CASES = {
         "userunknown",
         True,
     ),
+    # Sendmail's queue-lifetime bounce (sendmail.cf Timeout.queuereturn; the notice's own
+    # words): the host never answered, the queue gave up
+    "sendmail, queue lifetime": (
+        "   ----- The following addresses had permanent fatal errors -----\n<x@example.org>\n"
+        "    (reason: 421 4.4.1 Host example.org is not responding)\n\n"
+        "   ----- Transcript of session follows -----\n"
+        "<x@example.org>... Deferred: Connection timed out with example.org.\n"
+        "Message could not be delivered for 5 days\nMessage will be deleted from queue\n",
+        "expired",
+        False,
+    ),
     "sendmail, RCPT TO": (
         "   ----- The following addresses had permanent fatal errors -----\n<x@example.org>\n"
         "    (reason: 550 5.1.1 <x@example.org>... User unknown)\n\n"

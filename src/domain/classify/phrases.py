@@ -700,12 +700,14 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?:message|mail|delivery) (?:has )?(?:expired|timed out)",
             r"\bexpired\b",
             r"\bretry (?:time|timeout|period) (?:exceeded|expired|reached)",
-            r"(?:could|can) ?not be delivered (?:for|within|in) \d+",
+            # not delivered within the queue's lifetime (Sendmail: "Message could not be
+            # delivered for 5 days"; "was not delivered within 0 days and 1 hours")
+            r"(?:(?:could|can) ?not be|was not|has not been|wasn't) delivered "
+            r"(?:for|within|in) \d+",
             r"(?:deliver(?:y|ing)|delivered|sent) (?:in|within) \d+ (?:minutes|hours|days)",
             r"too long in (?:the )?queue",
             r"gave up",
             r"giving up",
-            r"was not delivered for \d+",
             r"have not been able to deliver",
             r"unable to deliver .{0,40}?(?:within|for) (?:the )?(?:last )?\d+",
             r"queue(?:d)? (?:too long|timeout|lifetime)",
