@@ -96,12 +96,13 @@ def test_pooled_figures_and_tables_restored(cv: crossval.CrossValidation) -> Non
 
 
 # Floors of the pooled cross-validated figures (docs/benchmarks.md has the measured ones:
-# hard precision 0.940, recall 0.919, verdict 0.893, reason 0.857 when these were set).
+# hard precision 0.952, recall 0.919, verdict 0.896, reason 0.860 when these were set; the
+# first measurement, before this change's rules, was 0.902 / 0.860 / 0.844 / 0.760).
 # Raise them as general rules improve; never lower them to make a change pass.
-CV_HARD_PRECISION_FLOOR = 0.92
+CV_HARD_PRECISION_FLOOR = 0.93
 CV_HARD_RECALL_FLOOR = 0.90
-CV_VERDICT_FLOOR = 0.87
-CV_REASON_FLOOR = 0.83
+CV_VERDICT_FLOOR = 0.88
+CV_REASON_FLOOR = 0.84
 
 
 def test_pooled_cross_validated_floors(cv: crossval.CrossValidation) -> None:
