@@ -110,3 +110,74 @@ Subject: Undelivered Mail Returned to Sender
 """
     c = analyse_message(raw).recipients[0].classification
     assert c.reason == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("text", "proven"),
+    [
+        # the mailbox or address itself is said not to exist: proof even from a bare reply
+        ("550 <rcpt@example.com>: mailbox does not exist", True),
+        ("550 sorry, no mailbox here by that name", True),
+        ("550 Recipient not found", True),
+        ("550 no mailbox found", True),
+        ("550 This is not an active address", True),
+        ("550 <rcpt@example.com>: Recipient address rejected: User unknown in local table", True),
+        # the short user-table words filtering gateways also use stay weak
+        ("550 No such user here", False),
+        ("550 User unknown", False),
+        ("550 unknown user <rcpt@example.com>", False),
+        ("550 rcpt@example.com... User not exist", False),
+    ],
+)
+def test_bare_reply_is_proof_only_when_the_mailbox_is_said_not_to_exist(
+    text: str, proven: bool
+) -> None:
+    assert unknown_user_is_proven(None, "550", None, text) is proven
+    # at DATA only an address status code proves it, whatever the words
+    assert unknown_user_is_proven(None, "550", "DATA", text) is False
+
+
+def test_mailbox_wording_from_an_unfamiliar_gateway_suppresses() -> None:
+    report = analyse_message(
+        _notice("Server failed with: 550 <rcpt@example.com> mailbox not found")
+    )
+    [recipient] = report.recipients
+    assert recipient.classification.reason == "userunknown"
+    assert recipient.classification.verdict is Verdict.INVALID_ADDRESS
+
+
+def test_a_filters_user_unknown_escalates_only_on_repeat() -> None:
+    """End to end: the weak outcome counts towards soft-bounce escalation (domain.policy),
+    so one ambiguous notice never suppresses a live mailbox, repeated ones still do."""
+    from datetime import timedelta
+
+    from domain.events import RecipientOutcome
+    from domain.policy import PolicySettings, State, apply_outcome
+    from tests.builders import T0
+
+    [recipient] = analyse_message(
+        _notice("Server failed with: 550 <rcpt@example.com> No such user here")
+    ).recipients
+    assert recipient.classification.verdict is Verdict.MAILBOX_PROBLEM
+    settings = PolicySettings()
+    record = None
+    states = []
+    for n in range(settings.soft_bounce_threshold):
+        at = T0 + timedelta(days=n)
+        record = apply_outcome(
+            record,
+            "rcpt@example.com",
+            RecipientOutcome(
+                address="rcpt@example.com",
+                event_type="Bounce",
+                event_id=f"e{n}",
+                occurred_at=at,
+                classification=recipient.classification,
+                source="test",
+            ),
+            settings,
+        )
+        assert record is not None
+        states.append(record.is_suppressed(at))
+    assert states == [False] * (settings.soft_bounce_threshold - 1) + [True]
+    assert record is not None and record.decision.state is State.SUPPRESSED

@@ -56,6 +56,20 @@ CASES = {
         "userunknown",
         True,
     ),
+    # Postfix's own names for resolver answers (dns_strerror): TRY_AGAIN is "Host not
+    # found, try again" (retried), HOST_NOT_FOUND "Host not found"
+    "postfix, DNS lookup will be retried": (
+        "<x@example.org>: Host or domain name not found. Name service error for\n"
+        "    name=example.org type=MX: Host not found, try again\n",
+        "networkerror",
+        False,
+    ),
+    "postfix, domain not found": (
+        "<x@example.org>: Host or domain name not found. Name service error for\n"
+        "    name=example.org type=A: Host not found\n",
+        "hostunknown",
+        True,
+    ),
     "exim, unrouteable": (
         "A message that you sent could not be delivered to one or more of its\n"
         "recipients. This is a permanent error. The following address(es) failed:\n\n"
@@ -72,6 +86,16 @@ CASES = {
         "spamdetected",
         False,
     ),
+    "qmail, relaying refused": (
+        "Hi. This is the qmail-send program at mx.example.net.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "<x@example.org>:\n192.0.2.1 does not like recipient.\n"
+        "Remote host said: 553 sorry, that domain isn't in my list of allowed rcpthosts\n"
+        "Giving up on 192.0.2.1.\n",
+        "norelaying",
+        False,
+    ),
     "qmail, RCPT TO": (
         "Hi. This is the qmail-send program at mx.example.net.\n"
         "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
@@ -80,6 +104,17 @@ CASES = {
         "Remote host said: 550 No such user\nGiving up on 192.0.2.1.\n",
         "userunknown",
         True,
+    ),
+    # Sendmail's queue-lifetime bounce (sendmail.cf Timeout.queuereturn; the notice's own
+    # words): the host never answered, the queue gave up
+    "sendmail, queue lifetime": (
+        "   ----- The following addresses had permanent fatal errors -----\n<x@example.org>\n"
+        "    (reason: 421 4.4.1 Host example.org is not responding)\n\n"
+        "   ----- Transcript of session follows -----\n"
+        "<x@example.org>... Deferred: Connection timed out with example.org.\n"
+        "Message could not be delivered for 5 days\nMessage will be deleted from queue\n",
+        "expired",
+        False,
     ),
     "sendmail, RCPT TO": (
         "   ----- The following addresses had permanent fatal errors -----\n<x@example.org>\n"

@@ -196,3 +196,45 @@ def test_empty_address_slot_user_unknown_is_a_filter(diagnostic, reason, verdict
 def test_localised_notice_wording(text: str, reason: str) -> None:
     clear_caches()
     assert classify_failure(None, None, text).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # a refusal of *this sender* is not a destination that accepts no mail
+        ("550 5.7.1 Recipient does not accept mail from this sender", "filtered"),
+        ("550 Host does not accept mail", "notaccept"),
+        # the envelope sender refused, whatever the why
+        ("550 5.7.1 Sender address rejected: Domain not found", "rejected"),
+        ("554 5.7.1 <x@example.com>: Sender address rejected: Access denied", "rejected"),
+        # a block list named as the cause, whatever the reply links to
+        (
+            "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using "
+            "b.barracudacentral.org; http://www.barracudanetworks.com/reputation/?ip=192.0.2.1",
+            "blocked",
+        ),
+        # a guess is not a statement
+        ("550 the group you tried to contact may not exist", "undetermined"),
+    ],
+)
+def test_sender_side_and_hedged_wording(text: str, reason: str) -> None:
+    status = text.split()[1] if text.split()[1][0] in "45" and "." in text.split()[1] else None
+    assert classify_failure(status, None, text).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # under a security/policy code the short user-table words are the filter speaking
+        ("550 5.7.1 User unknown", "filtered"),
+        # the mailbox's own statement still says the address is gone
+        ("550 5.7.1 Recipient not found", "userunknown"),
+        (
+            "550 5.7.1 <x@example.com>: Recipient address rejected: User unknown in relay "
+            "recipient table",
+            "userunknown",
+        ),
+    ],
+)
+def test_user_unknown_under_a_policy_code(text: str, reason: str) -> None:
+    assert classify_failure("5.7.1", None, text).reason == reason

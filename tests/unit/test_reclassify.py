@@ -125,3 +125,21 @@ Subject: Undelivered Mail Returned to Sender
     evidence = Evidence.from_outcome(outcome)
     assert evidence.stage == "RCPT"
     assert _evidence_from_map(_evidence_to_map(evidence)).stage == "RCPT"
+
+
+def test_rules_of_this_change_apply_to_stored_evidence() -> None:
+    # the remote's own 5.7.1 under a reporting MTA's Status 5.1.1: a policy refusal
+    found = reclassify(
+        "a@example.com", _decision("5.1.1", "550 5.7.1 IP address blacklisted by recipient"), NOW
+    )
+    assert found is not None and found.verdict is not Verdict.INVALID_ADDRESS
+    # a sender address that does not exist is the sender's problem, not a dead domain
+    found = reclassify(
+        "a@example.com", _decision("5.7.1", "550 5.7.1 Sender domain does not exist"), NOW
+    )
+    assert found is not None and (found.reason, found.verdict) == (
+        "rejected",
+        Verdict.SENDER_PROBLEM,
+    )
+    # the mailbox's own statement from a bare reply stays proof: nothing to report
+    assert reclassify("a@example.com", _decision(None, "550 mailbox does not exist"), NOW) is None

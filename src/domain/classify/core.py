@@ -12,7 +12,7 @@ try:
 except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse
 
-from domain.classify.phrases import PHRASES
+from domain.classify.phrases import MAILBOX_GONE, PHRASES
 from domain.classify.status_codes import (
     find_reply_code,
     find_status,
@@ -74,18 +74,23 @@ def _items_gate(items: list[Any]) -> tuple[str, ...]:
             if sub is not None and len(sub) == 1 and str(sub[0][0]) == "BRANCH":
                 branch = sub[0][1][1]
             if branch:
+                # every match goes through one alternative, so it holds one literal of that
+                # alternative's own gate: the union of the gates is a gate
                 alts = [_items_gate(list(alt)) for alt in branch]
-                if all(len(a) == 1 for a in alts):
-                    groups.append(tuple(a[0] for a in alts))
+                if all(alts):
+                    groups.append(tuple(dict.fromkeys(lit for a in alts for lit in a)))
 
     walk(items)
     flush()
-    if len(best) >= 4 or (len(best) == 3 and not groups):
+    if len(best) >= 4:
         return (best,)
     usable = [g for g in groups if min(map(len, g)) >= 3]
-    if usable:
-        return max(usable, key=lambda g: (min(map(len, g)), -len(g)))
-    return (best,) if len(best) >= 3 else ()
+    chosen = max(usable, key=lambda g: (min(map(len, g)), -len(g))) if usable else None
+    if len(best) == 3 and (chosen is None or min(map(len, chosen)) <= 3):
+        return (best,)  # one 3-letter literal ("rfc") filters better than a group of them
+    if chosen is not None:
+        return chosen
+    return ()
 
 
 def _entry(pattern: str) -> tuple[str, tuple[str, ...], re.Pattern[str]]:
@@ -145,6 +150,8 @@ _PHRASE_BEATS_CODE: Final = frozenset(
         "systemfull",
     }
 )
+#: Phrase reasons that only say "policy" or "security" in general.
+_GENERIC_POLICY: Final = frozenset({"policyviolation", "securityerror"})
 #: (code reason, phrase reason) pairs where the phrase is the more precise of the two.
 _PHRASE_REFINES: Final = frozenset(
     {
@@ -308,6 +315,7 @@ def _decide(
     default_reason: str | None,
 ) -> tuple[str, Verdict, str | None, str | None]:
     st = normalise_status(status)
+    text_status: str | None = None
     if text is not None:
         text_status = find_status(text)
         if text_status is not None and (
@@ -326,6 +334,15 @@ def _decide(
     if permanent is None:
         permanent = permanent_hint
     reason = decide_reason(st, reply_code, text, normalised=True)
+    if (
+        reason == "userunknown"
+        and text_status is not None
+        and subject_of(text_status) == "7"
+        and not states_mailbox_gone(text)
+    ):
+        # the remote's own reply carries a security/policy code (550 5.7.1 under a DSN
+        # Status 5.1.1 the reporting MTA chose): its refusal was not about the address
+        reason = "filtered"
     if reason is None:
         reason = default_reason or REASON_UNDETERMINED
     if reason == "hostunknown" and permanent is False:
@@ -343,7 +360,7 @@ def decide_reason(
     if diag:
         p_reason = _phrase_reason(diag) if normalised else phrase_reason(diag)
     c_reason = reason_from_status(status)
-    return _by_code_subject(status, _combine(status, c_reason, p_reason, reply_code))
+    return _by_code_subject(status, _combine(status, c_reason, p_reason, reply_code), diag)
 
 
 def _combine(
@@ -358,6 +375,13 @@ def _combine(
             p_reason is not None
             and p_reason != c_reason
             and (p_reason in _PHRASE_BEATS_CODE or (c_reason, p_reason) in _PHRASE_REFINES)
+            # a strong X.7.x code (RFC 7372 authentication, RFC 7505, RFC 7293, ...) is
+            # itself a precise policy or security statement: "as a policy" / "security"
+            # wording around it adds nothing
+            and not (p_reason in _GENERIC_POLICY and subject_of(status) == "7")
+            # a strong X.1.x code names the address at fault; a bare "access denied" beside
+            # it (Microsoft 365's "5.1.8 Access denied, bad outbound sender") says no more
+            and not (p_reason == "securityerror" and subject_of(status) == "1")
         ):
             return p_reason
         return c_reason
@@ -368,22 +392,34 @@ def _combine(
     return reason_from_reply_code(reply_code)
 
 
-def _by_code_subject(status: str | None, reason: str | None) -> str | None:
+def _by_code_subject(status: str | None, reason: str | None, text: str | None = None) -> str | None:
     """RFC 3463 subject semantics that overrule the wording.
 
     X.7.x is security or policy status: "user unknown" under it is the receiver's filter
-    speaking (the address is not what was refused), and a content complaint under it
+    speaking (the address is not what was refused) unless the words say the mailbox itself
+    does not exist, and a content complaint under it
     ("554 5.7.0 Header error") is a policy decision.  Other subjects are left alone:
     senders commonly put "user unknown" under X.2.x/X.3.x codes at RCPT TO.
     """
     if reason is None or status is None:
         return reason
     subject = subject_of(status)
-    if reason == "userunknown" and subject == "7":
+    if reason == "userunknown" and subject == "7" and not states_mailbox_gone(text):
+        # the mailbox's own statement ("Recipient not found", "mailbox does not exist")
+        # still says the address is gone; the short user-table words do not
         return "filtered"
     if reason == "contenterror" and subject == "7":
         return "policyviolation"
     return reason
+
+
+_MAILBOX_GONE_RE: Final = re.compile(MAILBOX_GONE)
+
+
+def states_mailbox_gone(text: str | None) -> bool:
+    """True when *text* says the mailbox or address does not exist in so many words
+    (phrases.MAILBOX_GONE), not merely "user unknown"."""
+    return bool(text) and _MAILBOX_GONE_RE.search(str(text).lower()) is not None
 
 
 def subject_of(status: str | None) -> str | None:

@@ -13,7 +13,13 @@ what surrounds it:
   older filtering appliance; kept as ``filtered`` (mailbox-problem, counted towards
   soft-bounce escalation) rather than suppressing the address outright;
 - no SMTP reply at all: the receiving system's own report (Domino, Notes, Exchange text),
-  taken at its word.
+  taken at its word;
+- wording that says the *mailbox or address* does not exist ("mailbox does not exist",
+  "no such mailbox", "recipient not found", "no mailbox here by that name", "not an active
+  address", a lookup-table miss): filtering gateways answer with the short user-table words
+  ("User unknown", "No such user (here)", "unknown user", "User not exist"), so a bare
+  reply code with the longer mailbox statement is taken as proof.  Before RCPT TO and at
+  DATA the stage rules still apply.
 
 Unproven "user unknown" becomes ``filtered``.
 """
@@ -22,14 +28,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from domain.classify.core import subject_of
+from domain.classify.core import states_mailbox_gone, subject_of
 from domain.verdicts import Classification, Verdict
 
 #: Status codes that name a non-existent mailbox explicitly, at any SMTP stage.
 FIRM_USERUNKNOWN: Final = frozenset({"5.1.1", "5.1.10"})
 
 
-def unknown_user_is_proven(status: str | None, reply_code: str | None, stage: str | None) -> bool:
+def unknown_user_is_proven(
+    status: str | None, reply_code: str | None, stage: str | None, text: str | None = None
+) -> bool:
     """True when a "user unknown" answer is proof that the mailbox does not exist."""
     if stage == "RCPT":
         return True
@@ -38,12 +46,14 @@ def unknown_user_is_proven(status: str | None, reply_code: str | None, stage: st
     if reply_code is None:
         return True
     if status is None:
-        return False
+        return states_mailbox_gone(text)
     return subject_of(status) != "2"
 
 
 def weigh_user_unknown(c: Classification, stage: str | None) -> Classification:
     """*c*, with an unproven ``userunknown`` turned into ``filtered``."""
-    if c.reason != "userunknown" or unknown_user_is_proven(c.status, c.reply_code, stage):
+    if c.reason != "userunknown" or unknown_user_is_proven(
+        c.status, c.reply_code, stage, c.diagnostic
+    ):
         return c
     return c._replace(reason="filtered", verdict=Verdict.MAILBOX_PROBLEM)

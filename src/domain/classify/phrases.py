@@ -38,6 +38,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (r"unusual rate of unsolicited mail",),
     ),
     (
+        # "Client host [IP] blocked using <list>" (Postfix's documented RBL reply, used by
+        # many receivers): a DNS block list named as the cause, whatever else the reply
+        # links to (Barracuda's ".../reputation/?ip=" page)
+        "blocked",
+        (r"\bblocked using\b",),
+    ),
+    (
         "rejected",
         (
             # Google Groups refusing a post (non-member, no permission, or no such group);
@@ -52,10 +59,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "requireptr",
         (
-            r"\breverse (?:dns|lookup|hostname|ip)",
+            # reverse DNS, in its spellings and abbreviations (Comcast: "Reverse DNS failure")
+            r"\breverse (?:dns|lookup|hostname|ip)|\b(?:no |invalid |missing )?rdns\b",
             r"\bptr\b",
-            r"\bno rdns\b",
-            r"\brdns\b",
             r"cannot find your hostname",
             r"cannot resolve your (?:address|hostname)",
             r"client host .{0,80}? ?(?:rejected|refused)"
@@ -84,8 +90,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"not permitted to send (?:mail )?(?:on behalf|from)",
             r"\bauthentication (?:check|results?) failed",
             r"failed (?:the )?(?:sender )?authentication",
-            r"\bunauthenticated email\b",
-            # Gmail: "This mail is unauthenticated, which poses a security risk ..."
+            # the message or its sender is not authenticated (Gmail: "Unauthenticated email
+            # from x is not accepted due to domain's DMARC policy", "This mail is
+            # unauthenticated"; Yahoo: "the sender is unauthenticated")
+            r"\bunauthenticated (?:e-?mail|mail|messages?)\b|"
             r"(?:mail|message|sender) is unauthenticated",
             r"email authentication",
             r"(?:fails?|failed) to pass (?:the )?authentication",
@@ -120,6 +128,20 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"client host .{0,60}?(?:blocked|rejected|refused)",
             r"(?:source )?ip (?:address )?(?:source )?(?:is |has been )?(?:blocked|bloqu)",
             r"\binvalid ip\b",
+            # the sending IP is not on the receiver's allow list (Gmail: "IP not in whitelist
+            # for RCPT domain"; appliances: "client not in allowlist")
+            r"(?:ip|host|client|sender) .{0,20}?not (?:in|on) (?:the |my |our )?"
+            r"(?:white|allow|permit) ?list",
+            # the receiver wants mail through the sender's provider, not from this host
+            # (Gmail: "not authorized to send email directly to our servers. Please use the
+            # SMTP relay at your service provider"; Exim sites: "use the smtp server of your
+            # ISP"; Comcast: "Please use your ISP's mail server")
+            r"not authori[sz]ed to send (?:e-?mail|mail|messages) directly",
+            r"use (?:the )?(?:smtp|mail) (?:server|relay) (?:of|at|from) your "
+            r"(?:isp|(?:internet |service |e-?mail )?provider)",
+            r"use your (?:isp|(?:internet |service )?provider)'?s? (?:smtp|mail|outgoing)",
+            # dynamic or residential address space (Comcast ES000001/ES000010)
+            r"(?:dynamic|residential)(?:/(?:dynamic|residential))? (?:ip )?(?:space|range|pool)",
             # the receiver lists the *sending* server as an open relay (a reputation
             # refusal of our host); "relaying denied" to us is norelaying, below
             r"(?:server|host|ip|which) .{0,60}?(?:is|as) an open relay",
@@ -150,16 +172,17 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "securityerror",
         (
-            r"authentication required",
-            r"\bauthrequired\b",
-            r"\bauthentication (?:is )?required",
-            r"must (?:be )?authenticat",
+            # the client must authenticate (Microsoft 365: "Client not authenticated to send
+            # mail"; MessageLabs: "turn on SMTP Authentication ... without authentication")
+            r"\bauthentication (?:is )?required|\bauthrequired\b|must (?:be )?authenticat|"
+            r"\b(?:client|sender|you) (?:was |were |are |is )?not authenticated|"
+            r"turn on smtp authentication|without (?:smtp )?authentication",
             r"\bsecurity policy\b",
             r"\btls\b.{0,40}?(?:required|needed)",
+            # Postfix/Sendmail: "530 5.7.0 Must issue a STARTTLS command first"
+            r"must issue a starttls command",
             r"encryption (?:required|needed)",
             r"\bsmtp auth\b",
-            r"turn on smtp authentication",
-            r"without (?:smtp )?authentication",
         ),
     ),
     (
@@ -167,6 +190,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited|refused)",
             r"(?:not|isn't) (?:permitted|allowed) to relay",
+            # qmail: "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
+            r"(?:not|isn't) in my list of allowed rcpthosts",
             r"unable to relay",
             r"we do not relay",
             r"relay not permitted",
@@ -183,6 +208,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # Gmail: "The user you are trying to contact is receiving mail at a rate that
             # prevents additional messages from being delivered": a rate limit (retry later)
             r"receiving mail at a rate",
+            # Gmail: "The user you are trying to contact is receiving mail too quickly"
+            r"(?:receiving|sending) (?:mail|messages|e-?mail) too (?:quickly|fast)",
             r"too many (?:connections|concurrent|sessions|simultaneous|smtp sessions)",
             r"connection (?:limit|rate)",
             r"too many recipients",
@@ -203,9 +230,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "blocked",
         (
-            r"\bblock(?:ed|ing| ?list(?:ed)?)\b",
-            r"\bblack ?list(?:ed)?\b",
-            r"\bdeny ?list(?:ed)?\b",
+            # listed on a block list, whatever the list is called
+            r"\b(?:block|black|deny) ?list(?:ed)?\b",
+            r"\bblock(?:ed|ing)\b",
             r"\b(?:dnsbl|rbl|dnsrbl|rhsbl|uribl|surbl|spamhaus|spamcop|barracudacentral|sorbs|"
             r"spews|dsbl|njabl|abuseat|mailspike|senderbase)\b",
             r"(?<!not )\blisted (?:at|in|on|by)\b",
@@ -236,16 +263,22 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bpoor ip\b",
             r"mail ?(?:server|host) .{0,40}?(?:blocked|refused)",
             r"has been temporarily (?:rate limited|deferred) due to",
-            r"\bbanned\b",
+            r"\bbanned\b(?! (?:attachment|file|content|extension))",
             r"\bban(?:ned)? (?:ip|list)\b",
             r"\bdenied\b.{0,20}\bip\b",
             r"\brejected\b.{0,60}\b(?:your )?ip\b",
             r"\bhelo\b.{0,60}?(?:rejected|refused|invalid)",
             r"bad (?:helo|ehlo)",
             r"refused to talk to me",
-            r"use (?:the )?smtp (?:server|relay) of your (?:isp|provider)",
             r"invalid (?:helo|ehlo)",
         ),
+    ),
+    (
+        # "Sender address rejected: <why>" (Postfix, Exchange, Yahoo's [MAIL_FROM]): the
+        # envelope sender is refused, whatever the why ("Domain not found", "Access
+        # denied"); sender-side causes that say more (SPF, blocklists, ...) come earlier
+        "rejected",
+        (r"\bsender (?:address |domain )?(?:rejected|refused|denied)",),
     ),
     (
         # Exchange Online's Directory-Based Edge Blocking: "550 5.4.1 Recipient address
@@ -269,8 +302,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"(?:disk|file ?system|system|server|storage) (?:is )?"
             r"(?:full|out of (?:space|storage))",
-            r"insufficient system storage",
-            r"insufficient (?:disk|storage) space",
+            # RFC 5321 452 "insufficient system storage"; "insufficient disk space"
+            r"insufficient (?:system |disk |storage )?(?:storage|space)",
             r"no space left",
         ),
     ),
@@ -290,7 +323,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\bquota (?:exceeded|exceed|full|violation|limit)",
             r"(?:exceeded|exceeds|exceeding) (?:the |his |her |its )?(?:storage|disk|mailbox|"
             r"quota)",
-            r"(?:in|mail|user) ?box (?:is )?full\b",
+            r"(?:in|mail|user)(?:'s)? ?(?:box|folder) (?:is )?full\b",
             r"insufficient quota",
             r"\bdisk (?:quota|full)\b",
             r"(?<!relay )(?<!sending )(?<!daily )\bquota\b",
@@ -299,7 +332,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"user has (?:too many|exceeded)",
             r"(?:account|mailbox|user) (?:is )?(?:over|full)",
             r"\bfull mailbox\b",
-            r"\bmailfolder is full\b",
             r"account has exceeded",
         ),
     ),
@@ -352,8 +384,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "expired",
         (
             r"\bretry (?:time|timeout|period) (?:exceeded|expired|reached)",
-            r"\bmessage (?:has )?expired\b",
-            r"delivery time expired",
+            # the message's queue lifetime ran out (RFC 3463 X.4.7 "delivery time expired";
+            # OpenSMTPD "Envelope expired")
+            r"\b(?:message|envelope|delivery)(?: time)? (?:has )?expired\b",
         ),
     ),
     (
@@ -366,10 +399,17 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "hostunknown",
         (
-            r"(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,24} (?:does not|doesn't) exist",
             r"host (?:or domain )?(?:name )?(?:not found|unknown|lookup failed)",
-            r"(?:domain|host) (?:name )?(?:does not|doesn't|did not) (?:exist|resolve)",
-            r"\bno such (?:domain|host)\b",
+            # the recipient's domain does not exist (Gmail: "We weren't able to find the
+            # recipient domain"; Courier: "No such domain"; OpenSMTPD: "Domain does not exist")
+            # (lookbehinds after the word, not before it: a leading lookbehind makes the
+            # regex engine test every position of the text)
+            r"(?:domain(?<!sender domain)(?<!sender's domain)|host(?<!sender host)) (?:name )?"
+            r"(?:does not|doesn't|did not) (?:exist|resolve)|"
+            r"[a-z0-9]\.[a-z]{2,24} (?:does not|doesn't) exist|"
+            r"\bno such (?:domain|host)\b|"
+            r"(?:could ?n[o']t|unable to|(?:was|were)(?: not|n't) able to) find the "
+            r"(?:recipient'?s? |destination )?domain",
             r"\bunknown (?:domain|host)\b",
             # Exim spells it "Unrouteable address": no router could route it (no mail host)
             r"\bunroute?able (?:mail )?(?:domain|address)\b",
@@ -390,11 +430,12 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         "notaccept",
         (
-            r"does not accept (?:any )?(?:e-?)?mail",
-            r"not accepting (?:any )?(?:e-?)?mail",
-            r"\bnull mx\b",
-            r"accepts no mail",
-            r"indicated no smtp service",
+            # the destination accepts no mail at all (RFC 7504 "Host/Domain does not accept
+            # mail", RFC 7505 null MX, an MX or SRV record "indicated no SMTP service")
+            # (not "does not accept mail from <sender>": that is a refusal of us)
+            r"does not accept (?:any )?(?:e-?)?mail(?! from)|"
+            r"not accepting (?:any )?(?:e-?)?mail(?! from)|"
+            r"accepts no mail|\bnull mx\b|indicated no smtp service",
             # the domain exists but names no mail host (no MX, no address)
             r"\bno mx\b",
             r"(?:could ?n[o']t|can ?n[o']t|unable to) find (?:a |any )?mail exchanger",
@@ -407,6 +448,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"unknown|verify failed|verification failed|not (?:accepted|verified))",
             r"(?:domain|address) of sender .{0,40}?(?:does not|doesn't) (?:exist|resolve)",
             r"sender (?:domain )?(?:must|should) (?:exist|resolve)",
+            r"sender'?s? (?:address |domain )?(?:does not|doesn't) (?:exist|resolve)",
+            # Microsoft 365 5.1.8 "Access denied, bad outbound sender"
+            r"\bbad (?:outbound )?sender\b",
             r"(?:unknown|invalid|bad|unverified|unroutable) sender",
             r"(?:do not|don't|may not) have (?:the )?permissions? to (?:post|send)",
             r"(?:you are|sender is) not (?:a )?member",
@@ -433,9 +477,11 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"(?:user|mailbox|recipient|address|account|addressee|destination address|"
             r"local part|local-part|e-?mail address|mail ?box name|mailbox id) "
-            r"(?:name )?(?:is )?(?:unknown|not (?:found|known|exist|existent|valid|recogni[sz]ed|"
-            r"listed|available|local|here)|does ?(?:n't|not) exist|invalid|unavailable|"
-            r"nonexistent|non-existent|doesn't exist)",
+            # the address itself may stand between ("mailbox <x@y> is not valid"); the
+            # decision text has it blanked to x@x
+            r"(?:<?x@x>? )?(?:name )?(?:is )?(?:unknown|not (?:found|known|exist|existent|valid|"
+            r"recogni[sz]ed|listed|available|local|here)|does ?(?:n't|not) exist|invalid|"
+            r"unavailable|nonexistent|non-existent|doesn't exist)",
             r"(?:unknown|invalid|nonexistent|non-existent|bad|unrecogni[sz]ed|unverified|"
             r"unroutable|no such) (?:local )?(?:user|mailbox|recipient|address|account|"
             r"addressee|destination|e-?mail)",
@@ -451,17 +497,28 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"email account that you tried to reach does not exist",
             r"mailbox unavailable",
             r"address unknown",
-            r"recipient address rejected(?!:)",
+            # a refused address with no reason given ("Recipient address rejected.", "550
+            # Address rejected"); a sender's is matched by the rejected group above, and
+            # "Recipient address rejected: <reason>" by the reason
+            r"(?<!sender )(?<!from )\baddress rejected\b(?!:)",
+            # the address or mailbox is not an active one / no mailbox is available
+            r"not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account|user|"
+            r"recipient)|no mail ?box (?:available|found|exists)",
             r"(?:user|recipient) not exist",
             r"no (?:valid )?recipients?\b",
             r"unknown (?:or illegal )?alias",
+            r"\bunknown local[- ]part\b",
             r"invalid recipient",
             r"no account by that name",
             r"is not a known user",
             r"unable to find (?:the )?(?:user|recipient|mailbox)",
-            r"does not exist",
-            r"doesn'?t exist",
-            r"not listed in (?:domino directory|public name & address book)",
+            # a statement, not a guess: "the group may not exist, or you may not have
+            # permission" says nothing certain about the address
+            r"(?<!may )(?<!might )(?<!could )(?<!possibly )(?:does not|doesn'?t) exist",
+            # the address is missing from the receiver's directory (Domino: "not listed in
+            # Domino Directory" / "public Name & Address Book")
+            r"not (?:listed|found|present) in (?:the |our )?(?:[\w&]+ ){0,3}"
+            r"(?:directory|address book)",
             r"no such (?:local )?(?:user|address)",
             r"unknown user",
             # localised notices: "user / recipient unknown" in German, French, Spanish,
@@ -474,7 +531,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?:utente|destinatario) (?:è )?sconosciuto",
             r"onbekende (?:gebruiker|ontvanger)",
             r"user unknown",
-            r"not exist",
+            r"(?<!may )(?<!might )(?<!could )(?<!possibly )not exist",
         ),
     ),
     (
@@ -627,13 +684,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"\btemporar(?:y|ily) (?:failure|unavailable|error|problem)",
             r"\blocal error\b",
             r"try (?:again )?later",
-            r"service (?:not available|unavailable|temporarily)",
+            # RFC 5321 421 "Service not available"; "Service (currently) unavailable"
+            r"service (?:is |currently )?(?:not available|unavailable|temporarily)",
             r"\bmisconfigur",
             r"configuration (?:error|problem)",
             r"could not load",
             r"resources? (?:temporarily )?unavailable",
             r"unexpected error",
-            r"service (?:currently |is )?unavailable",
             r"transaction failed",
         ),
     ),
@@ -643,12 +700,14 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?:message|mail|delivery) (?:has )?(?:expired|timed out)",
             r"\bexpired\b",
             r"\bretry (?:time|timeout|period) (?:exceeded|expired|reached)",
-            r"(?:could|can) ?not be delivered (?:for|within|in) \d+",
+            # not delivered within the queue's lifetime (Sendmail: "Message could not be
+            # delivered for 5 days"; "was not delivered within 0 days and 1 hours")
+            r"(?:(?:could|can) ?not be|was not|has not been|wasn't) delivered "
+            r"(?:for|within|in) \d+",
             r"(?:deliver(?:y|ing)|delivered|sent) (?:in|within) \d+ (?:minutes|hours|days)",
             r"too long in (?:the )?queue",
             r"gave up",
             r"giving up",
-            r"was not delivered for \d+",
             r"have not been able to deliver",
             r"unable to deliver .{0,40}?(?:within|for) (?:the )?(?:last )?\d+",
             r"queue(?:d)? (?:too long|timeout|lifetime)",
@@ -672,4 +731,24 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "policyviolation",
         (r"\bdenied\b",),
     ),
+)
+
+#: Statements that the mailbox or address itself does not exist, as opposed to the short
+#: user-table words ("User unknown", "No such user") that filtering gateways also answer
+#: with.  What makes "user unknown" proof without other evidence (evidence.py) and what
+#: keeps it an address failure under an X.7.x code (core._by_code_subject).
+MAILBOX_GONE: Final = (
+    r"(?:mail ?box|address|account|recipient|addressee)(?: name)?(?: <?\S+@\S+?>?)? "
+    r"(?:does ?n[o']t|did not) exist"
+    r"|invalid (?:mail ?box|address)\b"
+    r"|(?:mail ?box|address|account)(?: <?\S+@\S+?>?)? (?:is )?not (?:a )?valid"
+    r"|no such (?:mail ?box|address|recipient|account)"
+    r"|(?:mail ?box|recipient|address|account) (?:was |is |could not be )?not found"
+    r"|no mail ?box (?:here )?by that name|no mail ?box (?:available |was )?(?:for|found)"
+    r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
+    r"|recipnotfound|recipientnotfound|resolver\.adr\."
+    r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
+    # Yahoo's documented dead-address reply: "This user doesn't have a yahoo.com account"
+    r"|user (?:doesn't|does not) have an? \S+ account"
+    r"|not (?:listed|found|present) in (?:the |our )?(?:[\w&]+ ){0,3}(?:directory|address book)"
 )

@@ -23,6 +23,11 @@ REPLY_RE: Final = re.compile(r"([245](?<![\d.\w-][245])[0-5]\d)(?:[ \-:;,]|$)")
 # little on their own: the diagnostic text decides, else the class does.
 _SUBJECT_DETAIL: Final[dict[str, str]] = {
     # X.1 addressing
+    # X.1.0 "other address status": something about an address.  A sender address is named
+    # as such in the text (phrases win over non-strong codes), so unexplained it is the
+    # recipient's: "550 #5.1.0 Address rejected", the answer of recipient-validating
+    # gateways to an address their directory lacks
+    "1.0": "userunknown",
     "1.1": "userunknown",  # bad destination mailbox address
     "1.2": "hostunknown",  # bad destination system address
     "1.3": "userunknown",  # bad destination mailbox address syntax
