@@ -24,6 +24,7 @@ SAM_PYTHON = Path(os.environ.get("SAM_VENV", ROOT / ".sam-venv")) / "bin" / "pyt
 # Every optional part on. Keep in step with the Conditions that switch resources on.
 OPTIONAL_ON = {
     "AlarmEmail": "ops@example.com",
+    "AutoPauseEnabled": "true",
 }
 
 # SAM substitutes these itself (Tracing), so the transformed template no longer refers to
@@ -63,3 +64,17 @@ def test_optional_resources_carry_their_conditions_through_the_transform():
     transformed = sam_transformed(OPTIONAL_ON)
     found = transformed["Resources"]
     assert found["AlarmEmailSubscription"]["Condition"] == "HasAlarmEmail"
+    # SAM generates the role, the EventBridge rule and its invoke permission: all conditional
+    generated = [
+        name
+        for name in found
+        if name.startswith("AutoPauseFunction") and found[name]["Type"] != "AWS::CloudWatch::Alarm"
+    ]
+    assert {found[name]["Type"] for name in generated} >= {
+        "AWS::Lambda::Function",
+        "AWS::IAM::Role",
+        "AWS::Events::Rule",
+        "AWS::Lambda::Permission",
+    }
+    for name in generated:
+        assert found[name].get("Condition") == "AutoPauseOn", name
