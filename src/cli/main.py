@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = [
     "cli.receipt_rules",
     "cli.return_path",
     "cli.resume",
+    "cli.doctor",
 ]
 
 
