@@ -164,7 +164,7 @@ def identity_checks(identity: str, found: Mapping[str, Any]) -> list[Check]:
                 f"DKIM {identity}",
                 Status.WARN if dkim_status in ("PENDING", "TEMPORARY_FAILURE") else Status.FAIL,
                 f"DKIM {dkim_status}" + ("" if dkim.get("SigningEnabled") else ", signing off"),
-                "publish the three DKIM CNAME records (stack output DkimRecords, or "
+                "publish the three DKIM CNAME records (stack outputs DkimRecord1-3, or "
                 "aws sesv2 get-email-identity) and keep signing enabled",
             )
         )

@@ -25,6 +25,9 @@ SAM_PYTHON = Path(os.environ.get("SAM_VENV", ROOT / ".sam-venv")) / "bin" / "pyt
 OPTIONAL_ON = {
     "AlarmEmail": "ops@example.com",
     "AutoPauseEnabled": "true",
+    "SendingDomain": "example.com",
+    "MailFromSubdomain": "bounce",
+    "SendingPoolName": "dedicated-pool",
 }
 
 # SAM substitutes these itself (Tracing), so the transformed template no longer refers to
@@ -78,3 +81,7 @@ def test_optional_resources_carry_their_conditions_through_the_transform():
     }
     for name in generated:
         assert found[name].get("Condition") == "AutoPauseOn", name
+    assert found["SendingIdentity"]["Condition"] == "HasSendingDomain"
+    outputs = transformed["Outputs"]
+    assert outputs["MailFromMxRecord"]["Condition"] == "HasMailFrom"
+    assert {outputs[f"DkimRecord{i}"]["Condition"] for i in (1, 2, 3)} == {"HasSendingDomain"}
