@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = [
     "cli.return_path",
     "cli.resume",
     "cli.doctor",
+    "cli.smoke_test",
 ]
 
 
