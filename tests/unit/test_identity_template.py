@@ -110,3 +110,53 @@ def test_configuration_set_publishes_reputation_metrics_and_can_use_a_dedicated_
 def test_sending_domain_pattern(template, value, ok):
     pattern = template["Parameters"]["SendingDomain"]["AllowedPattern"]
     assert bool(re.fullmatch(pattern, value)) is ok
+
+
+@pytest.mark.parametrize(
+    ("resource", "condition", "parameter", "default"),
+    [
+        (
+            "ConfigurationSetCloudWatchDestination",
+            "HasCloudWatchDestination",
+            "CloudWatchDestinationMessageTag",
+            "",
+        ),
+        (
+            "ConfigurationSetEventBridgeDestination",
+            "EventBridgeDestinationOn",
+            "EventBridgeDestinationEnabled",
+            "false",
+        ),
+    ],
+)
+def test_optional_event_destinations_are_off_by_default(
+    template, resource, condition, parameter, default
+):
+    found = resources(template)[resource]
+    assert found["Condition"] == condition
+    assert template["Parameters"][parameter]["Default"] == default
+    destination = found["Properties"]["EventDestination"]
+    assert destination["Enabled"] is True
+    assert found["Properties"]["ConfigurationSetName"] == {"Ref": "ConfigurationSet"}
+
+
+def test_cloudwatch_destination_uses_the_message_tag_as_its_dimension(template):
+    destination = resources(template)["ConfigurationSetCloudWatchDestination"]["Properties"][
+        "EventDestination"
+    ]
+    [dimension] = destination["CloudWatchDestination"]["DimensionConfigurations"]
+    assert dimension == {
+        "DimensionName": {"Ref": "CloudWatchDestinationMessageTag"},
+        "DimensionValueSource": "messageTag",
+        "DefaultDimensionValue": "untagged",
+    }
+    assert {"bounce", "complaint", "send", "delivery"} <= set(destination["MatchingEventTypes"])
+
+
+def test_eventbridge_destination_targets_the_default_bus(template):
+    destination = resources(template)["ConfigurationSetEventBridgeDestination"]["Properties"][
+        "EventDestination"
+    ]
+    assert destination["EventBridgeDestination"]["EventBusArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+    }

@@ -28,6 +28,8 @@ OPTIONAL_ON = {
     "SendingDomain": "example.com",
     "MailFromSubdomain": "bounce",
     "SendingPoolName": "dedicated-pool",
+    "CloudWatchDestinationMessageTag": "campaign",
+    "EventBridgeDestinationEnabled": "true",
 }
 
 # SAM substitutes these itself (Tracing), so the transformed template no longer refers to
