@@ -44,10 +44,14 @@ def describe_pause(state: SendingState) -> str:
 
 
 def run(args: argparse.Namespace, ses: Any = None, cloudformation: Any = None) -> int:
-    from adapters.stack_outputs import stack_output
+    from adapters.stack_outputs import StackLookupError, stack_outputs
 
-    name = stack_output(args.stack, "ConfigurationSetName", cloudformation)
-    arn = stack_output(args.stack, "ConfigurationSetArn", cloudformation)
+    outputs = stack_outputs(args.stack, cloudformation)
+    name, arn = outputs.get("ConfigurationSetName"), outputs.get("ConfigurationSetArn")
+    if not name or not arn:
+        raise StackLookupError(
+            f"stack {args.stack!r} has no ConfigurationSetName/ConfigurationSetArn output"
+        )
     if ses is None:
         import boto3
 

@@ -35,20 +35,6 @@ def clients():
         },
         {"StackName": SET},
     )
-    cfn_stub.add_response(
-        "describe_stacks",
-        {
-            "Stacks": [
-                {
-                    "StackName": SET,
-                    "CreationTime": "2026-01-01T00:00:00Z",
-                    "StackStatus": "CREATE_COMPLETE",
-                    "Outputs": [{"OutputKey": "ConfigurationSetArn", "OutputValue": ARN}],
-                }
-            ]
-        },
-        {"StackName": SET},
-    )
     with cfn_stub, ses_stub:
         yield cfn, ses, ses_stub
         ses_stub.assert_no_pending_responses()
@@ -131,3 +117,25 @@ def test_dry_run_changes_nothing(clients, capsys):
 def test_the_command_is_registered():
     parsed = cli_main.build_parser().parse_args(["resume", "--stack", "s", "--dry-run"])
     assert parsed.func is resume.run and parsed.stack == "s" and parsed.dry_run
+
+
+def test_a_stack_without_the_outputs_is_an_operator_error():
+    from adapters.stack_outputs import StackLookupError
+
+    cfn, stub = stubbed_client("cloudformation")
+    stub.add_response(
+        "describe_stacks",
+        {
+            "Stacks": [
+                {
+                    "StackName": SET,
+                    "CreationTime": "2026-01-01T00:00:00Z",
+                    "StackStatus": "CREATE_COMPLETE",
+                    "Outputs": [{"OutputKey": "ConfigurationSetName", "OutputValue": SET}],
+                }
+            ]
+        },
+        {"StackName": SET},
+    )
+    with stub, pytest.raises(StackLookupError, match="ConfigurationSetArn"):
+        resume.run(args(), object(), cfn)
