@@ -10,6 +10,12 @@ checks still run.
 
 Exit status: the worst result: 0 all PASS, 1 a WARN, 2 a FAIL. --json prints
 {"status": ..., "checks": [{"check", "status", "detail", "fix"}, ...]}.
+
+Permissions it uses (all read-only): ses:GetAccount, ses:ListEmailIdentities,
+ses:GetEmailIdentity, ses:GetIdentityNotificationAttributes, ses:GetConfigurationSet,
+ses:GetConfigurationSetEventDestinations, ses:DescribeActiveReceiptRuleSet,
+sns:ListSubscriptionsByTopic, sqs:GetQueueAttributes, cloudwatch:GetMetricData,
+cloudformation:DescribeStacks.
 """
 
 from __future__ import annotations

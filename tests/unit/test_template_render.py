@@ -42,6 +42,55 @@ def lint_matches(text: str, ignore: tuple[str, ...] = ()) -> list[str]:
     return [str(match) for match in lint(text, config=config)]
 
 
+# The conditions of issue 13's optional parts: off with the defaults, on with OPTIONAL_ON.
+OPTIONAL_CONDITIONS = {
+    "HasAlarmEmail",
+    "AutoPauseOn",
+    "HasSendingDomain",
+    "HasMailFrom",
+    "HasSendingPool",
+    "HasCloudWatchDestination",
+    "EventBridgeDestinationOn",
+}
+
+
+def evaluate(condition: Any, template: dict[str, Any], params: dict[str, str]) -> Any:
+    """Enough of CloudFormation's condition functions for the template's Conditions."""
+    if isinstance(condition, dict):
+        [(name, arg)] = condition.items()
+        if name == "Ref":
+            default = template["Parameters"][arg].get("Default", "")
+            return str(params.get(arg, default))
+        if name == "Condition":
+            return evaluate(template["Conditions"][arg], template, params)
+        values = [evaluate(a, template, params) for a in arg]
+        if name == "Fn::Equals":
+            return values[0] == values[1]
+        if name == "Fn::Not":
+            return not values[0]
+        if name == "Fn::And":
+            return all(values)
+        if name == "Fn::Or":
+            return any(values)
+        raise AssertionError(f"unsupported condition function {name}")
+    return str(condition)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONAL_CONDITIONS))
+def test_optional_parts_are_off_by_default_and_on_with_optional_on(template, name):
+    condition = template["Conditions"][name]
+    assert evaluate(condition, template, {}) is False
+    assert evaluate(condition, template, OPTIONAL_ON) is True
+
+
+def test_every_conditional_resource_of_issue_13_is_covered(template):
+    used = {r["Condition"] for r in template["Resources"].values() if "Condition" in r}
+    used |= {o["Condition"] for o in template["Outputs"].values() if "Condition" in o}
+    assert used - {"SesSyncOn", "AccessLogsOn", "IsProd", "CapWebhookConcurrency"} <= (
+        OPTIONAL_CONDITIONS
+    )
+
+
 def test_raw_template_lints_clean():
     assert lint_matches((ROOT / "template.yaml").read_text()) == []
 
