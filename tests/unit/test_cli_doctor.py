@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -574,3 +575,20 @@ def test_an_unknown_stack_fails_its_checks_but_the_account_is_still_read(stubs):
 def test_the_command_is_registered():
     parsed = cli_main.build_parser().parse_args(["doctor", "--stack", "s", "--json"])
     assert parsed.func is cli.run and parsed.stack == "s" and parsed.json
+
+
+def test_help_lists_exactly_the_permissions_a_full_run_uses(stubs):
+    clients, stub = stubs
+    used: set[str] = set()
+    prefix = {"sesv2": "ses", "ses": "ses"}
+
+    def record(model, **_):
+        service = model.service_model.service_name
+        used.add(f"{prefix.get(service, service)}:{model.name}")
+
+    for client in vars(clients).values():
+        client.meta.events.register("before-parameter-build", record)
+    add_healthy(stub)
+    cli.gather(STACK, clients, NOW)
+    documented = set(re.findall(r"\b[a-z0-9]+:[A-Z][A-Za-z]+\b", cli.__doc__ or ""))
+    assert documented == used
