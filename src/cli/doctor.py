@@ -117,8 +117,11 @@ def list_identities(sesv2: Any) -> list[str]:
             return names
 
 
-def identity_checks(clients: Clients, outputs: dict[str, str]) -> list[Check]:
-    """Verification, DKIM and MAIL FROM per identity, then where its feedback goes."""
+def identity_checks(
+    clients: Clients, outputs: dict[str, str], topics: set[str] | None = None
+) -> list[Check]:
+    """Verification, DKIM and MAIL FROM per identity, then where its feedback goes; the
+    notification topics found are added to `topics` (their subscriptions are checked too)."""
     names = list_identities(clients.sesv2)
     if not names:
         return [
@@ -144,6 +147,13 @@ def identity_checks(clients: Clients, outputs: dict[str, str]) -> list[Check]:
         batch = names[start : start + _NOTIFICATION_BATCH]
         answer = clients.ses.get_identity_notification_attributes(Identities=batch)
         attributes = answer.get("NotificationAttributes", {})
+        if topics is not None:
+            topics.update(
+                str(a[f"{kind}Topic"])
+                for a in attributes.values()
+                for kind in ("Bounce", "Complaint", "Delivery")
+                if a.get(f"{kind}Topic")
+            )
         for name in batch:
             checks += doctor.notification_topics(
                 name,
@@ -176,7 +186,10 @@ def configuration_set_checks(clients: Clients, outputs: dict[str, str]) -> list[
     )
 
 
-def subscription_checks(clients: Clients, outputs: dict[str, str]) -> list[Check]:
+def subscription_checks(
+    clients: Clients, outputs: dict[str, str], identity_topics: Iterable[str] = ()
+) -> list[Check]:
+    """The stack's feedback and alarm topics, and every other topic an identity notifies."""
     topics = {
         FEEDBACK_TOPIC: ("feedback topic", "redeploy the stack: it subscribes FeedbackQueue"),
         ALARM_TOPIC: (
@@ -194,6 +207,14 @@ def subscription_checks(clients: Clients, outputs: dict[str, str]) -> list[Check
         subscriptions = [
             s for page in paginator.paginate(TopicArn=arn) for s in page.get("Subscriptions", [])
         ]
+        checks.append(doctor.topic_subscriptions(label, arn, subscriptions, fix=fix))
+    for arn in sorted(set(identity_topics) - {outputs.get(FEEDBACK_TOPIC)}):
+        paginator = clients.sns.get_paginator("list_subscriptions_by_topic")
+        subscriptions = [
+            s for page in paginator.paginate(TopicArn=arn) for s in page.get("Subscriptions", [])
+        ]
+        fix = f"subscribe a consumer to {arn}, or point the identity at this stack's topic"
+        label = f"identity topic {arn.rpartition(':')[2]}"
         checks.append(doctor.topic_subscriptions(label, arn, subscriptions, fix=fix))
     return checks
 
@@ -270,9 +291,12 @@ def gather(stack: str, clients: Clients, now: datetime | None = None) -> list[Ch
     except StackLookupError as exc:
         checks.append(Check(f"stack {stack}", Status.FAIL, str(exc), "pass the right --stack"))
         outputs = {}
-    checks += _guarded("identities", lambda: identity_checks(clients, outputs))
+    identity_topics: set[str] = set()
+    checks += _guarded("identities", lambda: identity_checks(clients, outputs, identity_topics))
     checks += _guarded("configuration set", lambda: configuration_set_checks(clients, outputs))
-    checks += _guarded("subscriptions", lambda: subscription_checks(clients, outputs))
+    checks += _guarded(
+        "subscriptions", lambda: subscription_checks(clients, outputs, identity_topics)
+    )
     checks += _guarded("dead-letter queues", lambda: queue_checks(clients, outputs))
     checks += _guarded("active receipt rule set", lambda: receipt_checks(clients, outputs))
     checks += _guarded("reputation", lambda: reputation_checks(clients, now))

@@ -391,6 +391,28 @@ def test_subscriptions_broken(stubs):
     assert "AlarmEmail" in alarm.fix
 
 
+def test_topics_identities_notify_besides_the_stacks_are_checked_too(stubs):
+    clients, stub = stubs
+    other = "arn:aws:sns:us-east-1:123456789012:legacy-bounces"
+    add_subscriptions(stub, [confirmed(TOPIC)], [confirmed(ALARMS)])
+    stub["sns"].add_response(
+        "list_subscriptions_by_topic", {"Subscriptions": []}, {"TopicArn": other}
+    )
+    checks = {c.name: c for c in cli.subscription_checks(clients, OUTPUTS, {TOPIC, other})}
+    legacy = checks["subscriptions identity topic legacy-bounces"]
+    assert legacy.status is Status.FAIL and other in legacy.detail
+    assert checks["subscriptions feedback topic"].status is Status.PASS
+
+
+def test_identity_checks_report_the_topics_they_found(stubs):
+    clients, stub = stubs
+    other = "arn:aws:sns:us-east-1:123456789012:legacy-bounces"
+    add_identity(stub, HEALTHY_IDENTITY, {**HEALTHY_NOTIFICATIONS, "BounceTopic": other})
+    found: set[str] = set()
+    cli.identity_checks(clients, OUTPUTS, found)
+    assert found == {TOPIC, other}
+
+
 def test_a_topic_without_any_subscription_fails(stubs):
     clients, stub = stubs
     add_subscriptions(stub, [confirmed(TOPIC)], [])
