@@ -64,3 +64,31 @@ def stubbed_client(service: str):
         endpoint_url="http://127.0.0.1:9",
     )
     return client, Stubber(client)
+
+
+class FakeSendingControl:
+    """Stands in for adapters.sending_control.SesSendingControl (the emulator has no SESv2
+    configuration-set sending options): one set's switch and tags, in memory."""
+
+    def __init__(self, sending_enabled: bool = True) -> None:
+        from adapters.sending_control import SendingState
+
+        self._state = SendingState(sending_enabled)
+        self.tags: dict[str, str] = {}
+
+    def state(self, configuration_set: str):
+        return self._state
+
+    def pause(self, configuration_set: str, arn: str, tags) -> None:
+        from adapters.sending_control import SendingState
+
+        self.tags.update(tags)
+        from domain.auto_pause import PAUSED_AT_TAG, PAUSED_BY_TAG
+
+        self._state = SendingState(False, tags.get(PAUSED_BY_TAG), tags.get(PAUSED_AT_TAG))
+
+    def resume(self, configuration_set: str, arn: str) -> None:
+        from adapters.sending_control import SendingState
+
+        self.tags.clear()
+        self._state = SendingState(True)

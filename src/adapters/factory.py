@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 from adapters.inbound_rate_limit import DynamoRateLimiter
 from adapters.inbound_repository import DynamoInboundRepository
 from adapters.mail_store import S3MailStore
+from adapters.sending_control import SesSendingControl
 from adapters.ses_suppression_list import SesSuppressionList
 from adapters.settings import (
+    AutoPauseSettings,
     InboundSettings,
     Settings,
     WebhookSettings,
+    load_auto_pause_settings,
     load_inbound_settings,
     load_settings,
     load_webhook_settings,
@@ -138,8 +141,29 @@ def subscription_confirmer() -> SubscriptionConfirmer:
     return SubscriptionConfirmer(sns_fetcher())
 
 
+# --- auto-pause -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def auto_pause_settings() -> AutoPauseSettings:
+    return load_auto_pause_settings()
+
+
+@lru_cache(maxsize=1)
+def _default_sending_control() -> SesSendingControl:
+    import boto3
+
+    return SesSendingControl(boto3.client("sesv2"))
+
+
+def sending_control() -> SesSendingControl:
+    control: SesSendingControl = _overrides.get("sending_control") or _default_sending_control()
+    return control
+
+
 def override(service: Any = None, **others: Any) -> None:
     """Use fakes until reset(): `service=`, `ses_list=`, `client=`, `inbound=`,
+    `sending_control=`,
     `sns_fetcher=` (URL -> bytes, for certificates and SubscribeURLs), `sns_clock=` (None
     leaves a default)."""
     if service is not None:
@@ -161,5 +185,7 @@ def reset() -> None:
         _default_inbound_service,
         webhook_settings,
         _default_sns_verifier,
+        auto_pause_settings,
+        _default_sending_control,
     ):
         cached.cache_clear()

@@ -19,6 +19,9 @@ SUBCOMMAND_MODULES = [
     "cli.return_path",
     "cli.redrive",
     "cli.emulator",
+    "cli.resume",
+    "cli.doctor",
+    "cli.smoke_test",
 ]
 
 

@@ -48,6 +48,7 @@ COLUMNS: Final = (
     "configuration_set",
     "sending_account_id",
     "from_domain",
+    "outgoing_ip",
     "source",
     "feedback_id",
     "bounce_type",
@@ -127,6 +128,7 @@ def analytics_row(event: FeedbackEvent, payload: Mapping[str, Any], source: str)
     row["configuration_set"] = event.configuration_set
     row["sending_account_id"] = _str(mail.get("sendingAccountId"))
     row["from_domain"] = _from_domain(mail, tags)
+    row["outgoing_ip"] = _first_tag(tags, "ses:outgoing-ip")
     row["source"] = source
     outcomes = event.outcomes
     row["recipient_count"] = len(outcomes) + event.skipped_recipients
@@ -174,6 +176,15 @@ def _event_at(event: FeedbackEvent, detail: Mapping[str, Any], mail: Mapping[str
     if type(raw) is str and len(raw) == 24 and raw[23] == "Z" and raw[19] == ".":
         return raw
     return iso_ms(event.occurred_at)
+
+
+def _first_tag(tags: Any, name: str) -> str | None:
+    """The first value of one of SES's tags (each is a list of strings), if present."""
+    if isinstance(tags, dict):
+        values = tags.get(name)
+        if isinstance(values, list) and values and isinstance(values[0], str):
+            return values[0]
+    return None
 
 
 def _from_domain(mail: Mapping[str, Any], tags: Any) -> str | None:

@@ -13,6 +13,12 @@ them:
 - `SendRecipients`: recipients of each Send event (`mail.destination`), the denominator of
   the bounce and complaint rates, which SES counts per recipient, not per message.
 - `SuppressionsAdded`: addresses that became suppressed when the outcomes were applied.
+- `SesCountedBounces` and `SesCountedComplaints`: the numerators of the rates as SES counts
+  them, whatever our classifier says (the reputation alarms use these): every recipient of a
+  `Permanent` bounce, including `Suppressed` (a drop by SES's global suppression list, which
+  SES counts), except `OnAccountSuppressionList` drops, which SES says do not count; every
+  complained recipient except `OnAccountSuppressionList` complaints. Recipients whose
+  address could not be read still count: SES counted them.
 
 Events without a configuration set (identity notifications) count under "none".
 """
@@ -50,6 +56,11 @@ SENDER_PROBLEM_BOUNCES = "SenderProblemBounces"
 COMPLAINTS = "Complaints"
 SUPPRESSIONS_ADDED = "SuppressionsAdded"
 SEND_RECIPIENTS = "SendRecipients"
+SES_COUNTED_BOUNCES = "SesCountedBounces"
+SES_COUNTED_COMPLAINTS = "SesCountedComplaints"
+
+# SES: "This does not count toward your bounce rate metric" (account-level list drops).
+_NOT_COUNTED_BY_SES = "OnAccountSuppressionList"
 
 _SOFT = frozenset({Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT})
 
@@ -71,6 +82,24 @@ def outcome_metric_name(outcome: RecipientOutcome) -> str | None:
         return SOFT_BOUNCES
     if verdict is Verdict.SENDER_PROBLEM:
         return SENDER_PROBLEM_BOUNCES
+    return None
+
+
+def ses_counted_metric(event: FeedbackEvent) -> tuple[str, int] | None:
+    """The SES rate numerator an event adds to and by how many recipients, if any."""
+    recipients = len(event.outcomes) + event.skipped_recipients
+    if event.event_type == "Bounce":
+        if (
+            event.detail.get("bounceType") == "Permanent"
+            and event.detail.get("bounceSubType") != _NOT_COUNTED_BY_SES
+        ):
+            return SES_COUNTED_BOUNCES, recipients
+        return None
+    if (
+        event.event_type == "Complaint"
+        and event.detail.get("complaintSubType") != _NOT_COUNTED_BY_SES
+    ):
+        return SES_COUNTED_COMPLAINTS, recipients
     return None
 
 
@@ -100,6 +129,9 @@ class MetricsTally:
             name = outcome_metric_name(outcome)
             if name is not None:
                 counter[name] += 1
+        counted = ses_counted_metric(event)
+        if counted is not None and counted[1]:
+            counter[counted[0]] += counted[1]
 
     def add_suppressions(
         self, newly_suppressed: Iterable[str], outcomes: Iterable[RecipientOutcome]

@@ -14,7 +14,7 @@ import pytest
 
 from adapters import factory
 from tests.conftest import EVENTS
-from tests.fakes import FakeSesList
+from tests.fakes import FakeSendingControl, FakeSesList
 
 SAMPLES = sorted(EVENTS.glob("*/*.json"))
 
@@ -33,12 +33,23 @@ def test_there_are_samples_for_every_function(template):
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_sample_through_its_handler(path: Path, template, suppression_table, lambda_context):
+def test_sample_through_its_handler(
+    path: Path, template, suppression_table, lambda_context, monkeypatch
+):
     handler_path = template["Resources"][path.parent.name]["Properties"]["Handler"]
     module_name, _, func_name = handler_path.rpartition(".")
     handler = getattr(importlib.import_module(module_name), func_name)
     if path.parent.name == "SesSyncFunction":  # the emulator has no SESv2 suppression API
         factory.override(ses_list=FakeSesList())
+    if path.parent.name == "AutoPauseFunction":  # nor configuration-set sending options
+        cset = "ses-feedback-dev"
+        monkeypatch.setenv("AUTO_PAUSE_CONFIGURATION_SET", cset)
+        monkeypatch.setenv(
+            "AUTO_PAUSE_CONFIGURATION_SET_ARN",
+            f"arn:aws:ses:us-east-1:123456789012:configuration-set/{cset}",
+        )
+        monkeypatch.setenv("AUTO_PAUSE_ALARMS", f"{cset}-bounce-rate-pause")
+        factory.override(sending_control=FakeSendingControl())
     event = json.loads(path.read_text())
     expect_failure = "malformed" in path.name
     try:

@@ -233,6 +233,11 @@ def raises(error_type: str, message_contains: str) -> Check:
 
 
 EXPECTED: dict[str, Check] = {
+    # The emulator holds no configuration set (nor SESv2's sending options): the function stops
+    # at its first read, before changing anything; tests/unit (Stubber) cover pausing.
+    "AutoPauseFunction/alarm-state-change-bounce-rate-pause.json": raises(
+        "NotFoundException", "GetConfigurationSet"
+    ),
     "FeedbackFunction/sns-bounce-permanent.json": returns({"processed": 1}),
     "FeedbackFunction/sns-bounce-transient.json": returns({"processed": 1}),
     "FeedbackFunction/sns-complaint.json": returns({"processed": 1}),

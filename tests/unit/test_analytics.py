@@ -54,6 +54,7 @@ TYPES = {
     "configuration_set": str,
     "sending_account_id": str,
     "from_domain": str,
+    "outgoing_ip": str,
     "source": str,
     "feedback_id": str,
     "bounce_type": str,
@@ -139,6 +140,15 @@ def test_bounce_row_columns(ses_sample):
     assert row["from_domain"] == "example.com"
     assert row["recipients"][0]["verdict"] == "invalid-address"
     assert row["recipients"][0]["address"] == "recipient@example.com"
+
+
+def test_delivery_row_keeps_the_outgoing_ip(ses_sample):
+    """Which SES sending IP delivered it (the `ses:outgoing-ip` tag): with a dedicated pool
+    (template Parameter SendingPoolName) that is how a cold or listed IP shows up."""
+    row = orjson.loads(transform_record(record(ses_sample("event-delivery.json"))).data())
+    assert row["outgoing_ip"] == "192.0.2.0"
+    bounce = orjson.loads(transform_record(record(ses_sample("event-bounce.json"))).data())
+    assert bounce["outgoing_ip"] is None
 
 
 def test_partition_keys_use_event_type_and_event_date(ses_sample):

@@ -46,8 +46,17 @@ def test_archive_bucket_is_private_encrypted_and_expires(template):
 
 
 def test_rate_alarms_read_metrics_the_code_emits(template):
-    emitted = {metrics_plan.HARD_BOUNCES, metrics_plan.COMPLAINTS, metrics_plan.SEND_RECIPIENTS}
-    for name in ("BounceRateAlarm", "ComplaintRateAlarm"):
+    emitted = {
+        metrics_plan.SES_COUNTED_BOUNCES,
+        metrics_plan.SES_COUNTED_COMPLAINTS,
+        metrics_plan.SEND_RECIPIENTS,
+    }
+    for name in (
+        "BounceRateAlarm",
+        "BounceRatePauseAlarm",
+        "ComplaintRateAlarm",
+        "ComplaintRatePauseAlarm",
+    ):
         alarm = resources(template)[name]["Properties"]
         stats = [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
         for metric in stats:

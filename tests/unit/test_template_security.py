@@ -157,9 +157,9 @@ def test_topic_policy_names_the_configuration_set_and_the_accounts_identities(te
 
 
 def test_every_publisher_to_an_encrypted_topic_may_use_its_key(template):
-    """Alarm actions and bucket notifications would need their service in the key policy."""
+    """Alarm actions and bucket notifications need their service in the topic key's policy."""
     encrypted = {
-        name
+        name: res["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"].split(".")[0]
         for name, res in resources(template).items()
         if res["Type"] == "AWS::SNS::Topic" and "KmsMasterKeyId" in res["Properties"]
     }
@@ -176,13 +176,16 @@ def test_every_publisher_to_an_encrypted_topic_may_use_its_key(template):
                 publishers.setdefault(topic, set()).add("cloudwatch.amazonaws.com")
             elif res["Type"] == "AWS::S3::Bucket" and f"'{topic}'" in text:
                 publishers.setdefault(topic, set()).add("s3.amazonaws.com")
-    assert publishers == {"FeedbackTopic": {"ses.amazonaws.com"}}
-    allowed = {
-        s["Principal"]["Service"]
-        for s in key_statements(template).values()
-        if "Service" in s["Principal"]
+    assert publishers == {
+        "FeedbackTopic": {"ses.amazonaws.com"},
+        "AlarmTopic": {"cloudwatch.amazonaws.com"},
     }
-    assert publishers["FeedbackTopic"] <= allowed
+    for topic, services in publishers.items():
+        policy = resources(template)[encrypted[topic]]["Properties"]["KeyPolicy"]
+        allowed = {
+            s["Principal"]["Service"] for s in policy["Statement"] if "Service" in s["Principal"]
+        }
+        assert services <= allowed, topic
 
 
 def test_stack_topics_sign_with_sha256(template):
