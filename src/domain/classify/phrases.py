@@ -633,7 +633,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"queue(?:d)? (?:too long|timeout|lifetime)",
             r"\bgave up\b",
             r"\bgiving up\b",
-            r"(?:aborted|abandoned|cancell?ed) after \d+(?:\.\d+)? ?(?:minute|hour|day)",
         ),
     ),
     (
@@ -700,10 +699,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?:message|mail|delivery) (?:has )?(?:expired|timed out)",
             r"\bexpired\b",
             r"\bretry (?:time|timeout|period) (?:exceeded|expired|reached)",
-            # not delivered within the queue's lifetime (Sendmail: "Message could not be
-            # delivered for 5 days"; "was not delivered within 0 days and 1 hours")
+            # not delivered within the queue's lifetime, the lifetime stated (Sendmail:
+            # "Message could not be delivered for 5 days"; "was not delivered within 0 days
+            # and 1 hours"; "Delivery to the following recipients was aborted after 5.0
+            # hour(s)"): one statement in its spellings
             r"(?:(?:could|can) ?not be|was not|has not been|wasn't) delivered "
-            r"(?:for|within|in) \d+",
+            r"(?:for|within|in) \d+|"
+            r"(?:aborted|abandoned|cancell?ed) after \d+(?:\.\d+)? ?(?:minute|hour|day)",
             r"(?:deliver(?:y|ing)|delivered|sent) (?:in|within) \d+ (?:minutes|hours|days)",
             r"too long in (?:the )?queue",
             r"gave up",
@@ -712,7 +714,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"unable to deliver .{0,40}?(?:within|for) (?:the )?(?:last )?\d+",
             r"queue(?:d)? (?:too long|timeout|lifetime)",
             r"delivery (?:time|period) (?:exceeded|expired)",
-            r"(?:failed|after) \d+ (?:delivery )?attempts",
+            # the sender's retries all failed, counted or not (IMail: "Delivery failed 20
+            # attempts"; 1&1: "multiple delivery attempts failed"): one statement
+            r"(?:failed|after) \d+ (?:delivery )?attempts|"
+            r"(?:multiple|repeated|all) delivery attempts (?:have )?failed",
         ),
     ),
     (
