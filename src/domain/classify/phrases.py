@@ -452,8 +452,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # Microsoft 365 5.1.8 "Access denied, bad outbound sender"
             r"\bbad (?:outbound )?sender\b",
             r"(?:unknown|invalid|bad|unverified|unroutable) sender",
-            r"(?:do not|don't|may not) have (?:the )?permissions? to (?:post|send)",
-            r"(?:you are|sender is) not (?:a )?member",
+            # a list or group refuses the sender's post (not a member, no permission):
+            # one statement in the spellings of Google Groups ("you may not have permission
+            # to post"), Mailman ("You are not allowed to post to this mailing list"), fml
+            # ("You are not a member of this mailing list") and others
+            r"(?:do not|don't|may not) have (?:the )?permissions? to (?:post|send)|"
+            r"(?:you are|sender is) not (?:a )?member|"
+            r"(?:you are|sender is) not allowed to post|"
             r"only (?:list )?members (?:can|may) (?:post|send)",
             r"\bmail from\b.{0,40}?(?:rejected|refused|denied|not allowed)",
             r"\breturn[- ]path\b.{0,40}?(?:rejected|invalid|not)",
