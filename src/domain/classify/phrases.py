@@ -62,21 +62,24 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # reverse DNS, in its spellings and abbreviations (Comcast: "Reverse DNS failure")
             r"\breverse (?:dns|lookup|hostname|ip)|\b(?:no |invalid |missing )?rdns\b",
             r"\bptr\b",
-            r"cannot find your hostname",
+            # the connecting host's name and address do not confirm each other (the
+            # forward-confirmed reverse DNS check, not SPF/DKIM): one statement in its
+            # spellings.  Postfix answers every failure of the check, a name that does not
+            # resolve back to the client's IP included, "cannot find your hostname"
+            # (postconf(5), reject_unknown_client_hostname); others say "hostname does not
+            # resolve", "domain [x] mismatches client ip", "unverifiable sending IPs - <name>
+            # is not <ip>"
+            r"cannot find your hostname|\bhostname .{0,40}(?:does not|doesn't) resolve|"
+            r"domain .{0,80}? mismatches client ip|unverif(?:y|i)able sending ip",
             r"cannot resolve your (?:address|hostname)",
             r"client host .{0,80}? ?(?:rejected|refused)"
             r".{0,80}?(?:cannot find your|hostname|reverse)",
-            r"\bhostname .{0,40}(?:does not|doesn't) resolve",
             r"without a valid sender domain",
             r"(?:ip|address) (?:name )?lookup failed",
             r"unresolvable (?:relay )?host ?name",
             r"not have a valid ptr",
             r"fix reverse dns",
-            r"unverif(?:y|i)able sending ip",
             r"dns (?:lookup|check) failed for (?:your )?(?:ip|client)",
-            # the client's claimed domain does not resolve to its IP (forward-confirmed DNS
-            # check of the connecting host, not SPF/DKIM)
-            r"domain .{0,80}? mismatches client ip",
         ),
     ),
     (
