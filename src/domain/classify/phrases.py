@@ -206,6 +206,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
+        # the recipient's mailbox holds too many messages (web.de: "User has too many
+        # messages on the server"): its storage, not our sending rate, before the rate
+        # wording below ("too many messages")
+        "mailboxfull",
+        (r"(?:user|mailbox|recipient|account) has too many (?:messages|mails|e-?mails)",),
+    ),
+    (
         "toomanyconn",
         (
             # Gmail: "The user you are trying to contact is receiving mail at a rate that
@@ -611,6 +618,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "syntaxerror",
         (
             r"\bsyntax error\b",
+            # the client broke the SMTP protocol ("550 Protocol violation")
+            r"\bprotocol violation\b",
             r"\bcommand (?:not recogni[sz]ed|unrecogni[sz]ed|not implemented)",
             r"bad sequence of commands",
             r"unrecognized command",
