@@ -230,6 +230,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"sending (?:rate|frequency)",
             r"exceeded (?:the )?(?:maximum )?(?:number of )?(?:connections|messages|rate)",
             r"throttl",
+            # iCloud: "Messages to x deferred due to excessive volume. Try again later"
+            r"\bexcessive (?:volume|rate|number of (?:messages|mails|connections))",
             r"try (?:again )?later.{0,40}(?:too many|rate)",
             r"\bslow down\b",
             r"mail flood",
@@ -562,6 +564,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"\bpolicy\b",
             r"\bpolicies\b",
+            # the receiver takes the message for a forgery of a sender or brand (Barracuda:
+            # "550 rejecting spoofed message"; Mimecast: "Anti-Spoofing policy")
+            r"\bspoof(?:ed|ing)\b",
             r"not (?:allowed|permitted) by (?:the )?(?:recipient|administrator|system)",
             r"prohibited",
             r"\bunacceptable\b",
@@ -574,7 +579,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"(?:recipient|user|mailbox|address) .{0,40}?(?:refuses?|does not accept|rejects?|"
             r"doesn't accept) (?:mail|messages|e-?mail|to accept)",
-            r"rejected by (?:the |this )?(?:recipient|user)",
+            # the recipient or its domain's own filters refused the message (Zoho: "541
+            # 5.4.1 Mail rejected by destination domain")
+            r"rejected by (?:the |this )?(?:recipient|user|destination domain|recipient'?s? "
+            r"domain)",
             r"not allowed to receive (?:mail|messages?|e-?mails?) from",
             r"(?:user|recipient)'?s? (?:filter|settings|rule|preferences)",
             r"\bfilter(?:ed|ing)?\b",
