@@ -69,15 +69,18 @@ def _signature(report: MessageReport) -> tuple[object, ...]:
     )
 
 
-def published_texts() -> list[tuple[str, str, str | None]]:
-    """(status, diagnostic, reason the source gives or None) of every published reply kept
-    as a test message."""
+def published_texts() -> list[tuple[str, str, str | None, str | None]]:
+    """(status, diagnostic, reason the source gives or None, recipient address or None) of
+    every published reply kept as a test message.  The address is given where the source
+    ties the reply's meaning to the receiver (a receiver rule, receivers.py)."""
     from tests.unit.test_classify_public_wording import HARD, NOT_HARD
 
-    out: list[tuple[str, str, str | None]] = [(s, d, None) for s, d in NOT_HARD + HARD]
+    out: list[tuple[str, str, str | None, str | None]] = [
+        (s, d, None, None) for s, d in NOT_HARD + HARD
+    ]
     if PUBLISHED.exists():
         out += [
-            (str(e["status"]), str(e["reply"]), str(e["reason"]))
+            (str(e["status"]), str(e["reply"]), str(e["reason"]), e.get("address"))
             for e in json.loads(PUBLISHED.read_text())
         ]
     return out
@@ -128,15 +131,32 @@ def external_rules() -> set[str]:
         for text in trace.texts:
             out.update(r for r in R.phrase_rules_matching(text) if r.startswith(prefix))
 
+    def classify(status: str, diag: str, address: str | None) -> object:
+        return classify_ses_bounce_recipient(
+            "Permanent", "General", "failed", status, "smtp; " + diag, address=address
+        )
+
+    texts = published_texts()
     with R.tracing_rules() as trace:
-        for status, diag, reason in published_texts():
+        for status, diag, reason, address in texts:
             trace.reset()
-            classify_ses_bounce_recipient("Permanent", "General", "failed", status, "smtp; " + diag)
+            classify(status, diag, address)
             taught(trace, reason)
         for raw, reason in published_notices():
             trace.reset()
             analyse_message(raw)
             taught(trace, reason)
+    # a receiver rule keys on the recipient's domain, not on text: it is taught by a
+    # published reply to that receiver when switching it off changes the reading
+    receiver_ids = [r for r in R.rule_ids() if r.startswith(R.RECEIVER + ":")]
+    for status, diag, _, address in texts:
+        if address is None:
+            continue
+        with_rules = classify(status, diag, address)
+        for rule in receiver_ids:
+            with R.disabled_rules([rule]):
+                if classify(status, diag, address) != with_rules:
+                    out.add(rule)
     return out
 
 

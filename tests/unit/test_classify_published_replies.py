@@ -32,6 +32,7 @@ def test_published_reply_reads_as_the_page_describes(entry: dict[str, str]) -> N
         "failed",
         entry["status"],
         "smtp; " + entry["reply"],
+        address=entry.get("address"),
     )
     assert _SAME.get(c.reason, c.reason) == entry["reason"], c
     assert c.verdict is verdict_for(entry["reason"], permanent)

@@ -62,21 +62,24 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # reverse DNS, in its spellings and abbreviations (Comcast: "Reverse DNS failure")
             r"\breverse (?:dns|lookup|hostname|ip)|\b(?:no |invalid |missing )?rdns\b",
             r"\bptr\b",
-            r"cannot find your hostname",
+            # the connecting host's name and address do not confirm each other (the
+            # forward-confirmed reverse DNS check, not SPF/DKIM): one statement in its
+            # spellings.  Postfix answers every failure of the check, a name that does not
+            # resolve back to the client's IP included, "cannot find your hostname"
+            # (postconf(5), reject_unknown_client_hostname); others say "hostname does not
+            # resolve", "domain [x] mismatches client ip", "unverifiable sending IPs - <name>
+            # is not <ip>"
+            r"cannot find your hostname|\bhostname .{0,40}(?:does not|doesn't) resolve|"
+            r"domain .{0,80}? mismatches client ip|unverif(?:y|i)able sending ip",
             r"cannot resolve your (?:address|hostname)",
             r"client host .{0,80}? ?(?:rejected|refused)"
             r".{0,80}?(?:cannot find your|hostname|reverse)",
-            r"\bhostname .{0,40}(?:does not|doesn't) resolve",
             r"without a valid sender domain",
             r"(?:ip|address) (?:name )?lookup failed",
             r"unresolvable (?:relay )?host ?name",
             r"not have a valid ptr",
             r"fix reverse dns",
-            r"unverif(?:y|i)able sending ip",
             r"dns (?:lookup|check) failed for (?:your )?(?:ip|client)",
-            # the client's claimed domain does not resolve to its IP (forward-confirmed DNS
-            # check of the connecting host, not SPF/DKIM)
-            r"domain .{0,80}? mismatches client ip",
         ),
     ),
     (
@@ -203,6 +206,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
+        # the recipient's mailbox holds too many messages (web.de: "User has too many
+        # messages on the server"): its storage, not our sending rate, before the rate
+        # wording below ("too many messages")
+        "mailboxfull",
+        (r"(?:user|mailbox|recipient|account) has too many (?:messages|mails|e-?mails)",),
+    ),
+    (
         "toomanyconn",
         (
             # Gmail: "The user you are trying to contact is receiving mail at a rate that
@@ -220,6 +230,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"sending (?:rate|frequency)",
             r"exceeded (?:the )?(?:maximum )?(?:number of )?(?:connections|messages|rate)",
             r"throttl",
+            # iCloud: "Messages to x deferred due to excessive volume. Try again later"
+            r"\bexcessive (?:volume|rate|number of (?:messages|mails|connections))",
             r"try (?:again )?later.{0,40}(?:too many|rate)",
             r"\bslow down\b",
             r"mail flood",
@@ -452,8 +464,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # Microsoft 365 5.1.8 "Access denied, bad outbound sender"
             r"\bbad (?:outbound )?sender\b",
             r"(?:unknown|invalid|bad|unverified|unroutable) sender",
-            r"(?:do not|don't|may not) have (?:the )?permissions? to (?:post|send)",
-            r"(?:you are|sender is) not (?:a )?member",
+            # a list or group refuses the sender's post (not a member, no permission):
+            # one statement in the spellings of Google Groups ("you may not have permission
+            # to post"), Mailman ("You are not allowed to post to this mailing list"), fml
+            # ("You are not a member of this mailing list") and others
+            r"(?:do not|don't|may not) have (?:the )?permissions? to (?:post|send)|"
+            r"(?:you are|sender is) not (?:a )?member|"
+            r"(?:you are|sender is) not allowed to post|"
             r"only (?:list )?members (?:can|may) (?:post|send)",
             r"\bmail from\b.{0,40}?(?:rejected|refused|denied|not allowed)",
             r"\breturn[- ]path\b.{0,40}?(?:rejected|invalid|not)",
@@ -547,6 +564,9 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"\bpolicy\b",
             r"\bpolicies\b",
+            # the receiver takes the message for a forgery of a sender or brand (Barracuda:
+            # "550 rejecting spoofed message"; Mimecast: "Anti-Spoofing policy")
+            r"\bspoof(?:ed|ing)\b",
             r"not (?:allowed|permitted) by (?:the )?(?:recipient|administrator|system)",
             r"prohibited",
             r"\bunacceptable\b",
@@ -559,7 +579,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             r"(?:recipient|user|mailbox|address) .{0,40}?(?:refuses?|does not accept|rejects?|"
             r"doesn't accept) (?:mail|messages|e-?mail|to accept)",
-            r"rejected by (?:the |this )?(?:recipient|user)",
+            # the recipient or its domain's own filters refused the message (Zoho: "541
+            # 5.4.1 Mail rejected by destination domain")
+            r"rejected by (?:the |this )?(?:recipient|user|destination domain|recipient'?s? "
+            r"domain)",
             r"not allowed to receive (?:mail|messages?|e-?mails?) from",
             r"(?:user|recipient)'?s? (?:filter|settings|rule|preferences)",
             r"\bfilter(?:ed|ing)?\b",
@@ -603,6 +626,8 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "syntaxerror",
         (
             r"\bsyntax error\b",
+            # the client broke the SMTP protocol ("550 Protocol violation")
+            r"\bprotocol violation\b",
             r"\bcommand (?:not recogni[sz]ed|unrecogni[sz]ed|not implemented)",
             r"bad sequence of commands",
             r"unrecognized command",
@@ -633,7 +658,6 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"queue(?:d)? (?:too long|timeout|lifetime)",
             r"\bgave up\b",
             r"\bgiving up\b",
-            r"(?:aborted|abandoned|cancell?ed) after \d+(?:\.\d+)? ?(?:minute|hour|day)",
         ),
     ),
     (
@@ -700,10 +724,13 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"(?:message|mail|delivery) (?:has )?(?:expired|timed out)",
             r"\bexpired\b",
             r"\bretry (?:time|timeout|period) (?:exceeded|expired|reached)",
-            # not delivered within the queue's lifetime (Sendmail: "Message could not be
-            # delivered for 5 days"; "was not delivered within 0 days and 1 hours")
+            # not delivered within the queue's lifetime, the lifetime stated (Sendmail:
+            # "Message could not be delivered for 5 days"; "was not delivered within 0 days
+            # and 1 hours"; "Delivery to the following recipients was aborted after 5.0
+            # hour(s)"): one statement in its spellings
             r"(?:(?:could|can) ?not be|was not|has not been|wasn't) delivered "
-            r"(?:for|within|in) \d+",
+            r"(?:for|within|in) \d+|"
+            r"(?:aborted|abandoned|cancell?ed) after \d+(?:\.\d+)? ?(?:minute|hour|day)",
             r"(?:deliver(?:y|ing)|delivered|sent) (?:in|within) \d+ (?:minutes|hours|days)",
             r"too long in (?:the )?queue",
             r"gave up",
@@ -712,7 +739,10 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             r"unable to deliver .{0,40}?(?:within|for) (?:the )?(?:last )?\d+",
             r"queue(?:d)? (?:too long|timeout|lifetime)",
             r"delivery (?:time|period) (?:exceeded|expired)",
-            r"(?:failed|after) \d+ (?:delivery )?attempts",
+            # the sender's retries all failed, counted or not (IMail: "Delivery failed 20
+            # attempts"; 1&1: "multiple delivery attempts failed"): one statement
+            r"(?:failed|after) \d+ (?:delivery )?attempts|"
+            r"(?:multiple|repeated|all) delivery attempts (?:have )?failed",
         ),
     ),
     (
