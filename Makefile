@@ -33,7 +33,7 @@ help:
 	@echo "make demo   - run the pipeline locally on an embedded DynamoDB emulator"
 	@echo "make test   - lint, type-check, all test suites, sam validate --lint, sam build,"
 	@echo "              the packaging test (built functions + layer in a fresh interpreter)"
-	@echo "make bench  - benchmarks, written to docs/benchmarks.md"
+	@echo "make bench  - benchmarks (package sizes from a fresh sam build), written to docs/benchmarks.md"
 	@echo "make checkov - checkov on the SAM-transformed template (not part of make test)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -107,8 +107,11 @@ test: lint typecheck sam-validate
 	$(MAKE) sam-build
 	$(MAKE) package-test
 
-bench: $(VENV)/.installed
-	$(PY) bench/run.py
+# The package section reads fresh builds: the deploy architecture's for sizes, this machine's
+# for cold imports (bench/package.py).
+bench: $(VENV)/.installed sam-build sam-build-native
+	BENCH_DEPLOY_BUILD_DIR=.aws-sam/build SES_FEEDBACK_BUILD_DIR="$(NATIVE_BUILD_DIR)" \
+		SES_FEEDBACK_RUNTIME_PYTHON="$(RUNTIME_PYTHON)" $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-SECTIONS = ["bench.classifier", "bench.pipeline", "bench.firehose", "bench.inbound"]
+SECTIONS = [
+    "bench.classifier",
+    "bench.pipeline",
+    "bench.firehose",
+    "bench.inbound",
+    "bench.package",
+]
 
 
 def main() -> int:
