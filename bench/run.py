@@ -16,6 +16,7 @@ SECTIONS = [
     "bench.pipeline",
     "bench.firehose",
     "bench.inbound",
+    "bench.package",
 ]
 
 

@@ -45,8 +45,9 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
 
 
 def with_placeholder_code(sam_template: dict[str, Any]) -> dict[str, Any]:
-    """Local CodeUri paths become an S3 placeholder, as `sam validate` does before it
-    transforms: the translator accepts only S3 locations, and the code is not inspected."""
+    """Local CodeUri (function) and ContentUri (layer) paths become an S3 placeholder, as
+    `sam validate` does before it transforms: the translator accepts only S3 locations, and
+    the code is not inspected."""
     placeholder = "s3://bucket/value"
     function_globals = sam_template.get("Globals", {}).get("Function", {})
     if isinstance(function_globals.get("CodeUri"), str):
@@ -57,6 +58,10 @@ def with_placeholder_code(sam_template: dict[str, Any]) -> dict[str, Any]:
             props.get("CodeUri"), str
         ):
             props["CodeUri"] = placeholder
+        if resource.get("Type") == "AWS::Serverless::LayerVersion" and isinstance(
+            props.get("ContentUri"), str
+        ):
+            props["ContentUri"] = placeholder
     return sam_template
 
 

@@ -61,7 +61,11 @@ def run(args: argparse.Namespace, client: Any = None) -> int:
         try:
             rule_set = stack_output(args.stack, OUTPUT_KEY)
         except StackLookupError as exc:
-            print(f"error: {exc} (or pass --rule-set)", file=sys.stderr)
+            # The stack makes the rule set only when InboundRecipients is set (off by default).
+            print(
+                f"error: {exc} (was the stack deployed with InboundRecipients? or pass --rule-set)",
+                file=sys.stderr,
+            )
             return EXIT_FAILED
     if client is None:
         import boto3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
@@ -114,7 +115,8 @@ def test_template_passes_the_inbound_settings(template):
     assert s3_action["S3Action"]["ObjectKeyPrefix"] == {"Ref": "InboundObjectPrefix"}
     assert lambda_action["LambdaAction"]["InvocationType"] == "Event"
     policy = template["Resources"]["InboundBucketPolicy"]["Properties"]["PolicyDocument"]
-    allow = policy["Statement"][0]
+    condition, allow, otherwise = policy["Statement"][0]["Fn::If"]
+    assert (condition, otherwise) == ("InboundMailOn", {"Ref": "AWS::NoValue"})
     assert allow["Principal"] == {"Service": "ses.amazonaws.com"}
     assert set(allow["Condition"]["StringEquals"]) == {"aws:SourceAccount"}
     assert set(allow["Condition"]["ArnLike"]) == {"aws:SourceArn"}
@@ -122,3 +124,53 @@ def test_template_passes_the_inbound_settings(template):
     assert fn["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": "InboundDeadLetterQueue.Arn"
     }
+
+
+# --- inbound mail is off until a receiving domain is given (issue 16) -------------------------
+
+#: What exists only for a receipt rule: SES receives no mail for a domain nobody named.
+RECEIPT_RESOURCES = {"InboundReceiptRuleSet", "InboundReceiptRule", "InboundFunctionSesPermission"}
+
+
+def test_no_receipt_rule_by_default(template):
+    assert template["Parameters"]["InboundRecipients"]["Default"] == ""
+    assert template["Conditions"]["InboundMailOn"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Fn::Join": [",", {"Ref": "InboundRecipients"}]}, ""]}]
+    }
+    for name in RECEIPT_RESOURCES:
+        assert template["Resources"][name].get("Condition") == "InboundMailOn", name
+
+
+def references(node, found=None):
+    """Every logical ID a !Ref, !GetAtt, !Sub or DependsOn names inside `node`."""
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value.split(".")[0] if isinstance(value, str) else value[0])
+            elif key == "Fn::Sub":
+                text = value if isinstance(value, str) else value[0]
+                found.update(n.split(".")[0] for n in re.findall(r"\$\{([^}!]+)\}", text))
+                references(value, found)
+            elif key == "DependsOn":
+                found.update([value] if isinstance(value, str) else value)
+            else:
+                references(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            references(item, found)
+    return found
+
+
+def test_only_conditional_resources_and_outputs_refer_to_the_receipt_rule(template):
+    """A reference to a resource that is not created fails the deployment: everything that
+    names the receipt rule (set) or its permission has the same condition."""
+    sections = [("Resources", template["Resources"]), ("Outputs", template["Outputs"])]
+    for section, entries in sections:
+        for name, entry in entries.items():
+            if references(entry) & RECEIPT_RESOURCES:
+                assert entry.get("Condition") == "InboundMailOn", f"{section}.{name}"
+    assert template["Outputs"]["InboundReceiptRuleSetName"]["Condition"] == "InboundMailOn"
+    assert template["Outputs"]["InboundMxRecord"]["Condition"] == "InboundMailOn"

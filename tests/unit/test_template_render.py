@@ -30,6 +30,7 @@ OPTIONAL_ON = {
     "SendingPoolName": "dedicated-pool",
     "CloudWatchDestinationMessageTag": "campaign",
     "EventBridgeDestinationEnabled": "true",
+    "InboundRecipients": "mail.example.com",
 }
 
 # SAM substitutes these itself (Tracing), so the transformed template no longer refers to
@@ -51,6 +52,7 @@ OPTIONAL_CONDITIONS = {
     "HasSendingPool",
     "HasCloudWatchDestination",
     "EventBridgeDestinationOn",
+    "InboundMailOn",
 }
 
 
@@ -64,6 +66,8 @@ def evaluate(condition: Any, template: dict[str, Any], params: dict[str, str]) -
         if name == "Condition":
             return evaluate(template["Conditions"][arg], template, params)
         values = [evaluate(a, template, params) for a in arg]
+        if name == "Fn::Join":  # of a CommaDelimitedList's Ref, as evaluated above
+            return values[1]
         if name == "Fn::Equals":
             return values[0] == values[1]
         if name == "Fn::Not":
