@@ -3,15 +3,16 @@
     ses-feedback check ADDRESS...             is each address suppressed now?
     ses-feedback list [--domain D] [--reason R] [--since T]
     ses-feedback suppress ADDRESS --reason TEXT [--days N | --until T]
-    ses-feedback unsuppress ADDRESS [--reason TEXT] [--no-ses]
-    ses-feedback allow ADDRESS [--reason TEXT] [--days N | --until T] [--no-ses]
+    ses-feedback unsuppress ADDRESS [--reason TEXT] [--force] [--no-ses]
+    ses-feedback allow ADDRESS [--reason TEXT] [--days N | --until T] [--force] [--no-ses]
     ses-feedback export [--since T] [--dry-run]  our hard bounces/complaints -> SES list
     ses-feedback import [--since T]              SES list -> our table
     ses-feedback ses-sync [--since T]            both, as the scheduled function does
     ses-feedback ses-sync --check                every disagreement of the two lists (read-only)
 
 `unsuppress` and `allow` also take the address off SES's account-level list (after the
-table is written), unless --no-ses.
+table is written), unless --no-ses. Lifting a complaint or an unsubscribe needs --force
+and --reason; the item's `audit` keeps every manual action with its actor and reason.
 
 The table comes from --table, else SUPPRESSION_TABLE, else the stack's outputs (--stack);
 endpoints and credentials from the standard AWS variables. Every command takes --json for
@@ -63,6 +64,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         )
         p.add_argument("--actor", help="who (default: $SES_FEEDBACK_ACTOR or $USER)")
         if kind is not ManualKind.SUPPRESS:
+            p.add_argument(
+                "--force",
+                action="store_true",
+                help="needed (with --reason) to lift a complaint or an unsubscribe",
+            )
             p.add_argument(
                 "--no-ses",
                 action="store_true",
@@ -142,10 +148,15 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_manual(args: argparse.Namespace) -> int:
     from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.events import truncate_ms
+    from domain.policy import ForceRequiredError
     from domain.service import SuppressionService
 
     address = _valid_address(args.address)
     if address is None:
+        return 1
+    if getattr(args, "force", False) and not args.reason.strip():
+        print("error: --force needs --reason (it is kept in the item's audit)", file=sys.stderr)
         return 1
     now = datetime.now(UTC)
     until = getattr(args, "until", None)
@@ -153,14 +164,19 @@ def run_manual(args: argparse.Namespace) -> int:
         until = now + timedelta(days=args.days)
     policy = policy_from_environment()
     service = SuppressionService(DynamoSuppressionRepository(resolve_table(args), policy), policy)
-    record = service.apply_manual(
-        address,
-        args.kind,
-        at=now,
-        actor=args.actor or operator_name(),
-        note=args.reason,
-        until=until,
-    )
+    try:
+        record = service.apply_manual(
+            address,
+            args.kind,
+            at=now,
+            actor=args.actor or operator_name(),
+            note=args.reason,
+            until=until,
+            force=getattr(args, "force", False),
+        )
+    except ForceRequiredError as exc:
+        print(f"error: nothing changed: {exc} (--force --reason TEXT)", file=sys.stderr)
+        return 1
     d = record.decision
     row = {
         "address": args.address,
@@ -171,6 +187,10 @@ def run_manual(args: argparse.Namespace) -> int:
         "expires_at": _iso(d.expires_at) if d.expires_at else None,
     }
     columns = ["address", "state", "suppressed", "reason", "expires_at"]
+    if args.kind is not ManualKind.SUPPRESS:
+        # what this action lifted with --force (complaint / unsubscribe), from its audit entry
+        mine = [a for a in record.ledger.audit if a.at == truncate_ms(now) and a.action != "manual"]
+        row["lifted"] = mine[0].lifted if mine else None
     failure = None
     if args.kind is not ManualKind.SUPPRESS:
         row["ses_list"], failure = _lift_from_ses(address, skip=args.no_ses)

@@ -35,6 +35,14 @@ def populated(suppression_table):
     return suppression_table
 
 
+def _item(table, address):
+    import boto3
+    from boto3.dynamodb.types import TypeDeserializer
+
+    raw = boto3.client("dynamodb").get_item(TableName=table, Key={"address": {"S": address}})
+    return {k: TypeDeserializer().deserialize(v) for k, v in raw["Item"].items()}
+
+
 def run_json(capsys, *argv):
     assert main([*argv, "--json"]) == 0
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -104,8 +112,31 @@ def test_manual_suppress_allow_unsuppress(populated, capsys):
     assert row["state"] == "allowed" and row["suppressed"] is False
     assert row["ses_list"] == "deleted" and ses.deletes == ["jane@example.com"]
     assert not factory.suppression_client().is_suppressed("jane@example.com")
-    [row] = run_json(capsys, "unsuppress", "rick@example.com", "--reason", "ticket 7")
+    assert row["lifted"] is None  # a hard bounce needs no --force
+    # rick complained: lifting that needs --force and a reason, and nothing changes without
+    assert main(["unsuppress", "rick@example.com", "--reason", "ticket 7"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "complaint" in err and "--force" in err and err.count("\n") == 1
+    assert main(["unsuppress", "rick@example.com", "--force"]) == 1
+    assert "--reason" in capsys.readouterr().err
+    assert factory.suppression_client().is_suppressed("rick@example.com")
+    assert ses.deletes == ["jane@example.com"]
+    [row] = run_json(
+        capsys,
+        "unsuppress",
+        "rick@example.com",
+        "--force",
+        "--reason",
+        "ticket 7",
+        "--actor",
+        "bob",
+    )
     assert row["suppressed"] is False and row["ses_list"] == "not-listed"
+    assert row["lifted"] == "complaint"
+    audit = _item(populated, "rick@example.com")["audit"]
+    assert [(a["action"], a["actor"], a["note"], a.get("lifted")) for a in audit] == [
+        ("manual-unsuppress", "bob", "ticket 7", "complaint")
+    ]
     [row] = run_json(capsys, "unsuppress", "bob@example.org", "--no-ses")
     assert row["ses_list"] == "skipped" and ses.deletes == ["jane@example.com", "rick@example.com"]
     assert main(["suppress", "not an address", "--reason", "x"]) == 1
