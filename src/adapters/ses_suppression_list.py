@@ -67,6 +67,17 @@ class SesSuppressionList:
     def put(self, address: str, reason: str) -> None:
         self._call("put_suppressed_destination", EmailAddress=address, Reason=reason)
 
+    def delete(self, address: str) -> bool:
+        """Take an address off the list; False when SES did not have it (NotFoundException
+        is the answer we want, not an error)."""
+        try:
+            self._call("delete_suppressed_destination", EmailAddress=address)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NotFoundException":
+                return False
+            raise
+        return True
+
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         delay = self._min_interval
         for attempt in range(self._max_attempts):

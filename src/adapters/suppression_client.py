@@ -58,9 +58,7 @@ class SuppressionStatus:
             "state": self.state,
             "reason": self.reason,
             "category": self.category,
-            "expires_at": self.expires_at.isoformat().replace("+00:00", "Z")
-            if self.expires_at
-            else None,
+            "expires_at": _iso(self.expires_at),
             "suppressed_at": self.suppressed_at,
             **({"error": self.error} if self.error else {}),
         }
@@ -84,6 +82,48 @@ def status_from_item(
         expires_at=expires,
         suppressed_at=item.get("suppressed_at"),
     )
+
+
+#: `Refusal.reason` for an input that is not exactly one bare addr-spec (never looked up).
+REFUSED_INVALID_ADDRESS = "invalid-address"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """One recipient the send guard refused: `reason` is the suppression's taxonomy reason
+    (`userunknown`, `feedback`, `manual`, ...) or `invalid-address`; `expires_at` is when the
+    suppression lapses (None: never, or not a suppression); `error` says why an input is not
+    an address."""
+
+    address: str  # as given
+    reason: str
+    category: str | None = None
+    expires_at: datetime | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "reason": self.reason,
+            "category": self.category,
+            "expires_at": _iso(self.expires_at),
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SendableRecipients:
+    """What `filter_sendable` found: `sendable` in input order, and every refused input."""
+
+    sendable: list[str]
+    refused: list[Refusal]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sendable": self.sendable, "refused": [r.to_json() for r in self.refused]}
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat().replace("+00:00", "Z") if when else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +241,34 @@ class SuppressionClient:
             for raw in raws:
                 results[raw] = status_from_item(raw, normalised, items.get(normalised), now)
         return {raw: results[raw] for raw in given}
+
+    def filter_sendable(self, recipients: Iterable[str]) -> SendableRecipients:
+        """The send guard: which recipients may be mailed now, and why the others may not.
+
+        One batched read (`check_many`: BatchGetItem, 100 keys a call) with read-time expiry,
+        so a lapsed suppression is sendable. An input that is not exactly one bare addr-spec
+        is refused with reason `invalid-address` (and the parser's `error`) instead of failing
+        the whole list: the sender drops it and still mails the rest. Duplicates (the same
+        string twice) are answered once. Sendable recipients are returned as given, so the
+        caller sends to exactly what it asked about. A DynamoDB error propagates: "unknown"
+        must never read as "sendable"."""
+        sendable: list[str] = []
+        refused: list[Refusal] = []
+        for given, status in self.check_many(recipients).items():
+            if status.error is not None:
+                refused.append(Refusal(given, REFUSED_INVALID_ADDRESS, error=status.error))
+            elif status.suppressed:
+                refused.append(
+                    Refusal(
+                        given,
+                        status.reason or "suppressed",
+                        status.category,
+                        status.expires_at,
+                    )
+                )
+            else:
+                sendable.append(given)
+        return SendableRecipients(sendable, refused)
 
     def _batch_get(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         request: dict[str, Any] = {
@@ -339,7 +407,10 @@ def _status(raw: dict[str, Any], now: datetime) -> SuppressionStatus:
 
 
 __all__ = [
+    "REFUSED_INVALID_ADDRESS",
     "InvalidPageTokenError",
+    "Refusal",
+    "SendableRecipients",
     "SuppressionClient",
     "SuppressionPage",
     "SuppressionStatus",

@@ -67,6 +67,7 @@ class SuppressionModel(Model):
     format = NumberAttribute(default=1)
     evidence = MapAttribute[str, object](null=True)
     history = ListAttribute[object](null=True)
+    audit = ListAttribute[object](null=True)  # every manual action, never capped
     ledger = UnicodeAttribute(null=True)  # internal: JSON text
     version = VersionAttribute()
 

@@ -27,6 +27,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         description=__doc__,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=".eml/raw message or .json file")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="accepted like every command's --json: the output is always one JSON object a line",
+    )
     p.set_defaults(func=run)
 
 

@@ -13,6 +13,7 @@ State lives in memory and goes when the emulator stops. Needs the dev dependenci
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -55,6 +56,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument(
         "--once", action="store_true", help="set up, print, and stop (a check, and for tests)"
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print what it holds as one JSON object (endpoint, tables, buckets, environment)",
     )
     p.set_defaults(func=run)
 
@@ -148,14 +154,31 @@ def describe(stack: LocalStack, host: str, port: int, out: TextIO) -> None:
     print("\n".join(lines), file=out, flush=True)
 
 
+def describe_json(stack: LocalStack, host: str, port: int) -> dict[str, Any]:
+    return {
+        "endpoint": stack.endpoint,
+        "host": host,
+        "port": port,
+        "tables": dict(sorted(stack.tables.items())),
+        "buckets": dict(sorted(stack.buckets.items())),
+        "inbound_prefix": stack.inbound_prefix,
+        "inbound_samples": len(stack.inbound_keys),
+        "environment": stack.cli_environment(),
+    }
+
+
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     """Serve until Ctrl-C (or until `stop` is set; --once: not at all)."""
     port = args.port or local_env.free_port()
     with running(port, args.host, args.events) as stack:
-        describe(stack, args.host, port, sys.stdout)
+        if getattr(args, "json", False):
+            print(json.dumps(describe_json(stack, args.host, port), sort_keys=True), flush=True)
+        else:
+            describe(stack, args.host, port, sys.stdout)
         if args.once:
             return 0
-        print("Ctrl-C stops the emulator (its state goes with it).", flush=True)
+        if not getattr(args, "json", False):  # stdout stays one JSON object
+            print("Ctrl-C stops the emulator (its state goes with it).", flush=True)
         stop = stop or threading.Event()
         try:
             while not stop.wait(1.0):

@@ -231,11 +231,12 @@ def store_inbound_samples(s3: Any, bucket: str, prefix: str, events: Path) -> li
 class LocalSesSuppressionList:
     """An in-memory SES account-level suppression list for the demo and the tests (moto has
     no SESv2 suppression API). Same interface as adapters.ses_suppression_list's class; it
-    records what was asked of it (`starts`, `puts`)."""
+    records what was asked of it (`starts`, `puts`, `deletes`)."""
 
     def __init__(self, entries: Any = ()) -> None:
         self._entries = list(entries)
         self.puts: list[tuple[str, str]] = []
+        self.deletes: list[str] = []
         self.starts: list[Any] = []
 
     def entries(
@@ -246,6 +247,15 @@ class LocalSesSuppressionList:
 
     def put(self, address: str, reason: str) -> None:
         self.puts.append((address, reason))
+
+    def delete(self, address: str) -> bool:
+        """Removes the entry, False when there was none (NotFound in SES). It matches without
+        regard to case; whether SES does is not documented."""
+        self.deletes.append(address)
+        kept = [e for e in self._entries if e.address.lower() != address.lower()]
+        found = len(kept) != len(self._entries)
+        self._entries = kept
+        return found
 
 
 def inbound_object_keys(event: dict[str, Any], prefix: str) -> list[str]:

@@ -13,6 +13,7 @@ stderr), 2 when no topic is given.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     p.add_argument("--no-headers", action="store_true", help="do not include original headers")
     p.add_argument("--dry-run", action="store_true", help="show the changes without making them")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per setting, then {"summary": ...}',
+    )
     p.set_defaults(func=run)
 
 
@@ -95,13 +101,22 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     ses = SesIdentityNotifications()
+    say = _printer(args)
     try:
         changes = plan(ses.get(args.identity), topics, headers=not args.no_headers)
-        print(f"Identity {args.identity}:")
+        say(f"Identity {args.identity}:", None)
         for change in changes:
             label = f"{change.notification_type} {change.setting}"
+            row = {
+                "identity": args.identity,
+                "notification_type": change.notification_type,
+                "setting": change.setting,
+                "old": change.old,
+                "new": change.new,
+                "action": "unchanged",
+            }
             if not change.changed:
-                print(f"  {label:<18} {_show(change.new)} (unchanged)")
+                say(f"  {label:<18} {_show(change.new)} (unchanged)", row)
                 continue
             if not args.dry_run:
                 if change.setting == "topic":
@@ -109,15 +124,29 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     ses.set_headers(args.identity, change.notification_type, change.new)
             verb = "would change" if args.dry_run else "changed"
-            print(f"  {label:<18} {_show(change.old)} -> {_show(change.new)} ({verb})")
+            row["action"] = verb.replace(" ", "-")
+            say(f"  {label:<18} {_show(change.old)} -> {_show(change.new)} ({verb})", row)
     except IdentityError as exc:
         print(f"ses-feedback: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     count = sum(c.changed for c in changes)
+    summary = {"summary": {"identity": args.identity, "changes": count, "dry_run": args.dry_run}}
     if not count:
-        print("Nothing to change: the identity is already set up.")
+        say("Nothing to change: the identity is already set up.", summary)
     elif args.dry_run:
-        print(f"{count} change(s) needed; run without --dry-run to make them.")
+        say(f"{count} change(s) needed; run without --dry-run to make them.", summary)
     else:
-        print(f"{count} change(s) made.")
+        say(f"{count} change(s) made.", summary)
     return EXIT_OK
+
+
+def _printer(args: argparse.Namespace) -> Any:
+    """Print the text line, or with --json the object (lines without one are text only)."""
+
+    def say(text: str, row: dict[str, Any] | None) -> None:
+        if not args.json:
+            print(text)
+        elif row is not None:
+            print(json.dumps(row, sort_keys=True))
+
+    return say

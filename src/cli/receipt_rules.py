@@ -14,6 +14,7 @@ Exit status: 0 when the rule set is active, 2 when SES refused or the rule set i
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -36,6 +37,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="stack whose InboundReceiptRuleSetName output names the rule set",
     )
     p.add_argument("--dry-run", action="store_true", help="show what would change")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object: rule_set, previous, changed, dry_run",
+    )
     p.set_defaults(func=run)
 
 
@@ -76,7 +82,15 @@ def run(args: argparse.Namespace, client: Any = None) -> int:
     except (ClientError, BotoCoreError) as exc:
         print(f"error: cannot activate {rule_set!r}: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    if not changed:
+    if getattr(args, "json", False):
+        row = {
+            "rule_set": rule_set,
+            "previous": previous,
+            "changed": changed,
+            "dry_run": args.dry_run,
+        }
+        print(json.dumps(row, sort_keys=True))
+    elif not changed:
         print(f"{rule_set}: already the active receipt rule set")
     else:
         verb = "would replace" if args.dry_run else "replaced"

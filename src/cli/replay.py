@@ -17,6 +17,7 @@ configuration cannot be used (one line on stderr).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import Counter
@@ -56,6 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     add_table_options(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--json", action="store_true", help='the summary as {"summary": {...}}')
     p.set_defaults(func=run)
 
 
@@ -208,6 +210,27 @@ def format_summary(summary: ReplaySummary, source: str, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
+def summary_json(summary: ReplaySummary, source: str, dry_run: bool) -> dict[str, Any]:
+    """The summary for scripts: counts only (never the addresses newly suppressed)."""
+    a = summary.applied
+    return {
+        "summary": {
+            "source": source,
+            "dry_run": dry_run,
+            "objects": summary.objects,
+            "bytes": summary.bytes,
+            "documents": dict(sorted(summary.documents.items())),
+            "before_since": summary.before_since,
+            "outcomes": a.outcomes,
+            "relevant": a.relevant,
+            "written": a.written,
+            "unchanged": a.unchanged,
+            "newly_suppressed": len(a.newly_suppressed),
+            "error": summary.error,
+        }
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     from adapters.archive import ArchiveError, open_archive
 
@@ -218,7 +241,10 @@ def run(args: argparse.Namespace) -> int:
     except ArchiveError as exc:
         print(f"ses-feedback: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(format_summary(summary, args.source, args.dry_run))
+    if getattr(args, "json", False):
+        print(json.dumps(summary_json(summary, args.source, args.dry_run), sort_keys=True))
+    else:
+        print(format_summary(summary, args.source, args.dry_run))
     if summary.error or summary.documents["malformed"]:
         return EXIT_FAILED
     return EXIT_OK

@@ -14,6 +14,7 @@ CloudFormation refused (one line on stderr).
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from adapters.sending_control import SendingState, SesSendingControl
@@ -34,6 +35,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="stack whose ConfigurationSetName/ConfigurationSetArn outputs name the set",
     )
     p.add_argument("--dry-run", action="store_true", help="show what would change")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object: configuration_set, was_sending, paused_by, paused_at, resumed",
+    )
     p.set_defaults(func=run)
 
 
@@ -58,12 +64,23 @@ def run(args: argparse.Namespace, ses: Any = None, cloudformation: Any = None) -
         ses = boto3.client("sesv2")
     control = SesSendingControl(ses)
     state = control.state(name)
-    if state.sending_enabled:
+    resumed = not state.sending_enabled and not args.dry_run
+    if resumed:
+        control.resume(name, arn)
+    if getattr(args, "json", False):
+        row = {
+            "configuration_set": name,
+            "was_sending": state.sending_enabled,
+            "paused_by": state.paused_by,
+            "paused_at": state.paused_at,
+            "resumed": resumed,
+            "dry_run": args.dry_run,
+        }
+        print(json.dumps(row, sort_keys=True, default=str))
+    elif state.sending_enabled:
         print(f"{name}: sending is enabled; nothing to resume")
-        return EXIT_OK
-    if args.dry_run:
+    elif args.dry_run:
         print(f"{name}: {describe_pause(state)}; would enable sending")
-        return EXIT_OK
-    control.resume(name, arn)
-    print(f"{name}: was {describe_pause(state)}; sending enabled")
+    else:
+        print(f"{name}: was {describe_pause(state)}; sending enabled")
     return EXIT_OK

@@ -21,6 +21,7 @@ address is suppressed); they are harmless there, and each run uses new ones.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -50,6 +51,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--from", dest="sender", metavar="ADDRESS", help="verified sender address")
     p.add_argument("--timeout", type=int, default=600, metavar="SECONDS", help="default 600")
     p.add_argument("--interval", type=int, default=10, metavar="SECONDS", help="default 10")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per expected outcome, then {"summary": ...}',
+    )
     p.set_defaults(func=run)
 
 
@@ -102,6 +108,30 @@ def report(results: Sequence[ProbeResult]) -> str:
     passed = sum(r.passed for r in results)
     lines.append(f"{passed} of {len(results)} outcomes as expected")
     return "\n".join(lines)
+
+
+def report_json(results: Sequence[ProbeResult], label: str) -> list[dict[str, Any]]:
+    """The report for scripts: one object per probe (the simulator addresses are SES's own,
+    not personal data), then a summary."""
+    rows: list[dict[str, Any]] = []
+    for result in results:
+        seen = result.seen
+        rows.append(
+            {
+                "kind": result.probe.kind,
+                "address": result.probe.address,
+                "expected": result.probe.expect,
+                "passed": result.passed,
+                "after_seconds": round(result.after.total_seconds()) if result.after else None,
+                "state": seen.state,
+                "reason": seen.reason,
+                "category": seen.category,
+                "suppressed": seen.suppressed,
+            }
+        )
+    passed = sum(r.passed for r in results)
+    rows.append({"summary": {"label": label, "passed": passed, "expected": len(results)}})
+    return rows
 
 
 def _progress(done: int, total: int, elapsed: timedelta) -> None:
@@ -163,5 +193,9 @@ def run(
         progress=_progress,
     )
     print(file=sys.stderr)
-    print(report(results))
+    if getattr(args, "json", False):
+        for row in report_json(results, label):
+            print(json.dumps(row, sort_keys=True))
+    else:
+        print(report(results))
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED

@@ -3,11 +3,16 @@
     ses-feedback check ADDRESS...             is each address suppressed now?
     ses-feedback list [--domain D] [--reason R] [--since T]
     ses-feedback suppress ADDRESS --reason TEXT [--days N | --until T]
-    ses-feedback unsuppress ADDRESS [--reason TEXT]
-    ses-feedback allow ADDRESS [--reason TEXT] [--days N | --until T]
+    ses-feedback unsuppress ADDRESS [--reason TEXT] [--force] [--no-ses]
+    ses-feedback allow ADDRESS [--reason TEXT] [--days N | --until T] [--force] [--no-ses]
     ses-feedback export [--since T] [--dry-run]  our hard bounces/complaints -> SES list
     ses-feedback import [--since T]              SES list -> our table
     ses-feedback ses-sync [--since T]            both, as the scheduled function does
+    ses-feedback ses-sync --check                every disagreement of the two lists (read-only)
+
+`unsuppress` and `allow` also take the address off SES's account-level list (after the
+table is written), unless --no-ses. Lifting a complaint or an unsubscribe needs --force
+and --reason; the item's `audit` keeps every manual action with its actor and reason.
 
 The table comes from --table, else SUPPRESSION_TABLE, else the stack's outputs (--stack);
 endpoints and credentials from the standard AWS variables. Every command takes --json for
@@ -58,6 +63,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             help="why (kept on the item)",
         )
         p.add_argument("--actor", help="who (default: $SES_FEEDBACK_ACTOR or $USER)")
+        if kind is not ManualKind.SUPPRESS:
+            p.add_argument(
+                "--force",
+                action="store_true",
+                help="needed (with --reason) to lift a complaint or an unsubscribe",
+            )
+            p.add_argument(
+                "--no-ses",
+                action="store_true",
+                help="leave SES's account-level suppression list alone (table only)",
+            )
         if kind is not ManualKind.UNSUPPRESS:
             until = p.add_mutually_exclusive_group()
             until.add_argument("--days", type=float, help="expires after N days")
@@ -81,6 +97,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     p = sub.add_parser("ses-sync", parents=[common], help="import, then export")
     p.add_argument("--since", type=parse_when)
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing: list every disagreement between the two lists (exit 2 if any)",
+    )
     p.set_defaults(func=run_sync)
 
 
@@ -127,10 +148,15 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_manual(args: argparse.Namespace) -> int:
     from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.events import truncate_ms
+    from domain.policy import ForceRequiredError
     from domain.service import SuppressionService
 
     address = _valid_address(args.address)
     if address is None:
+        return 1
+    if getattr(args, "force", False) and not args.reason.strip():
+        print("error: --force needs --reason (it is kept in the item's audit)", file=sys.stderr)
         return 1
     now = datetime.now(UTC)
     until = getattr(args, "until", None)
@@ -138,14 +164,19 @@ def run_manual(args: argparse.Namespace) -> int:
         until = now + timedelta(days=args.days)
     policy = policy_from_environment()
     service = SuppressionService(DynamoSuppressionRepository(resolve_table(args), policy), policy)
-    record = service.apply_manual(
-        address,
-        args.kind,
-        at=now,
-        actor=args.actor or operator_name(),
-        note=args.reason,
-        until=until,
-    )
+    try:
+        record = service.apply_manual(
+            address,
+            args.kind,
+            at=now,
+            actor=args.actor or operator_name(),
+            note=args.reason,
+            until=until,
+            force=getattr(args, "force", False),
+        )
+    except ForceRequiredError as exc:
+        print(f"error: nothing changed: {exc} (--force --reason TEXT)", file=sys.stderr)
+        return 1
     d = record.decision
     row = {
         "address": args.address,
@@ -155,8 +186,40 @@ def run_manual(args: argparse.Namespace) -> int:
         "reason": d.reason,
         "expires_at": _iso(d.expires_at) if d.expires_at else None,
     }
-    _emit(args, [row], ["address", "state", "suppressed", "reason", "expires_at"])
+    columns = ["address", "state", "suppressed", "reason", "expires_at"]
+    if args.kind is not ManualKind.SUPPRESS:
+        # what this action lifted with --force (complaint / unsubscribe), from its audit entry
+        mine = [a for a in record.ledger.audit if a.at == truncate_ms(now) and a.action != "manual"]
+        row["lifted"] = mine[0].lifted if mine else None
+    failure = None
+    if args.kind is not ManualKind.SUPPRESS:
+        row["ses_list"], failure = _lift_from_ses(address, skip=args.no_ses)
+        columns.append("ses_list")
+    _emit(args, [row], columns)
+    if failure:
+        print(
+            f"error: the table is changed but SES's list is not ({failure}); run the "
+            "command again (it is idempotent) or check with `ses-sync --check`",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _lift_from_ses(address: str, *, skip: bool) -> tuple[str, str | None]:
+    """Take a lifted address off SES's account-level list too, so SES stops dropping mail
+    that the table now calls sendable: (`deleted` | `not-listed` | `skipped` | `failed`,
+    the error when it failed). Runs after the table write, so a failure here loses nothing."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if skip:
+        return "skipped", None
+    try:
+        return ("deleted" if _ses_list().delete(address) else "not-listed"), None
+    except ClientError as exc:
+        return "failed", exc.response.get("Error", {}).get("Code") or str(exc)
+    except BotoCoreError as exc:
+        return "failed", type(exc).__name__
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -190,6 +253,8 @@ def run_import(args: argparse.Namespace) -> int:
 def run_sync(args: argparse.Namespace) -> int:
     from domain.ses_sync import synchronise
 
+    if args.check:
+        return run_sync_check(args)
     client = _client(args)
     report = synchronise(
         _ses_list(),
@@ -208,6 +273,48 @@ def run_sync(args: argparse.Namespace) -> int:
         },
     )
     return 0
+
+
+def run_sync_check(args: argparse.Namespace) -> int:
+    """Read both lists whole and report where they disagree; writes nothing anywhere."""
+    from domain.ses_sync import (
+        DISAGREEMENT_KINDS,
+        SES_REASONS,
+        compare_lists,
+        suppression_in_force,
+    )
+
+    if args.since:
+        print("error: --check compares the whole lists; it takes no --since", file=sys.stderr)
+        return 1
+    client = _client(args)
+    now = datetime.now(UTC)
+    entries = list(_progress(_ses_list().entries(SES_REASONS), "SES entries"))
+    ours = {i["address"]: i for i in client.items(suppressed_only=True)}
+    # What we hold for addresses SES lists but we do not suppress (one batched read).
+    others = [e.address for e in entries if e.address.lower() not in ours]
+    for status in client.check_many(others).values():
+        if status.normalised and status.state and status.normalised not in ours:
+            ours[status.normalised] = {
+                "address": status.normalised,
+                "state": status.state,
+                "reason": status.reason,
+                "category": status.category,
+            }
+    found = compare_lists(entries, ours.values(), now)
+    columns = ["kind", "address", "ses_reason", "exported_as", "our_state", "our_reason"]
+    if found or args.json:
+        _emit(args, [d.to_json() for d in found], columns)
+    counts = {kind: sum(d.kind == kind for d in found) for kind in DISAGREEMENT_KINDS}
+    _summary(
+        args,
+        {
+            "ses_entries": len(entries),
+            "suppressed_here": sum(suppression_in_force(i, now) for i in ours.values()),
+            **counts,
+        },
+    )
+    return 2 if found else 0
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -140,6 +140,28 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One operator action, kept for good: who did what, when, why (issue 14)."""
+
+    at: datetime
+    event_id: str
+    action: str  # the manual evidence reason: manual, manual-unsuppress, manual-allow
+    actor: str
+    note: str | None = None  # the operator's reason
+    until: datetime | None = None
+    lifted: str | None = None  # category lifted with --force: complaint / unsubscribe
+
+
+class ForceRequiredError(ValueError):
+    """Lifting a complaint or an unsubscribe needs `force` and a reason."""
+
+
+#: Categories a manual lift may override only with force and a reason: the recipient asked
+#: not to be mailed, so lifting it is a decision someone must own.
+FORCE_TO_LIFT = frozenset({str(Verdict.COMPLAINT), REASON_UNSUBSCRIBE})
+
+
+@dataclass(frozen=True, slots=True)
 class Ledger:
     """The evidence the decision is derived from. Every field merges commutatively."""
 
@@ -151,6 +173,7 @@ class Ledger:
     last_delivery: HistoryEntry | None = None
     manual: Evidence | None = None
     history: tuple[HistoryEntry, ...] = ()  # newest first, capped
+    audit: tuple[AuditEntry, ...] = ()  # every manual action, newest first, never capped
     first_seen: datetime | None = None
     last_seen: datetime | None = None
 
@@ -261,8 +284,10 @@ def merge_manual(
     note: str,
     until: datetime | None,
     settings: PolicySettings,
+    lifted: str | None = None,
 ) -> Ledger:
-    """Record an operator's decision. The latest manual action wins."""
+    """Record an operator's decision. The latest manual action wins the decision; every
+    one is kept in `audit` (a union by event id, so still commutative and idempotent)."""
     at = truncate_ms(at)
     until = truncate_ms(until) if until is not None else None
     reason = {
@@ -282,7 +307,46 @@ def merge_manual(
         until=until,
     )
     latest = _latest(ledger.manual, ev)
-    return _touch(replace(ledger, manual=latest), ev, settings)
+    entry = AuditEntry(at, ev.event_id, reason, actor, ev.diagnostic, until, lifted)
+    audit = _audit_union(ledger.audit, [entry])
+    return _touch(replace(ledger, manual=latest, audit=audit), ev, settings)
+
+
+def _audit_union(
+    current: Iterable[AuditEntry], new: Iterable[AuditEntry]
+) -> tuple[AuditEntry, ...]:
+    entries = {a.event_id: a for a in current}
+    for a in new:
+        entries.setdefault(a.event_id, a)
+    return tuple(sorted(entries.values(), key=lambda a: (a.at, a.event_id), reverse=True))
+
+
+def audit_from_manual(manual: Evidence | None) -> tuple[AuditEntry, ...]:
+    """The audit trail of an item written before `audit` existed: its latest manual action
+    (older ones were only in the capped history, without actor or note)."""
+    if manual is None or manual.actor is None:
+        return ()
+    return (
+        AuditEntry(
+            manual.at, manual.event_id, manual.reason, manual.actor, manual.diagnostic, manual.until
+        ),
+    )
+
+
+def lift_needs_force(ledger: Ledger, at: datetime, settings: PolicySettings) -> str | None:
+    """The category (`complaint` / `unsubscribe`) an unsuppress or allow at `at` would lift,
+    when that needs force: the recipient's own complaint or unsubscribe, still counted (not
+    lifted already) and not expired by then. None: nothing of the kind to lift."""
+    complaint = ledger.complaint
+    if complaint is None or complaint.category not in FORCE_TO_LIFT:
+        return None
+    cutoff = _manual_cutoff(ledger.manual)
+    if cutoff is not None and complaint.at <= cutoff:
+        return None  # already lifted, or under an allow
+    end = _plus_days(complaint.at, settings.complaint_ttl_days)
+    if end is not None and end <= at:
+        return None
+    return complaint.category
 
 
 def _latest(current: Evidence | None, candidate: Evidence) -> Evidence:
@@ -506,10 +570,28 @@ def apply_manual(
     note: str,
     until: datetime | None,
     settings: PolicySettings,
+    force: bool = False,
 ) -> SuppressionRecord:
+    """Raises ForceRequiredError when an unsuppress or allow would lift a complaint or an
+    unsubscribe without `force` and a non-empty `note` (nothing is changed then)."""
     ledger = record.ledger if record else Ledger()
+    lifted = None
+    if kind is not ManualKind.SUPPRESS:
+        lifted = lift_needs_force(ledger, truncate_ms(at), settings)
+        if lifted is not None and not (force and note.strip()):
+            raise ForceRequiredError(
+                f"this lifts a {lifted}: the recipient asked not to be mailed; "
+                "give force and a reason to do it anyway"
+            )
     merged = merge_manual(
-        ledger, kind, at=at, actor=actor, note=note, until=until, settings=settings
+        ledger,
+        kind,
+        at=at,
+        actor=actor,
+        note=note,
+        until=until,
+        settings=settings,
+        lifted=lifted,
     )
     version = record.version if record else 0
     return SuppressionRecord(address, merged, decide(merged, settings), version)

@@ -17,6 +17,7 @@ import orjson
 
 from domain.addresses import domain_of
 from domain.policy import (
+    AuditEntry,
     Decision,
     Evidence,
     HistoryEntry,
@@ -24,6 +25,7 @@ from domain.policy import (
     PolicySettings,
     State,
     SuppressionRecord,
+    audit_from_manual,
     decide,
 )
 
@@ -68,6 +70,7 @@ def record_to_item(record: SuppressionRecord, now: datetime) -> dict[str, Any]:
         "last_seen": iso(record.ledger.last_seen) if record.ledger.last_seen else None,
         "evidence": _evidence_to_map(d.evidence) if d.evidence else None,
         "history": [_history_to_map(h) for h in record.ledger.history] or None,
+        "audit": [_audit_to_map(a) for a in record.ledger.audit] or None,
     }
     item.update({k: v for k, v in optional.items() if v is not None})
     return item
@@ -143,6 +146,31 @@ def _history_from_map(data: Mapping[str, Any]) -> HistoryEntry:
     )
 
 
+def _audit_to_map(a: AuditEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "at": iso(a.at),
+        "event_id": a.event_id,
+        "action": a.action,
+        "actor": a.actor,
+        "note": a.note,
+        "until": iso(a.until) if a.until else None,
+        "lifted": a.lifted,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _audit_from_map(data: Mapping[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        at=parse_iso(data["at"]),
+        event_id=str(data["event_id"]),
+        action=str(data["action"]),
+        actor=str(data["actor"]),
+        note=str(data["note"]) if data.get("note") else None,
+        until=parse_iso(data["until"]) if data.get("until") else None,
+        lifted=str(data["lifted"]) if data.get("lifted") else None,
+    )
+
+
 def _ledger_to_map(ledger: Ledger) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("hard", "complaint", "ses_suppressed", "manual", "last_soft"):
@@ -166,11 +194,20 @@ def _ledger_from_item(item: Mapping[str, Any]) -> Ledger:
         return _evidence_from_map(value) if isinstance(value, Mapping) else None
 
     delivery = data.get("last_delivery")
+    manual = ev("manual")
+    stored_audit = item.get("audit")
+    # Items written before `audit` existed: their latest manual action starts the trail.
+    audit = (
+        tuple(_audit_from_map(a) for a in stored_audit)
+        if stored_audit
+        else audit_from_manual(manual)
+    )
     return Ledger(
         hard=ev("hard"),
         complaint=ev("complaint"),
         ses_suppressed=ev("ses_suppressed"),
-        manual=ev("manual"),
+        manual=manual,
+        audit=audit,
         last_soft=ev("last_soft"),
         softs=tuple(_evidence_from_map(s) for s in data.get("softs") or ()),
         last_delivery=_history_from_map(delivery) if isinstance(delivery, Mapping) else None,

@@ -147,7 +147,10 @@ class SuppressionService:
         actor: str,
         note: str = "",
         until: datetime | None = None,
+        force: bool = False,
     ) -> SuppressionRecord:
+        """Raises policy.ForceRequiredError (nothing written) when lifting a complaint or
+        an unsubscribe without `force` and a note."""
         result = ApplyResult()
 
         def change(rec: SuppressionRecord | None) -> SuppressionRecord | None:
@@ -160,6 +163,7 @@ class SuppressionService:
                 note=note,
                 until=until,
                 settings=self._settings,
+                force=force,
             )
 
         self._update(address, self._repo.get(address), result, change)

@@ -79,6 +79,8 @@ class SesListPort(Protocol):
 
     def put(self, address: str, reason: str) -> None: ...
 
+    def delete(self, address: str) -> bool: ...
+
 
 @dataclass
 class SyncReport:
@@ -151,3 +153,110 @@ def synchronise(
     exported.imported = imported.imported
     exported.import_written = imported.import_written
     return exported
+
+
+# --- the two lists compared (ses-sync --check) ----------------------------------------------
+
+ONLY_HERE = "only-here"  # suppressed in force in our table, not on SES's list
+ONLY_IN_SES = "only-in-ses"  # on SES's list, not suppressed in force here
+REASON_DIFFERS = "reason-differs"  # on both, but we would export another SES reason
+DISAGREEMENT_KINDS = (ONLY_HERE, ONLY_IN_SES, REASON_DIFFERS)
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One address on which the two lists disagree. `ses_reason` is SES's entry (None: not
+    listed); `exported_as` is what `export` would put there (None: ours is not exported, e.g.
+    a manual suppression, a soft-bounce escalation or an entry imported from SES);
+    `our_state`/`our_reason`/`our_category` describe our item (None: no item; `our_state`
+    is `expired` for a suppression that has lapsed)."""
+
+    kind: str
+    address: str  # normalised (SES's spelling when it does not normalise)
+    ses_reason: str | None = None
+    exported_as: str | None = None
+    our_state: str | None = None
+    our_reason: str | None = None
+    our_category: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "address": self.address,
+            "ses_reason": self.ses_reason,
+            "exported_as": self.exported_as,
+            "our_state": self.our_state,
+            "our_reason": self.our_reason,
+            "our_category": self.our_category,
+        }
+
+
+def suppression_in_force(item: Mapping[str, Any], now: datetime) -> bool:
+    if item.get("state") != STATE_SUPPRESSED:
+        return False
+    expires = item.get("expires_at")
+    return expires is None or int(expires) > int(now.timestamp())
+
+
+STATE_SUPPRESSED = "suppressed"
+
+
+def _state_shown(item: Mapping[str, Any] | None) -> str | None:
+    """Our state as the report shows it: a suppression that has lapsed reads `expired`."""
+    if item is None:
+        return None
+    state = str(item.get("state"))
+    return "expired" if state == STATE_SUPPRESSED else state
+
+
+def compare_lists(
+    ses_entries: Iterable[SesListEntry],
+    our_items: Iterable[Mapping[str, Any]],
+    now: datetime,
+) -> list[Disagreement]:
+    """Every disagreement between SES's list and the suppressions in force in our table
+    (read-time expiry applied), sorted by address. `our_items` needs every item whose state
+    is `suppressed`; items in another state may be given too (they tell `only-in-ses` rows
+    what we hold). Changes nothing."""
+    listed: dict[str, SesListEntry] = {}
+    for entry in ses_entries:
+        try:
+            key = normalise_address(entry.address)
+        except InvalidAddressError:
+            key = entry.address
+        listed[key] = entry
+    ours = {str(item["address"]): item for item in our_items}
+    found: list[Disagreement] = []
+    for address, item in ours.items():
+        if not suppression_in_force(item, now):
+            continue
+        on_ses = listed.get(address)
+        exported_as = export_reason(item, now)
+        if on_ses is not None and (exported_as is None or exported_as == on_ses.reason):
+            continue
+        found.append(
+            Disagreement(
+                ONLY_HERE if on_ses is None else REASON_DIFFERS,
+                address,
+                ses_reason=on_ses.reason if on_ses is not None else None,
+                exported_as=exported_as,
+                our_state=STATE_SUPPRESSED,
+                our_reason=item.get("reason"),
+                our_category=item.get("category"),
+            )
+        )
+    for address, entry in listed.items():
+        held = ours.get(address)
+        if held is not None and suppression_in_force(held, now):
+            continue
+        found.append(
+            Disagreement(
+                ONLY_IN_SES,
+                address,
+                ses_reason=entry.reason,
+                our_state=_state_shown(held),
+                our_reason=held.get("reason") if held is not None else None,
+                our_category=held.get("category") if held is not None else None,
+            )
+        )
+    return sorted(found, key=lambda d: (d.address, d.kind))

@@ -32,6 +32,23 @@ def test_once_sets_up_prints_and_stops():
     assert "--env-vars events/env.json" in text
 
 
+def test_once_json_is_one_object():
+    import json
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["emulator", "--port", "0", "--once", "--json"])
+    assert code == 0
+    [line] = out.getvalue().splitlines()
+    held = json.loads(line)
+    assert held["tables"]["SuppressionTable"] == "ses-feedback-dev-suppression"
+    assert held["buckets"]["InboundBucket"] == "ses-feedback-dev-inbound-123456789012-us-east-1"
+    assert held["endpoint"] == held["environment"]["AWS_ENDPOINT_URL"]
+    assert held["endpoint"].endswith(f":{held['port']}") and held["port"] > 0
+    messages = len(list((EVENTS / "InboundFunction" / "messages").glob("*.eml")))
+    assert held["inbound_samples"] == messages
+
+
 def test_running_holds_what_the_samples_need(template):
     with emulator.running(port=None, template=template) as stack:
         dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")

@@ -35,6 +35,14 @@ def populated(suppression_table):
     return suppression_table
 
 
+def _item(table, address):
+    import boto3
+    from boto3.dynamodb.types import TypeDeserializer
+
+    raw = boto3.client("dynamodb").get_item(TableName=table, Key={"address": {"S": address}})
+    return {k: TypeDeserializer().deserialize(v) for k, v in raw["Item"].items()}
+
+
 def run_json(capsys, *argv):
     assert main([*argv, "--json"]) == 0
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -83,6 +91,8 @@ def test_list_filters(populated, capsys):
 
 
 def test_manual_suppress_allow_unsuppress(populated, capsys):
+    ses = FakeSesList([SesListEntry("jane@example.com", "BOUNCE", RECENT)])
+    factory.override(ses_list=ses)
     [row] = run_json(
         capsys,
         "suppress",
@@ -97,11 +107,38 @@ def test_manual_suppress_allow_unsuppress(populated, capsys):
     assert row["suppressed"] is True and row["reason"] == "manual"
     item = factory.suppression_client().check("new@example.net")
     assert item.suppressed and item.expires_at is not None
-    [row] = run_json(capsys, "allow", "jane@example.com", "--reason", "confirmed by phone")
+    assert "ses_list" not in row and ses.deletes == []  # suppress leaves SES alone
+    [row] = run_json(capsys, "allow", "Jane@Example.com", "--reason", "confirmed by phone")
     assert row["state"] == "allowed" and row["suppressed"] is False
+    assert row["ses_list"] == "deleted" and ses.deletes == ["jane@example.com"]
     assert not factory.suppression_client().is_suppressed("jane@example.com")
-    [row] = run_json(capsys, "unsuppress", "rick@example.com", "--reason", "ticket 7")
-    assert row["suppressed"] is False
+    assert row["lifted"] is None  # a hard bounce needs no --force
+    # rick complained: lifting that needs --force and a reason, and nothing changes without
+    assert main(["unsuppress", "rick@example.com", "--reason", "ticket 7"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "complaint" in err and "--force" in err and err.count("\n") == 1
+    assert main(["unsuppress", "rick@example.com", "--force"]) == 1
+    assert "--reason" in capsys.readouterr().err
+    assert factory.suppression_client().is_suppressed("rick@example.com")
+    assert ses.deletes == ["jane@example.com"]
+    [row] = run_json(
+        capsys,
+        "unsuppress",
+        "rick@example.com",
+        "--force",
+        "--reason",
+        "ticket 7",
+        "--actor",
+        "bob",
+    )
+    assert row["suppressed"] is False and row["ses_list"] == "not-listed"
+    assert row["lifted"] == "complaint"
+    audit = _item(populated, "rick@example.com")["audit"]
+    assert [(a["action"], a["actor"], a["note"], a.get("lifted")) for a in audit] == [
+        ("manual-unsuppress", "bob", "ticket 7", "complaint")
+    ]
+    [row] = run_json(capsys, "unsuppress", "bob@example.org", "--no-ses")
+    assert row["ses_list"] == "skipped" and ses.deletes == ["jane@example.com", "rick@example.com"]
     assert main(["suppress", "not an address", "--reason", "x"]) == 1
 
 
@@ -200,3 +237,65 @@ def test_reclassify_lists_suppressions_the_current_rules_would_not_make(suppress
     out = capsys.readouterr().out
     assert "2 invalid-address suppressions read; 1 read otherwise now" in out
     assert "ses-feedback unsuppress" in out
+
+
+# --- issue 14: lifting reaches SES's list; ses-sync --check ---------------------------------
+
+
+class RefusingSesList(FakeSesList):
+    def delete(self, address):
+        from botocore.exceptions import ClientError
+
+        error = {"Error": {"Code": "AccessDeniedException", "Message": "no"}}
+        raise ClientError(error, "DeleteSuppressedDestination")
+
+
+def test_a_failed_ses_delete_keeps_the_table_change_and_says_so(populated, capsys):
+    factory.override(ses_list=RefusingSesList())
+    assert main(["unsuppress", "jane@example.com", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["ses_list"] == "failed" and json.loads(out)["suppressed"] is False
+    assert err.count("\n") == 1 and "AccessDeniedException" in err and "jane" not in err
+    assert not factory.suppression_client().is_suppressed("jane@example.com")
+
+
+def test_ses_sync_check_reports_disagreements_and_changes_nothing(populated, capsys):
+    # ours: jane (hard bounce), rick (complaint) in force; bob watching; old expired
+    ses = FakeSesList(
+        [
+            SesListEntry("jane@example.com", "BOUNCE", RECENT),  # agrees
+            SesListEntry("Bob@Example.org", "BOUNCE", RECENT),  # we only watch bob
+            SesListEntry("old@example.org", "BOUNCE", RECENT),  # lapsed here
+            SesListEntry("stranger@example.com", "COMPLAINT", RECENT),
+        ]
+    )
+    factory.override(ses_list=ses)
+    before = run_json(capsys, "list", "--include-expired")
+    assert main(["ses-sync", "--check", "--json"]) == 2
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["kind"], r["address"], r["ses_reason"], r["our_state"]) for r in rows[:-1]] == [
+        ("only-in-ses", "bob@example.org", "BOUNCE", "watching"),
+        ("only-in-ses", "old@example.org", "BOUNCE", "expired"),
+        ("only-here", "rick@example.com", None, "suppressed"),
+        ("only-in-ses", "stranger@example.com", "COMPLAINT", None),
+    ]
+    assert rows[2]["exported_as"] == "COMPLAINT" and rows[2]["our_reason"] == "feedback"
+    assert rows[-1]["summary"] == {
+        "ses_entries": 4,
+        "suppressed_here": 2,
+        "only-here": 1,
+        "only-in-ses": 3,
+        "reason-differs": 0,
+    }
+    assert ses.puts == [] and ses.deletes == []
+    assert run_json(capsys, "list", "--include-expired") == before
+
+    # after an export and lifting the strays, the lists agree: exit 0
+    assert main(["export"]) == 0
+    for address in ("bob@example.org", "old@example.org", "stranger@example.com"):
+        ses.delete(address)
+    ses._entries.append(SesListEntry("rick@example.com", "COMPLAINT", RECENT))
+    capsys.readouterr()
+    assert main(["ses-sync", "--check"]) == 0
+    assert "only-here: 0, only-in-ses: 0" in capsys.readouterr().out
+    assert main(["ses-sync", "--check", "--since", "1d"]) == 1

@@ -172,3 +172,30 @@ def test_a_missing_outcome_is_named_with_where_to_look(stubs, ses_sample, lambda
     )
     assert f"address {address('bounce')}; look at the configuration set's event destinations" in out
     assert "4 of 5 outcomes as expected" in out
+
+
+def test_json_report_one_object_per_outcome(stubs, ses_sample, lambda_context, capsys):
+    import json
+
+    cfn, ses, table = stubs
+    kinds = ["success", "complaint", "suppressionlist", "ooto"]  # the bounce never comes
+    clock = Clock(lambda: deliver(ses_sample, lambda_context, kinds))
+    parsed = args(timeout=60)
+    parsed.json = True
+    code = smoke_test.run(parsed, ses, table, cfn, clock=clock, sleep=clock.sleep)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # the in-process handler logs and writes metrics to stdout too
+    rows = [r for r in lines if "kind" in r or "summary" in r]
+    assert code == 2
+    assert [(r["kind"], r["passed"]) for r in rows[:-1]] == [
+        ("success", True),
+        ("bounce", False),
+        ("complaint", True),
+        ("suppressionlist", True),
+        ("ooto", True),
+    ]
+    bounce = rows[1]
+    assert bounce["address"] == address("bounce") and bounce["state"] is None
+    assert bounce["after_seconds"] is None and bounce["suppressed"] is False
+    assert rows[2]["category"] == "complaint" and rows[2]["after_seconds"] == 10
+    assert rows[-1]["summary"]["passed"] == 4 and rows[-1]["summary"]["expected"] == 5

@@ -128,3 +128,9 @@ def test_garbage_eml_is_other_not_an_error(
     assert code == 0
     assert lines[0]["kind"] == "other"
     assert lines[0]["error"]
+
+
+def test_json_flag_is_accepted_and_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(CORPUS / "lhost-qmail-01.eml")
+    plain = _run([path], capsys)
+    assert _run([path, "--json"], capsys) == plain

@@ -128,6 +128,35 @@ def test_no_delivery_and_dry_run(ses, capsys):
     assert "2 change(s) needed" in out
 
 
+def test_json_dry_run_one_object_per_setting_then_summary(ses, capsys):
+    import json
+
+    ses.add_response(
+        "get_identity_notification_attributes",
+        attributes(BounceTopic=TOPIC, HeadersInBounceNotificationsEnabled=True),
+        {"Identities": [IDENTITY]},
+    )
+    argv = ["setup-notifications", "--identity", IDENTITY, "--topic", TOPIC, "--no-delivery"]
+    assert cli_main.main([*argv, "--dry-run", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["notification_type"], r["setting"], r["action"]) for r in rows[:-1]] == [
+        ("Bounce", "topic", "unchanged"),
+        ("Complaint", "topic", "would-change"),
+        ("Bounce", "headers", "unchanged"),
+        ("Complaint", "headers", "would-change"),
+    ]
+    assert rows[1]["old"] is None and rows[1]["new"] == TOPIC
+    assert rows[3] == {
+        "identity": IDENTITY,
+        "notification_type": "Complaint",
+        "setting": "headers",
+        "old": False,
+        "new": True,
+        "action": "would-change",
+    }
+    assert rows[-1] == {"summary": {"identity": IDENTITY, "changes": 2, "dry_run": True}}
+
+
 def test_unknown_identity_fails(ses, capsys):
     ses.add_response(
         "get_identity_notification_attributes",

@@ -136,6 +136,22 @@ def test_command_line(tmp_path, monkeypatch, capsys, memory_service, ses_sample)
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_command_line_json(tmp_path, monkeypatch, capsys, memory_service, ses_sample):
+    import cli.replay as replay_module
+
+    (tmp_path / "b.json").write_text(json.dumps(ses_sample("event-bounce.json")))
+    (tmp_path / "bad.json").write_text("{broken")
+    monkeypatch.setattr(replay_module, "_build_service", lambda args: memory_service)
+    code = cli_main.main(["replay", str(tmp_path), "--no-progress", "--json"])
+    assert code == 1  # one malformed document
+    [line] = capsys.readouterr().out.splitlines()
+    summary = json.loads(line)["summary"]
+    assert summary["objects"] == 2 and summary["dry_run"] is False
+    assert summary["documents"] == {"malformed": 1, "ses": 1}
+    assert summary["written"] >= 1 and summary["newly_suppressed"] == summary["written"]
+    assert summary["error"] is None and summary["source"] == str(tmp_path)
+
+
 def test_since_must_be_iso():
     with pytest.raises(SystemExit):
         cli_main.main(["replay", ".", "--since", "last tuesday"])

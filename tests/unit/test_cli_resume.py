@@ -139,3 +139,29 @@ def test_a_stack_without_the_outputs_is_an_operator_error():
     )
     with stub, pytest.raises(StackLookupError, match="ConfigurationSetArn"):
         resume.run(args(), object(), cfn)
+
+
+def test_json_says_who_paused_and_whether_it_resumed(clients, capsys):
+    import json
+
+    cfn, ses, stub = clients
+    stub.add_response(
+        "get_configuration_set", paused_set(PAUSE_TAGS), {"ConfigurationSetName": SET}
+    )
+    stub.add_response(
+        "put_configuration_set_sending_options",
+        {},
+        {"ConfigurationSetName": SET, "SendingEnabled": True},
+    )
+    stub.add_response("untag_resource", {}, None)
+    assert resume.run(argparse.Namespace(stack=SET, dry_run=False, json=True), ses, cfn) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "configuration_set": SET,
+        "was_sending": False,
+        "paused_by": "ses-feedback-dev-bounce-rate-pause",
+        "paused_at": "2026-11-30T03:00:12Z",
+        "resumed": True,
+        "dry_run": False,
+    }
+    parsed = cli_main.build_parser().parse_args(["resume", "--json"])
+    assert parsed.json is True

@@ -174,3 +174,27 @@ def test_only_conditional_resources_and_outputs_refer_to_the_receipt_rule(templa
                 assert entry.get("Condition") == "InboundMailOn", f"{section}.{name}"
     assert template["Outputs"]["InboundReceiptRuleSetName"]["Condition"] == "InboundMailOn"
     assert template["Outputs"]["InboundMxRecord"]["Condition"] == "InboundMailOn"
+
+
+def test_activate_json(capsys):
+    import json
+
+    ses = FakeSes("old-set", {"rs"})
+    assert receipt_rules.run(args(json=True, dry_run=True), client=ses) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "rule_set": "rs",
+        "previous": "old-set",
+        "changed": True,
+        "dry_run": True,
+    }
+    assert ses.calls == []
+    assert receipt_rules.run(args(json=True), client=ses) == 0
+    assert json.loads(capsys.readouterr().out)["changed"] is True and ses.calls == ["rs"]
+    assert receipt_rules.run(args(json=True), client=ses) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "rule_set": "rs",
+        "previous": "rs",
+        "changed": False,
+        "dry_run": False,
+    }
+    assert build_parser().parse_args(["activate-receipt-rules", "--json"]).json is True

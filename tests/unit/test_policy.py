@@ -207,6 +207,7 @@ def test_manual_unsuppress_lifts_earlier_evidence_only():
         note="ticket 42",
         until=None,
         settings=settings,
+        force=True,  # a complaint: lifting it needs force and a reason
     )
     assert lifted.decision.state is State.CLEAR
     again = apply_outcome(lifted, ADDRESS, outcome("complaint", 2), settings)

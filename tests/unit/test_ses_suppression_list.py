@@ -89,3 +89,27 @@ def test_other_errors_and_exhausted_retries_surface():
             ses.put("a@example.com", "BOUNCE")
         with pytest.raises(ClientError, match="TooManyRequests"):
             ses.put("a@example.com", "BOUNCE")
+
+
+def test_delete_is_true_when_listed_false_on_not_found_and_raises_otherwise():
+    client, stub = stubbed()
+    path = {"EmailAddress": "jane@example.com"}
+    stub.add_response("delete_suppressed_destination", {}, path)
+    stub.add_client_error(
+        "delete_suppressed_destination", "NotFoundException", http_status_code=404
+    )
+    stub.add_client_error(
+        "delete_suppressed_destination", "AccessDeniedException", http_status_code=403
+    )
+    clock = FakeTime()
+    ses = SesSuppressionList(client, sleep=clock.sleep, monotonic=clock.monotonic)
+    from botocore.exceptions import ClientError
+
+    with stub:
+        assert ses.delete("jane@example.com") is True
+        assert ses.delete("jane@example.com") is False
+        with pytest.raises(ClientError) as raised:
+            ses.delete("jane@example.com")
+    assert raised.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert ses.requests == 3 and clock.sleeps == [1.0, 1.0]  # throttled like every call
+    stub.assert_no_pending_responses()

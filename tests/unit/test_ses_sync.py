@@ -104,3 +104,95 @@ def test_synchronise_imports_then_exports_the_window(memory_service, memory_repo
     assert ses.puts == [("ours@example.com", "BOUNCE")]
     assert (report.imported, report.import_written, report.exported) == (1, 1, 1)
     assert memory_repo.records["theirs@example.com"].decision.reason == "suppressed"
+
+
+# --- ses-sync --check: the two lists compared -----------------------------------------------
+
+
+def test_compare_lists_reports_every_disagreement_and_nothing_else():
+    from domain.ses_sync import compare_lists
+
+    later = int((NOW + timedelta(days=5)).timestamp())
+    earlier = int((NOW - timedelta(seconds=1)).timestamp())
+
+    def item(address, reason, category, state="suppressed", expires=None):
+        out = {"address": address, "state": state, "reason": reason, "category": category}
+        if expires is not None:
+            out["expires_at"] = expires
+        return out
+
+    ours = [
+        item("agree@x.com", "userunknown", "invalid-address", expires=later),
+        item("both-complaint@x.com", "feedback", "complaint"),
+        item("ours-only@x.com", "userunknown", "invalid-address"),
+        item("manual@x.com", "manual", "manual"),  # in force, never exported
+        item("differs@x.com", "feedback", "complaint"),
+        item("lapsed@x.com", "userunknown", "invalid-address", expires=earlier),
+        item("allowed@x.com", "manual-allow", "manual", state="allowed"),
+    ]
+    ses = [
+        SesListEntry("Agree@X.com", "BOUNCE", T0),
+        SesListEntry("both-complaint@x.com", "COMPLAINT", T0),
+        SesListEntry("differs@x.com", "BOUNCE", T0),
+        SesListEntry("lapsed@x.com", "BOUNCE", T0),
+        SesListEntry("allowed@x.com", "COMPLAINT", T0),
+        SesListEntry("stranger@x.com", "BOUNCE", T0),
+    ]
+    found = compare_lists(ses, ours, NOW)
+    assert [d.to_json() for d in found] == [
+        {
+            "kind": "only-in-ses",
+            "address": "allowed@x.com",
+            "ses_reason": "COMPLAINT",
+            "exported_as": None,
+            "our_state": "allowed",
+            "our_reason": "manual-allow",
+            "our_category": "manual",
+        },
+        {
+            "kind": "reason-differs",
+            "address": "differs@x.com",
+            "ses_reason": "BOUNCE",
+            "exported_as": "COMPLAINT",
+            "our_state": "suppressed",
+            "our_reason": "feedback",
+            "our_category": "complaint",
+        },
+        {
+            "kind": "only-in-ses",
+            "address": "lapsed@x.com",
+            "ses_reason": "BOUNCE",
+            "exported_as": None,
+            "our_state": "expired",
+            "our_reason": "userunknown",
+            "our_category": "invalid-address",
+        },
+        {
+            "kind": "only-here",
+            "address": "manual@x.com",
+            "ses_reason": None,
+            "exported_as": None,
+            "our_state": "suppressed",
+            "our_reason": "manual",
+            "our_category": "manual",
+        },
+        {
+            "kind": "only-here",
+            "address": "ours-only@x.com",
+            "ses_reason": None,
+            "exported_as": "BOUNCE",
+            "our_state": "suppressed",
+            "our_reason": "userunknown",
+            "our_category": "invalid-address",
+        },
+        {
+            "kind": "only-in-ses",
+            "address": "stranger@x.com",
+            "ses_reason": "BOUNCE",
+            "exported_as": None,
+            "our_state": None,
+            "our_reason": None,
+            "our_category": None,
+        },
+    ]
+    assert compare_lists([], [], NOW) == []
