@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 import orjson
 
@@ -293,7 +293,7 @@ class ParsedEvent(NamedTuple):  # NamedTuples: built once per record, the cheape
 class RecordTransform(NamedTuple):
     """What to answer for one Firehose record."""
 
-    result: str  # "Ok" | "Dropped" | "ProcessingFailed"
+    result: Literal["Ok", "Dropped", "ProcessingFailed"]
     events: tuple[ParsedEvent, ...] = ()
     reason: str = ""  # why a record was dropped or failed (never its content)
 

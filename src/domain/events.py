@@ -25,6 +25,7 @@ from domain.classify import (
     classify_ses_delay_entry,
 )
 from domain.verdicts import Classification, Verdict
+from domain.vocabulary import Reason
 
 # eventType/notificationType value -> (canonical name, key of the type-specific object)
 _EVENT_TYPES: dict[str, tuple[str, str]] = {
@@ -44,7 +45,7 @@ _EVENT_TYPES: dict[str, tuple[str, str]] = {
 
 SES_VALIDATION_MESSAGE = "Successfully validated SNS topic for Amazon SES event publishing."
 
-DELIVERED = Classification(reason="delivered", verdict=Verdict.DELIVERED)
+DELIVERED = Classification(reason=Reason.DELIVERED, verdict=Verdict.DELIVERED)
 
 
 class MalformedEventError(ValueError):

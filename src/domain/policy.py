@@ -22,14 +22,18 @@ from enum import StrEnum
 
 from domain.events import RecipientOutcome, truncate_ms
 from domain.verdicts import REASON_SES_SUPPRESSED, Verdict
+from domain.vocabulary import Reason
 
 DIAGNOSTIC_LIMIT = 500
 #: An unsubscribe request (inbound mail, issue 6): suppresses like a complaint, but is not one
 #: (its verdict is not `complaint`, so it never counts toward the complaint rate).
-REASON_UNSUBSCRIBE = "unsubscribe"
+REASON_UNSUBSCRIBE = Reason.UNSUBSCRIBE
 # Reasons whose verdict alone would read "undetermined" on the item get a category that
 # says what they are.
-_REASON_CATEGORIES = {REASON_UNSUBSCRIBE: "unsubscribe", REASON_SES_SUPPRESSED: "ses-suppressed"}
+_REASON_CATEGORIES: dict[str, str] = {
+    REASON_UNSUBSCRIBE: "unsubscribe",
+    REASON_SES_SUPPRESSED: "ses-suppressed",
+}
 
 
 class State(StrEnum):
@@ -266,9 +270,9 @@ def merge_manual(
     at = truncate_ms(at)
     until = truncate_ms(until) if until is not None else None
     reason = {
-        ManualKind.SUPPRESS: "manual",
-        ManualKind.UNSUPPRESS: "manual-unsuppress",
-        ManualKind.ALLOW: "manual-allow",
+        ManualKind.SUPPRESS: Reason.MANUAL,
+        ManualKind.UNSUPPRESS: Reason.MANUAL_UNSUPPRESS,
+        ManualKind.ALLOW: Reason.MANUAL_ALLOW,
     }[kind]
     ev = Evidence(
         at=at,
@@ -345,7 +349,7 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
         return ev is not None and (ignore_before is None or ev.at > ignore_before)
 
     candidates: list[_Candidate] = []
-    if manual is not None and manual.reason == "manual":
+    if manual is not None and manual.reason == Reason.MANUAL:
         candidates.append(_Candidate(_PRECEDENCE["manual"], manual.at, manual.until, manual))
     if counts(ledger.complaint):
         assert ledger.complaint is not None
@@ -399,7 +403,7 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
 
 def _allow_in_force(manual: Evidence | None, last_seen: datetime | None) -> bool:
     """An allow entry holds until it expires; after that, only newer evidence counts."""
-    if manual is None or manual.reason != "manual-allow":
+    if manual is None or manual.reason != Reason.MANUAL_ALLOW:
         return False
     return manual.until is None or last_seen is None or manual.until > last_seen
 
@@ -408,9 +412,9 @@ def _manual_cutoff(manual: Evidence | None) -> datetime | None:
     """Automatic evidence at or before this time is disregarded."""
     if manual is None:
         return None
-    if manual.reason == "manual-unsuppress":
+    if manual.reason == Reason.MANUAL_UNSUPPRESS:
         return manual.at
-    if manual.reason == "manual-allow":
+    if manual.reason == Reason.MANUAL_ALLOW:
         # An allow entry blocks automatic suppression until it is removed or expires.
         return (
             manual.until

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from domain.vocabulary import Reason
+
 
 class Verdict(StrEnum):
     INVALID_ADDRESS = "invalid-address"
@@ -23,8 +25,8 @@ class Verdict(StrEnum):
 
 # Reason given to SES's own "already suppressed" bounces (Permanent/Suppressed and
 # Permanent/OnAccountSuppressionList): SES refused to send, so they carry no new evidence.
-REASON_SES_SUPPRESSED = "suppressed"
-REASON_UNDETERMINED = "undetermined"
+REASON_SES_SUPPRESSED = Reason.SUPPRESSED
+REASON_UNDETERMINED = Reason.UNDETERMINED
 
 
 class Classification(NamedTuple):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple, get_args
 
 from domain.verdicts import Classification
 
-KINDS: Final = frozenset({"bounce", "complaint", "auto-reply", "delivery", "delay", "other"})
+MessageKind = Literal["bounce", "complaint", "auto-reply", "delivery", "delay", "other"]
+KINDS: Final = frozenset(get_args(MessageKind))
 
 
 class RecipientReport(NamedTuple):
@@ -32,7 +33,7 @@ class RecipientReport(NamedTuple):
 class MessageReport(NamedTuple):
     """What one bounce, complaint, auto-reply or delivery report says (immutable)."""
 
-    kind: str  # one of KINDS
+    kind: MessageKind
     feedback_type: str | None = None
     recipients: tuple[RecipientReport, ...] = ()
     error: str | None = None  # why it could not be (fully) classified
