@@ -22,6 +22,7 @@ from typing import Any, Final, Literal, NamedTuple
 
 import orjson
 
+from domain.event_types import KNOWN_EVENT_TYPES
 from domain.events import (
     SES_VALIDATION_MESSAGE,
     FeedbackEvent,
@@ -30,7 +31,7 @@ from domain.events import (
     parse_feedback,
 )
 from domain.ingest import decode_ses_payload
-from domain.metrics_plan import KNOWN_EVENT_TYPES, outcome_metric_name
+from domain.metrics_plan import outcome_metric_name
 from domain.policy import DIAGNOSTIC_LIMIT
 from domain.verdicts import Classification, Verdict
 

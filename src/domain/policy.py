@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.events import RecipientOutcome, truncate_ms
-from domain.verdicts import REASON_SES_SUPPRESSED, Verdict
+from domain.verdicts import REASON_SES_SUPPRESSED, SOFT_VERDICTS, Verdict
 from domain.vocabulary import Reason
 
 DIAGNOSTIC_LIMIT = 500
@@ -189,8 +189,6 @@ class SuppressionRecord:
 
 # --- which outcomes matter --------------------------------------------------------------
 
-_SOFT_VERDICTS = frozenset({Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT})
-
 
 def is_relevant(outcome: RecipientOutcome) -> bool:
     """Whether an outcome can change a ledger at all (others cost no read or write)."""
@@ -201,7 +199,7 @@ def is_relevant(outcome: RecipientOutcome) -> bool:
         return False
     if outcome.classification.reason in (REASON_SES_SUPPRESSED, REASON_UNSUBSCRIBE):
         return True
-    return verdict in _SOFT_VERDICTS or verdict in (
+    return verdict in SOFT_VERDICTS or verdict in (
         Verdict.INVALID_ADDRESS,
         Verdict.COMPLAINT,
         Verdict.DELIVERED,
@@ -233,7 +231,7 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
         changes["hard"] = _latest(ledger.hard, ev)
     elif c.verdict is Verdict.COMPLAINT or c.reason == REASON_UNSUBSCRIBE:
         changes["complaint"] = _latest(ledger.complaint, ev)
-    elif c.verdict in _SOFT_VERDICTS:
+    elif c.verdict in SOFT_VERDICTS:
         # Only the latest soft bounce keeps its diagnostic; the rest keep what counting
         # needs, so an item stays small (DynamoDB bills writes per KB).
         changes["softs"] = _softs((*ledger.softs, _slim(ev)), ledger.last_delivery, settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, NamedTuple, get_args
 
+from domain.addresses import key_form_or_as_found
 from domain.verdicts import Classification
 
 MessageKind = Literal["bounce", "complaint", "auto-reply", "delivery", "delay", "other"]
@@ -20,7 +21,8 @@ class RecipientReport(NamedTuple):
     def to_json_dict(self) -> dict[str, object]:
         c = self.classification
         return {
-            "address": self.address,
+            # the table's key form (IDN domains in punycode), so it can be looked up
+            "address": key_form_or_as_found(self.address),
             "reason": c.reason,
             "verdict": c.verdict.value,
             "hard": c.hard,

@@ -27,6 +27,13 @@ from domain.classify.report import MessageKind, MessageReport, RecipientReport
 from domain.classify.status_codes import normalise_status
 from domain.classify.taxonomy import verdict_for
 from domain.classify.transcript import smtp_command
+from domain.event_types import (
+    BOUNCE,
+    COMPLAINT,
+    DELIVERY,
+    DELIVERY_DELAY,
+    canonical_type_loosely,
+)
 from domain.verdicts import REASON_SES_SUPPRESSED, REASON_UNDETERMINED, Classification, Verdict
 from domain.vocabulary import Reason
 
@@ -368,8 +375,8 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
     kind_raw = obj.get("notificationType", obj.get("eventType"))
     if not isinstance(kind_raw, str):
         return MessageReport("other", error="no notificationType or eventType")
-    kind = kind_raw.strip().lower().replace(" ", "")
-    if kind == "bounce":
+    kind = canonical_type_loosely(kind_raw)
+    if kind == BOUNCE:
         bounce = _mapping(obj.get("bounce"))
         if bounce is None:
             return MessageReport("other", error="Bounce without a bounce object")
@@ -390,7 +397,7 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
             return MessageReport("bounce", error="bounce without usable bouncedRecipients")
         kind_out: MessageKind = "auto-reply" if all_vacation else "bounce"
         return MessageReport(kind_out, None, tuple(recips))
-    if kind == "complaint":
+    if kind == COMPLAINT:
         complaint = _mapping(obj.get("complaint"))
         if complaint is None:
             return MessageReport("other", error="Complaint without a complaint object")
@@ -404,7 +411,7 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
         if not recips:
             recips = [RecipientReport(None, c)]
         return MessageReport("complaint", ftype, tuple(recips))
-    if kind == "delivery":
+    if kind == DELIVERY:
         delivery = _mapping(obj.get("delivery"))
         if delivery is None:
             return MessageReport("other", error="Delivery without a delivery object")
@@ -417,7 +424,7 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
             extract_addr_spec(a) for a in _list(delivery.get("recipients")) if isinstance(a, str)
         ]
         return MessageReport("delivery", None, tuple(RecipientReport(a, c) for a in addrs))
-    if kind == "deliverydelay":
+    if kind == DELIVERY_DELAY:
         delay = _mapping(obj.get("deliveryDelay"))
         if delay is None:
             return MessageReport("other", error="DeliveryDelay without a deliveryDelay object")
