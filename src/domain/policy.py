@@ -119,7 +119,9 @@ class Evidence:
             at=outcome.occurred_at,
             event_id=outcome.event_id,
             event_type=outcome.event_type,
-            reason=c.reason,
+            # str(): evidence is stored, and the storage layer takes plain strings only (a
+            # Reason or Verdict member is a str subclass); the same text either way
+            reason=str(c.reason),
             category=_REASON_CATEGORIES.get(c.reason, str(c.verdict)),
             status=c.status,
             reply_code=c.reply_code,
@@ -276,7 +278,7 @@ def merge_manual(
         at=at,
         event_id=f"manual:{kind}:{at.isoformat()}",
         event_type="Manual",
-        reason=reason,
+        reason=str(reason),  # plain str for storage, as in from_outcome
         category="manual",
         diagnostic=note[:DIAGNOSTIC_LIMIT] or None,
         source="manual",

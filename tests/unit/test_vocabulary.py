@@ -131,3 +131,16 @@ def test_the_scan_sees_hand_written_reasons() -> None:
         if record["reason"] == "expird": ...
     """
     assert _LITERAL_REASON_RE.findall(code) == ["usrunknown", "filterd", "manual-alow", "expird"]
+
+
+def test_evidence_for_storage_holds_exact_strings() -> None:
+    """The storage layer (pynamodb) refuses str subclasses: evidence keeps plain strings."""
+    from dataclasses import replace
+
+    from tests.builders import outcome
+
+    hard = outcome("hard")
+    hard = replace(hard, classification=hard.classification._replace(reason=Reason.USERUNKNOWN))
+    assert type(hard.classification.reason) is Reason
+    evidence = policy.Evidence.from_outcome(hard)
+    assert type(evidence.reason) is str and evidence.reason == "userunknown"
