@@ -27,12 +27,13 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_EC2_METADATA_DISABLED := true
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help demo test lint typecheck unit integration contract sam-validate sam-build sam-build-native package-test checkov bench clean
+.PHONY: help demo test test-fast lint typecheck unit integration contract sam-validate sam-build sam-build-native package-test checkov bench clean
 
 help:
 	@echo "make demo   - run the pipeline locally on an embedded DynamoDB emulator"
 	@echo "make test   - lint, type-check, all test suites, sam validate --lint, sam build,"
 	@echo "              the packaging test (built functions + layer in a fresh interpreter)"
+	@echo "make test-fast - lint, type-check and the tests not marked slow (daily work)"
 	@echo "make bench  - benchmarks (package sizes from a fresh sam build), written to docs/benchmarks.md"
 	@echo "make checkov - checkov on the SAM-transformed template (not part of make test)"
 
@@ -106,6 +107,11 @@ test: lint typecheck sam-validate
 	$(PY) -m pytest tests
 	$(MAKE) sam-build
 	$(MAKE) package-test
+
+# For daily work: everything make test runs in pytest except the tests marked slow (the long
+# concurrency and fault-injection tests) and the SAM build, validation and packaging steps.
+test-fast: lint typecheck
+	$(PY) -m pytest tests -m "not slow"
 
 # The package section reads fresh builds: the deploy architecture's for sizes, this machine's
 # for cold imports (bench/package.py).

@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # SES refused, or the identity is not this account's (one line on stderr)
@@ -53,7 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 @dataclass(frozen=True, slots=True)
 class Change:
     notification_type: str
-    setting: str  # "topic" | "headers"
+    setting: Literal["topic", "headers"]
     old: Any
     new: Any
 

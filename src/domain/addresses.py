@@ -85,6 +85,21 @@ def normalise_all(values: object) -> tuple[str, ...]:
     return tuple(found)
 
 
+def key_form_or_as_found(address: str | None) -> str | None:
+    """*address* in the table's key form when it is one valid mailbox, else as it was found.
+
+    For reports that show what a message names (``ses-feedback classify``): the operator can
+    look the printed address up in the table, and an address the table could never hold is
+    still shown rather than lost.
+    """
+    if address is None:
+        return None
+    try:
+        return normalise_address(address)
+    except InvalidAddressError:
+        return address
+
+
 def domain_of(address: str) -> str:
     """The domain part of an already normalised address."""
     return address.rpartition("@")[2]

@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 import orjson
 
+from domain.event_types import KNOWN_EVENT_TYPES
 from domain.events import (
     SES_VALIDATION_MESSAGE,
     FeedbackEvent,
@@ -30,7 +31,7 @@ from domain.events import (
     parse_feedback,
 )
 from domain.ingest import decode_ses_payload
-from domain.metrics_plan import KNOWN_EVENT_TYPES, outcome_metric_name
+from domain.metrics_plan import outcome_metric_name
 from domain.policy import DIAGNOSTIC_LIMIT
 from domain.verdicts import Classification, Verdict
 
@@ -293,7 +294,7 @@ class ParsedEvent(NamedTuple):  # NamedTuples: built once per record, the cheape
 class RecordTransform(NamedTuple):
     """What to answer for one Firehose record."""
 
-    result: str  # "Ok" | "Dropped" | "ProcessingFailed"
+    result: Literal["Ok", "Dropped", "ProcessingFailed"]
     events: tuple[ParsedEvent, ...] = ()
     reason: str = ""  # why a record was dropped or failed (never its content)
 

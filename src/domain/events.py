@@ -24,27 +24,13 @@ from domain.classify import (
     classify_ses_bounce_entry,
     classify_ses_delay_entry,
 )
+from domain.event_types import BOUNCE, COMPLAINT, DELIVERY, DELIVERY_DELAY, EVENT_TYPES
 from domain.verdicts import Classification, Verdict
-
-# eventType/notificationType value -> (canonical name, key of the type-specific object)
-_EVENT_TYPES: dict[str, tuple[str, str]] = {
-    "Bounce": ("Bounce", "bounce"),
-    "Complaint": ("Complaint", "complaint"),
-    "Delivery": ("Delivery", "delivery"),
-    "Send": ("Send", "send"),
-    "Reject": ("Reject", "reject"),
-    "Open": ("Open", "open"),
-    "Click": ("Click", "click"),
-    "Rendering Failure": ("RenderingFailure", "failure"),
-    "RenderingFailure": ("RenderingFailure", "failure"),
-    "DeliveryDelay": ("DeliveryDelay", "deliveryDelay"),
-    "Subscription": ("Subscription", "subscription"),
-    "Received": ("Received", "receipt"),
-}
+from domain.vocabulary import Reason
 
 SES_VALIDATION_MESSAGE = "Successfully validated SNS topic for Amazon SES event publishing."
 
-DELIVERED = Classification(reason="delivered", verdict=Verdict.DELIVERED)
+DELIVERED = Classification(reason=Reason.DELIVERED, verdict=Verdict.DELIVERED)
 
 
 class MalformedEventError(ValueError):
@@ -92,8 +78,8 @@ def parse_feedback(payload: Mapping[str, Any], source: str = "sns") -> FeedbackE
         raise MalformedEventError(f"{raw_type} record has no mail object")
     message_id = _opt_str(mail.get("messageId"))
     config_set = _configuration_set(mail)
-    known = raw_type in _EVENT_TYPES
-    canonical, detail_key = _EVENT_TYPES.get(raw_type, (raw_type, ""))
+    known = raw_type in EVENT_TYPES
+    canonical, detail_key = EVENT_TYPES.get(raw_type, (raw_type, ""))
     detail = payload.get(detail_key) if detail_key else None
     if detail is None:
         detail = {}
@@ -240,10 +226,10 @@ def _delay(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -
 
 
 _OUTCOME_BUILDERS = {
-    "Bounce": _bounce,
-    "Complaint": _complaint,
-    "Delivery": _delivery,
-    "DeliveryDelay": _delay,
+    BOUNCE: _bounce,
+    COMPLAINT: _complaint,
+    DELIVERY: _delivery,
+    DELIVERY_DELAY: _delay,
 }
 
 

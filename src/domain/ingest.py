@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -27,7 +27,7 @@ from domain.service import ApplyResult, SuppressionService
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    status: str  # "applied" | "skipped"
+    status: Literal["applied", "skipped"]
     detail: str  # event type, or why it was skipped
     event: FeedbackEvent | None = None
     applied: ApplyResult | None = None

@@ -29,26 +29,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from domain.event_types import BOUNCE, COMPLAINT, KNOWN_EVENT_TYPES, SEND
 from domain.events import FeedbackEvent, RecipientOutcome
-from domain.verdicts import Verdict
+from domain.verdicts import SOFT_VERDICTS, Verdict
 
 NO_CONFIGURATION_SET = "none"
-
-KNOWN_EVENT_TYPES = frozenset(
-    {
-        "Send",
-        "Reject",
-        "Bounce",
-        "Complaint",
-        "Delivery",
-        "Open",
-        "Click",
-        "RenderingFailure",
-        "DeliveryDelay",
-        "Subscription",
-        "Received",
-    }
-)
 
 HARD_BOUNCES = "HardBounces"
 SOFT_BOUNCES = "SoftBounces"
@@ -62,8 +47,6 @@ SES_COUNTED_COMPLAINTS = "SesCountedComplaints"
 # SES: "This does not count toward your bounce rate metric" (account-level list drops).
 _NOT_COUNTED_BY_SES = "OnAccountSuppressionList"
 
-_SOFT = frozenset({Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT})
-
 
 def event_metric_name(event_type: str) -> str:
     return f"Events{event_type}" if event_type in KNOWN_EVENT_TYPES else "EventsUnknown"
@@ -76,9 +59,9 @@ def outcome_metric_name(outcome: RecipientOutcome) -> str | None:
         return HARD_BOUNCES
     if verdict is Verdict.COMPLAINT:
         return COMPLAINTS
-    if outcome.event_type != "Bounce":
+    if outcome.event_type != BOUNCE:
         return None
-    if verdict in _SOFT:
+    if verdict in SOFT_VERDICTS:
         return SOFT_BOUNCES
     if verdict is Verdict.SENDER_PROBLEM:
         return SENDER_PROBLEM_BOUNCES
@@ -88,7 +71,7 @@ def outcome_metric_name(outcome: RecipientOutcome) -> str | None:
 def ses_counted_metric(event: FeedbackEvent) -> tuple[str, int] | None:
     """The SES rate numerator an event adds to and by how many recipients, if any."""
     recipients = len(event.outcomes) + event.skipped_recipients
-    if event.event_type == "Bounce":
+    if event.event_type == BOUNCE:
         if (
             event.detail.get("bounceType") == "Permanent"
             and event.detail.get("bounceSubType") != _NOT_COUNTED_BY_SES
@@ -96,7 +79,7 @@ def ses_counted_metric(event: FeedbackEvent) -> tuple[str, int] | None:
             return SES_COUNTED_BOUNCES, recipients
         return None
     if (
-        event.event_type == "Complaint"
+        event.event_type == COMPLAINT
         and event.detail.get("complaintSubType") != _NOT_COUNTED_BY_SES
     ):
         return SES_COUNTED_COMPLAINTS, recipients
@@ -123,7 +106,7 @@ class MetricsTally:
     def add_event(self, event: FeedbackEvent) -> None:
         counter = self._counter(event.configuration_set)
         counter[event_metric_name(event.event_type)] += 1
-        if event.event_type == "Send":
+        if event.event_type == SEND:
             counter[SEND_RECIPIENTS] += event.destination_count
         for outcome in event.outcomes:
             name = outcome_metric_name(outcome)
@@ -145,7 +128,10 @@ class MetricsTally:
         for outcome in outcomes:
             if outcome.address in addresses and outcome.address not in by_address:
                 verdict = outcome.classification.verdict
-                if verdict in (Verdict.INVALID_ADDRESS, Verdict.COMPLAINT) or verdict in _SOFT:
+                if (
+                    verdict in (Verdict.INVALID_ADDRESS, Verdict.COMPLAINT)
+                    or verdict in SOFT_VERDICTS
+                ):
                     by_address[outcome.address] = outcome.configuration_set
         for address in addresses:
             self._counter(by_address.get(address))[SUPPRESSIONS_ADDED] += 1

@@ -21,15 +21,19 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.events import RecipientOutcome, truncate_ms
-from domain.verdicts import REASON_SES_SUPPRESSED, Verdict
+from domain.verdicts import REASON_SES_SUPPRESSED, SOFT_VERDICTS, Verdict
+from domain.vocabulary import Reason
 
 DIAGNOSTIC_LIMIT = 500
 #: An unsubscribe request (inbound mail, issue 6): suppresses like a complaint, but is not one
 #: (its verdict is not `complaint`, so it never counts toward the complaint rate).
-REASON_UNSUBSCRIBE = "unsubscribe"
+REASON_UNSUBSCRIBE = Reason.UNSUBSCRIBE
 # Reasons whose verdict alone would read "undetermined" on the item get a category that
 # says what they are.
-_REASON_CATEGORIES = {REASON_UNSUBSCRIBE: "unsubscribe", REASON_SES_SUPPRESSED: "ses-suppressed"}
+_REASON_CATEGORIES: dict[str, str] = {
+    REASON_UNSUBSCRIBE: "unsubscribe",
+    REASON_SES_SUPPRESSED: "ses-suppressed",
+}
 
 
 class State(StrEnum):
@@ -115,7 +119,9 @@ class Evidence:
             at=outcome.occurred_at,
             event_id=outcome.event_id,
             event_type=outcome.event_type,
-            reason=c.reason,
+            # str(): evidence is stored, and the storage layer takes plain strings only (a
+            # Reason or Verdict member is a str subclass); the same text either way
+            reason=str(c.reason),
             category=_REASON_CATEGORIES.get(c.reason, str(c.verdict)),
             status=c.status,
             reply_code=c.reply_code,
@@ -208,8 +214,6 @@ class SuppressionRecord:
 
 # --- which outcomes matter --------------------------------------------------------------
 
-_SOFT_VERDICTS = frozenset({Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT})
-
 
 def is_relevant(outcome: RecipientOutcome) -> bool:
     """Whether an outcome can change a ledger at all (others cost no read or write)."""
@@ -220,7 +224,7 @@ def is_relevant(outcome: RecipientOutcome) -> bool:
         return False
     if outcome.classification.reason in (REASON_SES_SUPPRESSED, REASON_UNSUBSCRIBE):
         return True
-    return verdict in _SOFT_VERDICTS or verdict in (
+    return verdict in SOFT_VERDICTS or verdict in (
         Verdict.INVALID_ADDRESS,
         Verdict.COMPLAINT,
         Verdict.DELIVERED,
@@ -252,7 +256,7 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
         changes["hard"] = _latest(ledger.hard, ev)
     elif c.verdict is Verdict.COMPLAINT or c.reason == REASON_UNSUBSCRIBE:
         changes["complaint"] = _latest(ledger.complaint, ev)
-    elif c.verdict in _SOFT_VERDICTS:
+    elif c.verdict in SOFT_VERDICTS:
         # Only the latest soft bounce keeps its diagnostic; the rest keep what counting
         # needs, so an item stays small (DynamoDB bills writes per KB).
         changes["softs"] = _softs((*ledger.softs, _slim(ev)), ledger.last_delivery, settings)
@@ -291,15 +295,15 @@ def merge_manual(
     at = truncate_ms(at)
     until = truncate_ms(until) if until is not None else None
     reason = {
-        ManualKind.SUPPRESS: "manual",
-        ManualKind.UNSUPPRESS: "manual-unsuppress",
-        ManualKind.ALLOW: "manual-allow",
+        ManualKind.SUPPRESS: Reason.MANUAL,
+        ManualKind.UNSUPPRESS: Reason.MANUAL_UNSUPPRESS,
+        ManualKind.ALLOW: Reason.MANUAL_ALLOW,
     }[kind]
     ev = Evidence(
         at=at,
         event_id=f"manual:{kind}:{at.isoformat()}",
         event_type="Manual",
-        reason=reason,
+        reason=str(reason),  # plain str for storage, as in from_outcome
         category="manual",
         diagnostic=note[:DIAGNOSTIC_LIMIT] or None,
         source="manual",
@@ -409,7 +413,7 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
         return ev is not None and (ignore_before is None or ev.at > ignore_before)
 
     candidates: list[_Candidate] = []
-    if manual is not None and manual.reason == "manual":
+    if manual is not None and manual.reason == Reason.MANUAL:
         candidates.append(_Candidate(_PRECEDENCE["manual"], manual.at, manual.until, manual))
     if counts(ledger.complaint):
         assert ledger.complaint is not None
@@ -463,7 +467,7 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
 
 def _allow_in_force(manual: Evidence | None, last_seen: datetime | None) -> bool:
     """An allow entry holds until it expires; after that, only newer evidence counts."""
-    if manual is None or manual.reason != "manual-allow":
+    if manual is None or manual.reason != Reason.MANUAL_ALLOW:
         return False
     return manual.until is None or last_seen is None or manual.until > last_seen
 
@@ -472,9 +476,9 @@ def _manual_cutoff(manual: Evidence | None) -> datetime | None:
     """Automatic evidence at or before this time is disregarded."""
     if manual is None:
         return None
-    if manual.reason == "manual-unsuppress":
+    if manual.reason == Reason.MANUAL_UNSUPPRESS:
         return manual.at
-    if manual.reason == "manual-allow":
+    if manual.reason == Reason.MANUAL_ALLOW:
         # An allow entry blocks automatic suppression until it is removed or expires.
         return (
             manual.until

@@ -18,7 +18,7 @@ import binascii
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -29,9 +29,12 @@ from domain.ingest import decode_ses_payload
 REPLAY_SOURCE = "replay"
 
 
+ReplayKind = Literal["analytics", "processing-failed", "ses", "skipped", "malformed"]
+
+
 @dataclass(frozen=True, slots=True)
 class ReplayItem:
-    kind: str  # "analytics" | "processing-failed" | "ses" | "skipped" | "malformed"
+    kind: ReplayKind
     occurred_at: datetime | None = None
     outcomes: tuple[RecipientOutcome, ...] = ()
     reason: str = ""
@@ -104,7 +107,7 @@ def _processing_failed(document: Mapping[str, Any]) -> Iterator[ReplayItem]:
         return
     transform = transform_record(raw, REPLAY_SOURCE)
     if transform.result != OK:
-        kind = "skipped" if transform.result == "Dropped" else "malformed"
+        kind: ReplayKind = "skipped" if transform.result == "Dropped" else "malformed"
         yield ReplayItem(kind, reason=transform.reason)
         return
     for parsed in transform.events:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from domain.addresses import InvalidAddressError, normalise_address
 from domain.events import RecipientOutcome, truncate_ms
@@ -30,7 +30,7 @@ _EXPORT_REASON_BY_CATEGORY = {
 @dataclass(frozen=True, slots=True)
 class SesListEntry:
     address: str
-    reason: str  # BOUNCE | COMPLAINT
+    reason: Literal["BOUNCE", "COMPLAINT"]
     last_update: datetime
 
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
+from domain.vocabulary import Reason
+
 SIMULATOR_DOMAIN: Final = "simulator.amazonses.com"
 
 
@@ -53,7 +55,7 @@ class Probe:
         if self.kind == "complaint":
             return seen.suppressed and seen.category == "complaint"
         if self.kind == "suppressionlist":
-            return seen.reason == "suppressed"
+            return seen.reason == Reason.SUPPRESSED
         return not seen.suppressed  # ooto: an auto-reply never suppresses
 
 

@@ -7,7 +7,9 @@ docs/classification.md; a *verdict* is what that reason means for the sender.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
+
+from domain.vocabulary import Reason
 
 
 class Verdict(StrEnum):
@@ -21,10 +23,14 @@ class Verdict(StrEnum):
     UNDETERMINED = "undetermined"
 
 
+#: Verdicts of a soft bounce: the address may work later.  Counted towards escalation by the
+#: policy and as SoftBounces by the metrics.
+SOFT_VERDICTS: Final = frozenset({Verdict.MAILBOX_PROBLEM, Verdict.TRANSIENT})
+
 # Reason given to SES's own "already suppressed" bounces (Permanent/Suppressed and
 # Permanent/OnAccountSuppressionList): SES refused to send, so they carry no new evidence.
-REASON_SES_SUPPRESSED = "suppressed"
-REASON_UNDETERMINED = "undetermined"
+REASON_SES_SUPPRESSED = Reason.SUPPRESSED
+REASON_UNDETERMINED = Reason.UNDETERMINED
 
 
 class Classification(NamedTuple):

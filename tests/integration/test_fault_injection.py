@@ -164,6 +164,7 @@ def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, ctx: 0.0)
 
 
+@pytest.mark.slow
 def test_faults_at_10_and_30_percent_end_in_the_fault_free_table(
     aws_endpoint, template, monkeypatch, no_backoff_sleep, capsys
 ):

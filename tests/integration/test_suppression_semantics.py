@@ -18,6 +18,7 @@ from tests.builders import T0, outcome
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.slow
 def test_eight_threads_2000_events_20_hot_addresses(suppression_table):
     """No lost update: exact soft-bounce counts and every hard bounce ends suppressed."""
     settings = PolicySettings(

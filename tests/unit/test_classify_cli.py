@@ -134,3 +134,25 @@ def test_json_flag_is_accepted_and_changes_nothing(capsys: pytest.CaptureFixture
     path = str(CORPUS / "lhost-qmail-01.eml")
     plain = _run([path], capsys)
     assert _run([path, "--json"], capsys) == plain
+
+
+def test_addresses_print_in_the_table_key_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pipeline's normaliser decides the printed form: what the table is keyed by."""
+    from domain.addresses import normalise_address
+
+    event = json.loads(json.dumps(BOUNCE_EVENT))
+    recipients = event["bounce"]["bouncedRecipients"]
+    idn = dict(recipients[0], emailAddress='"Jane" <Jane@Bücher.example>')
+    invalid = dict(recipients[0], emailAddress="Not Valid@@Example.com")
+    event["bounce"]["bouncedRecipients"] = [idn, invalid]
+    path = tmp_path / "idn.json"
+    path.write_text(json.dumps(event, ensure_ascii=False), encoding="utf-8")
+    code, lines, _ = _run([str(path)], capsys)
+    assert code == 0
+    printed = [r["address"] for r in lines[0]["recipients"]]
+    assert printed[0] == "jane@xn--bcher-kva.example"
+    assert printed[0] == normalise_address("Jane@Bücher.example")
+    # not one valid mailbox: shown as the message gives it (lower-cased), not dropped
+    assert printed[1] == "not valid@@example.com"

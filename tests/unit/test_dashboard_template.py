@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from domain import metrics_plan
+from domain import event_types, metrics_plan
 
 # Metrics the code emits in the SesFeedback namespace besides the per-event counts.
 EMITTED = {
@@ -22,7 +22,7 @@ EMITTED = {
     metrics_plan.SES_COUNTED_BOUNCES,
     metrics_plan.SES_COUNTED_COMPLAINTS,
     "RecordsProcessingFailed",
-} | {metrics_plan.event_metric_name(t) for t in metrics_plan.KNOWN_EVENT_TYPES}
+} | {metrics_plan.event_metric_name(t) for t in event_types.KNOWN_EVENT_TYPES}
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from domain.vocabulary import Reason
+
 #: Reason of a challenge/response message (a sender-verification request): an automatic
 #: reply, never evidence about the address (taxonomy.py).
-REASON_CHALLENGE: Final = "challenge"
+REASON_CHALLENGE: Final = Reason.CHALLENGE
 
 # Subject phrases that only an automatic reply uses, by language.  Written as the words
 # mail clients and servers put in front of the original subject ("Automatic reply: ...")

@@ -26,6 +26,7 @@ from domain.classify.status_codes import (
 )
 from domain.classify.taxonomy import verdict_for
 from domain.verdicts import REASON_UNDETERMINED, Classification, Verdict
+from domain.vocabulary import Reason
 
 #: Diagnostic text beyond this many characters is ignored (bounded regex work).
 MAX_DIAGNOSTIC: Final = 2000
@@ -130,36 +131,36 @@ _PREFIX_RE: Final = re.compile(r"^\s*(?:smtp|x-[\w.-]+|unknown|dns|mta)\s*;\s*",
 #: Phrase reasons that say more than any status code (the code is often a generic reuse).
 _PHRASE_BEATS_CODE: Final = frozenset(
     {
-        "mailboxfull",
-        "requireptr",
-        "authfailure",
-        "blocked",
-        "spamdetected",
-        "virusdetected",
-        "badreputation",
-        "suspend",
-        "expired",
-        "hasmoved",
-        "exceedlimit",
-        "norelaying",
-        "toomanyconn",
-        "speeding",
-        "notaccept",
-        "securityerror",
-        "policyviolation",
-        "systemfull",
+        Reason.MAILBOXFULL,
+        Reason.REQUIREPTR,
+        Reason.AUTHFAILURE,
+        Reason.BLOCKED,
+        Reason.SPAMDETECTED,
+        Reason.VIRUSDETECTED,
+        Reason.BADREPUTATION,
+        Reason.SUSPEND,
+        Reason.EXPIRED,
+        Reason.HASMOVED,
+        Reason.EXCEEDLIMIT,
+        Reason.NORELAYING,
+        Reason.TOOMANYCONN,
+        Reason.SPEEDING,
+        Reason.NOTACCEPT,
+        Reason.SECURITYERROR,
+        Reason.POLICYVIOLATION,
+        Reason.SYSTEMFULL,
     }
 )
 #: Phrase reasons that only say "policy" or "security" in general.
-_GENERIC_POLICY: Final = frozenset({"policyviolation", "securityerror"})
+_GENERIC_POLICY: Final = frozenset({Reason.POLICYVIOLATION, Reason.SECURITYERROR})
 #: (code reason, phrase reason) pairs where the phrase is the more precise of the two.
 _PHRASE_REFINES: Final = frozenset(
     {
-        ("notaccept", "userunknown"),
-        ("userunknown", "mailboxfull"),
+        (Reason.NOTACCEPT, Reason.USERUNKNOWN),
+        (Reason.USERUNKNOWN, Reason.MAILBOXFULL),
         # X.4.7 "delivery time expired" says retrying stopped; a DNS or network failure named
         # in the text is why
-        ("expired", "networkerror"),
+        (Reason.EXPIRED, Reason.NETWORKERROR),
     }
 )
 
@@ -335,19 +336,19 @@ def _decide(
         permanent = permanent_hint
     reason = decide_reason(st, reply_code, text, normalised=True)
     if (
-        reason == "userunknown"
+        reason == Reason.USERUNKNOWN
         and text_status is not None
         and subject_of(text_status) == "7"
         and not states_mailbox_gone(text)
     ):
         # the remote's own reply carries a security/policy code (550 5.7.1 under a DSN
         # Status 5.1.1 the reporting MTA chose): its refusal was not about the address
-        reason = "filtered"
+        reason = Reason.FILTERED
     if reason is None:
         reason = default_reason or REASON_UNDETERMINED
-    if reason == "hostunknown" and permanent is False:
-        reason = "networkerror"  # a DNS failure that will be retried
-    if reason == "delivered":
+    if reason == Reason.HOSTUNKNOWN and permanent is False:
+        reason = Reason.NETWORKERROR  # a DNS failure that will be retried
+    if reason == Reason.DELIVERED:
         return reason, Verdict.DELIVERED, st, reply_code
     return reason, verdict_for(reason, permanent), st, reply_code
 
@@ -366,7 +367,7 @@ def decide_reason(
 def _combine(
     status: str | None, c_reason: str | None, p_reason: str | None, reply_code: str | None
 ) -> str | None:
-    if p_reason == "expired" and c_reason not in (None, "expired", "networkerror"):
+    if p_reason == Reason.EXPIRED and c_reason not in (None, Reason.EXPIRED, Reason.NETWORKERROR):
         # "gave up / queue too long" only says that retrying stopped; a specific code
         # names the cause (4.4.3 directory server failure -> systemerror)
         return c_reason
@@ -381,7 +382,7 @@ def _combine(
             and not (p_reason in _GENERIC_POLICY and subject_of(status) == "7")
             # a strong X.1.x code names the address at fault; a bare "access denied" beside
             # it (Microsoft 365's "5.1.8 Access denied, bad outbound sender") says no more
-            and not (p_reason == "securityerror" and subject_of(status) == "1")
+            and not (p_reason == Reason.SECURITYERROR and subject_of(status) == "1")
         ):
             return p_reason
         return c_reason
@@ -404,12 +405,12 @@ def _by_code_subject(status: str | None, reason: str | None, text: str | None = 
     if reason is None or status is None:
         return reason
     subject = subject_of(status)
-    if reason == "userunknown" and subject == "7" and not states_mailbox_gone(text):
+    if reason == Reason.USERUNKNOWN and subject == "7" and not states_mailbox_gone(text):
         # the mailbox's own statement ("Recipient not found", "mailbox does not exist")
         # still says the address is gone; the short user-table words do not
-        return "filtered"
-    if reason == "contenterror" and subject == "7":
-        return "policyviolation"
+        return Reason.FILTERED
+    if reason == Reason.CONTENTERROR and subject == "7":
+        return Reason.POLICYVIOLATION
     return reason
 
 

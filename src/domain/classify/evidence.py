@@ -30,6 +30,7 @@ from typing import Final
 
 from domain.classify.core import states_mailbox_gone, subject_of
 from domain.verdicts import Classification, Verdict
+from domain.vocabulary import Reason
 
 #: Status codes that name a non-existent mailbox explicitly, at any SMTP stage.
 FIRM_USERUNKNOWN: Final = frozenset({"5.1.1", "5.1.10"})
@@ -52,8 +53,8 @@ def unknown_user_is_proven(
 
 def weigh_user_unknown(c: Classification, stage: str | None) -> Classification:
     """*c*, with an unproven ``userunknown`` turned into ``filtered``."""
-    if c.reason != "userunknown" or unknown_user_is_proven(
+    if c.reason != Reason.USERUNKNOWN or unknown_user_is_proven(
         c.status, c.reply_code, stage, c.diagnostic
     ):
         return c
-    return c._replace(reason="filtered", verdict=Verdict.MAILBOX_PROBLEM)
+    return c._replace(reason=Reason.FILTERED, verdict=Verdict.MAILBOX_PROBLEM)

@@ -12,20 +12,21 @@ from domain.classify import arf, autoreply, dsn, mime, sesmail, transcript
 from domain.classify.core import MAX_KEPT, classify_failure, clean_diagnostic, phrase_reason
 from domain.classify.evidence import weigh_user_unknown
 from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
-from domain.classify.report import MessageReport, RecipientReport
+from domain.classify.report import MessageKind, MessageReport, RecipientReport
 from domain.classify.ses import classify_complaint, classify_ses_message
 from domain.classify.status_codes import STATUS_RE, is_generic, permanence
 from domain.classify.taxonomy import verdict_for
 from domain.verdicts import REASON_UNDETERMINED, Classification, Verdict
+from domain.vocabulary import Reason
 
 _DELIVERED_ACTIONS: Final = frozenset({"delivered", "relayed", "expanded"})
-_WEAK_REASONS: Final = frozenset({REASON_UNDETERMINED, "systemerror", "networkerror"})
+_WEAK_REASONS: Final = frozenset({REASON_UNDETERMINED, Reason.SYSTEMERROR, Reason.NETWORKERROR})
 #: A refusal at these SMTP stages is about the sending side, not the recipient.
 _SENDER_STAGE: Final = {
-    "MAIL FROM": "rejected",
-    "CONNECT": "blocked",
-    "HELO": "blocked",
-    "EHLO": "blocked",
+    "MAIL FROM": Reason.REJECTED,
+    "CONNECT": Reason.BLOCKED,
+    "HELO": Reason.BLOCKED,
+    "EHLO": Reason.BLOCKED,
 }
 _NOT_ABOUT_SENDER: Final = frozenset({Verdict.INVALID_ADDRESS, Verdict.UNDETERMINED})
 _INLINE_DSN_RE: Final = re.compile(
@@ -269,7 +270,7 @@ def _classify_segment(
     ):
         # RFC 3464 diagnostic type x-unix: the local delivery program failed
         return Classification(
-            "mailererror", Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic
+            Reason.MAILERERROR, Verdict.TRANSIENT, c.status, c.reply_code, c.diagnostic
         )
     return c
 
@@ -306,7 +307,7 @@ def _data_stage(c: Classification, text_of: Callable[[], str]) -> Classification
     """What the SMTP stage named in *text* says about *c*: an unproven "user unknown"
     (evidence.py) is the recipient side's filtering; a refusal before RCPT TO is about the
     sender."""
-    if c.reason != "securityerror" and verdict_for(c.reason, True) not in _NOT_ABOUT_SENDER:
+    if c.reason != Reason.SECURITYERROR and verdict_for(c.reason, True) not in _NOT_ABOUT_SENDER:
         return c  # neither rule below can change it: the stage need not be read
     text = text_of()
     command = transcript.smtp_command(text)
@@ -318,7 +319,7 @@ def _data_stage(c: Classification, text_of: Callable[[], str]) -> Classification
         verdict_for(c.reason, True) in _NOT_ABOUT_SENDER
         # a bare "access denied" before RCPT TO: the sender (or client) is what was refused;
         # authentication/TLS wording keeps securityerror
-        or (c.reason == "securityerror" and not _AUTH_TLS_RE.search(text))
+        or (c.reason == Reason.SECURITYERROR and not _AUTH_TLS_RE.search(text))
     ):
         reason = _SENDER_STAGE[command]
         return Classification(
@@ -343,9 +344,9 @@ def _expired_fix(c: Classification, action: str | None) -> Classification:
     if action != "failed" or not c.status or c.status[0] != "4":
         return c
     if c.reason == REASON_UNDETERMINED or (
-        c.reason == "networkerror" and _CONNECT_RE.search(c.diagnostic or "")
+        c.reason == Reason.NETWORKERROR and _CONNECT_RE.search(c.diagnostic or "")
     ):
-        return c._replace(reason="expired", verdict=Verdict.TRANSIENT)
+        return c._replace(reason=Reason.EXPIRED, verdict=Verdict.TRANSIENT)
     return c
 
 
@@ -381,7 +382,7 @@ def _dsn(
                 RecipientReport(
                     addr,
                     Classification(
-                        "delivered", Verdict.DELIVERED, c.status, c.reply_code, c.diagnostic
+                        Reason.DELIVERED, Verdict.DELIVERED, c.status, c.reply_code, c.diagnostic
                     ),
                 )
             )
@@ -394,6 +395,7 @@ def _dsn(
         if action == "delayed" and c.verdict is Verdict.INVALID_ADDRESS:
             c = c._replace(verdict=Verdict.TRANSIENT)
         out.append(RecipientReport(addr, _expired_fix(c, action)))
+    kind: MessageKind
     if all(a in _DELIVERED_ACTIONS for a in actions):
         kind = "delivery"
     elif all(a == "delayed" for a in actions):
@@ -418,11 +420,11 @@ def _text_bounce(msg: Message, text: str, bouncy: bool) -> MessageReport:
         c = _receiver(addr, _classify_segment(seg, None, None, hint), seg, None)
         if (
             hint is True
-            and c.reason == "networkerror"
+            and c.reason == Reason.NETWORKERROR
             and c.reply_code is None
             and (_CONNECT_RE.search(c.diagnostic or ""))
         ):
-            c = c._replace(reason="expired", verdict=Verdict.TRANSIENT)
+            c = c._replace(reason=Reason.EXPIRED, verdict=Verdict.TRANSIENT)
         out.append(RecipientReport(addr, c))
     if not bouncy and all(r.classification.reason == REASON_UNDETERMINED for r in out):
         return MessageReport("other", error="not a bounce, complaint or automatic reply")
@@ -450,13 +452,13 @@ def _auto_reply_reason(msg: Message, subject: str, sender: str, text: str) -> st
     if autoreply.is_challenge(subject, body) and not STATUS_RE.search(body[:4000]):
         return autoreply.REASON_CHALLENGE
     if autoreply.auto_reply_subject(subject):
-        return "vacation"
+        return Reason.VACATION
     if any(mime.raw_header(msg, h) is not None for h in autoreply.AUTO_HEADERS):
-        return "vacation"
+        return Reason.VACATION
     if mime.header(msg, "Precedence").strip().lower() in autoreply.AUTO_PRECEDENCE:
-        return "vacation"
+        return Reason.VACATION
     if any(rx.search(mime.header(msg, name)) for name, rx in autoreply.AUTO_HEADER_VALUES):
-        return "vacation"
+        return Reason.VACATION
     weak = mime.header(msg, "Auto-Submitted").strip().lower().startswith("auto-replied") or any(
         mime.raw_header(msg, h) is not None for h in autoreply.WEAK_AUTO_HEADERS
     )
@@ -465,7 +467,7 @@ def _auto_reply_reason(msg: Message, subject: str, sender: str, text: str) -> st
     if (weak or autoreply.vacation_text(body)) and not (
         STATUS_RE.search(body) or phrase_reason(body[:2000])
     ):
-        return "vacation"
+        return Reason.VACATION
     return None
 
 

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from typing import Final
 
-PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+from domain.vocabulary import Reason
+
+PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
     # Explicit causal statements ("rejected due to spam", "for policy reasons") come first:
     # the receiver names its reason, so advice or context mentioned later in the same text
     # ("set up SPF records", "mail from <x> rejected") must not win over it.
     (
-        "spamdetected",
+        Reason.SPAMDETECTED,
         (r"(?:rejected|refused|blocked) (?:due to|because of|as) (?:suspected )?spam\b",),
     ),
     (
-        "policyviolation",
+        Reason.POLICYVIOLATION,
         (
             r"(?:rejected|refused|denied|not accepted) (?:for|due to) (?:local |content )?"
             r"polic(?:y|ies)(?: reasons)?",
@@ -34,18 +36,18 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         # Gmail: "unusual rate of unsolicited mail originating from your SPF domain / IP":
         # the sender's reputation, whatever authentication the sentence names
-        "badreputation",
+        Reason.BADREPUTATION,
         (r"unusual rate of unsolicited mail",),
     ),
     (
         # "Client host [IP] blocked using <list>" (Postfix's documented RBL reply, used by
         # many receivers): a DNS block list named as the cause, whatever else the reply
         # links to (Barracuda's ".../reputation/?ip=" page)
-        "blocked",
+        Reason.BLOCKED,
         (r"\bblocked using\b",),
     ),
     (
-        "rejected",
+        Reason.REJECTED,
         (
             # Google Groups refusing a post (non-member, no permission, or no such group);
             # every translation of the notice links the same help page
@@ -57,7 +59,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "requireptr",
+        Reason.REQUIREPTR,
         (
             # reverse DNS, in its spellings and abbreviations (Comcast: "Reverse DNS failure")
             r"\breverse (?:dns|lookup|hostname|ip)|\b(?:no |invalid |missing )?rdns\b",
@@ -83,7 +85,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "authfailure",
+        Reason.AUTHFAILURE,
         (
             r"\bspf\b",
             r"\bdkim\b",
@@ -105,7 +107,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "badreputation",
+        Reason.BADREPUTATION,
         (
             r"\breputation\b",
             r"\bsender score\b",
@@ -115,7 +117,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "virusdetected",
+        Reason.VIRUSDETECTED,
         (
             r"\bvirus(?:es)?\b",
             r"\bmalware\b",
@@ -126,7 +128,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "blocked",
+        Reason.BLOCKED,
         (
             r"client host .{0,60}?(?:blocked|rejected|refused)",
             r"(?:source )?ip (?:address )?(?:source )?(?:is |has been )?(?:blocked|bloqu)",
@@ -151,7 +153,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "spamdetected",
+        Reason.SPAMDETECTED,
         (
             r"\bspam\b(?! ?(?:house|haus|cop|rats))",
             # NetEase (163.com, 126.com): "554 DT:SPM ..." is its spam verdict
@@ -173,7 +175,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "securityerror",
+        Reason.SECURITYERROR,
         (
             # the client must authenticate (Microsoft 365: "Client not authenticated to send
             # mail"; MessageLabs: "turn on SMTP Authentication ... without authentication")
@@ -189,7 +191,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "norelaying",
+        Reason.NORELAYING,
         (
             r"relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited|refused)",
             r"(?:not|isn't) (?:permitted|allowed) to relay",
@@ -209,11 +211,11 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         # the recipient's mailbox holds too many messages (web.de: "User has too many
         # messages on the server"): its storage, not our sending rate, before the rate
         # wording below ("too many messages")
-        "mailboxfull",
+        Reason.MAILBOXFULL,
         (r"(?:user|mailbox|recipient|account) has too many (?:messages|mails|e-?mails)",),
     ),
     (
-        "toomanyconn",
+        Reason.TOOMANYCONN,
         (
             # Gmail: "The user you are trying to contact is receiving mail at a rate that
             # prevents additional messages from being delivered": a rate limit (retry later)
@@ -240,7 +242,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "blocked",
+        Reason.BLOCKED,
         (
             # listed on a block list, whatever the list is called
             r"\b(?:block|black|deny) ?list(?:ed)?\b",
@@ -289,7 +291,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         # "Sender address rejected: <why>" (Postfix, Exchange, Yahoo's [MAIL_FROM]): the
         # envelope sender is refused, whatever the why ("Domain not found", "Access
         # denied"); sender-side causes that say more (SPF, blocklists, ...) come earlier
-        "rejected",
+        Reason.REJECTED,
         (r"\bsender (?:address |domain )?(?:rejected|refused|denied)",),
     ),
     (
@@ -297,7 +299,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         # rejected: Access denied. AS(201806281)" means the address is not in the
         # recipient organisation's directory (Microsoft's NDR 5.4.1 documentation); it must
         # not read as the bare "access denied" below
-        "userunknown",
+        Reason.USERUNKNOWN,
         (r"recipient address rejected: access denied",),
     ),
     (
@@ -306,11 +308,11 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         # the relay and blocklist wording ("relay access denied", "access denied, banned
         # sending IP"); before RCPT TO it is the sender or the client that is refused
         # (message._data_stage).
-        "securityerror",
+        Reason.SECURITYERROR,
         (r"\baccess denied\b",),
     ),
     (
-        "systemfull",
+        Reason.SYSTEMFULL,
         (
             r"(?:disk|file ?system|system|server|storage) (?:is )?"
             r"(?:full|out of (?:space|storage))",
@@ -320,7 +322,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "mailboxfull",
+        Reason.MAILBOXFULL,
         (
             # localised notices (German, French, Spanish, Portuguese, Italian, Dutch)
             r"postfach (?:ist )?(?:voll|überfüllt)|speicherplatz .{0,30}überschritten",
@@ -348,7 +350,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "exceedlimit",
+        Reason.EXCEEDLIMIT,
         (
             r"message (?:size )?(?:exceeds|exceeded|too large for) .{0,40}(?:this |the )?recipient",
             r"recip(?:ient)?sizelimit",
@@ -357,7 +359,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "mesgtoobig",
+        Reason.MESGTOOBIG,
         (
             r"message (?:is )?too (?:large|big)",
             r"\btoo (?:large|big)\b",
@@ -369,7 +371,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "hasmoved",
+        Reason.HASMOVED,
         (
             r"\bhas moved\b",
             r"no longer (?:on server|active|valid|available|in use|with us|here|at this)",
@@ -378,7 +380,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "suspend",
+        Reason.SUSPEND,
         (
             r"\b(?:mail ?box|account|user|address|recipient)\b.{0,40}?\b(?:is |has been |was )?"
             r"(?:disabled|suspended|deactivated|inactive|locked|frozen|blocked by the user|"
@@ -393,7 +395,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "expired",
+        Reason.EXPIRED,
         (
             r"\bretry (?:time|timeout|period) (?:exceeded|expired|reached)",
             # the message's queue lifetime ran out (RFC 3463 X.4.7 "delivery time expired";
@@ -402,14 +404,14 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "networkerror",
+        Reason.NETWORKERROR,
         (
             r"not found, try again",
             r"name service error.{0,80}try again",
         ),
     ),
     (
-        "hostunknown",
+        Reason.HOSTUNKNOWN,
         (
             r"host (?:or domain )?(?:name )?(?:not found|unknown|lookup failed)",
             # the recipient's domain does not exist (Gmail: "We weren't able to find the
@@ -440,7 +442,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "notaccept",
+        Reason.NOTACCEPT,
         (
             # the destination accepts no mail at all (RFC 7504 "Host/Domain does not accept
             # mail", RFC 7505 null MX, an MX or SRV record "indicated no SMTP service")
@@ -454,7 +456,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "rejected",
+        Reason.REJECTED,
         (
             r"sender (?:address |domain )?(?:rejected|refused|denied|blocked|invalid|not allowed|"
             r"unknown|verify failed|verification failed|not (?:accepted|verified))",
@@ -481,7 +483,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "filtered",
+        Reason.FILTERED,
         (
             # au/KDDI (ezweb.ne.jp) answer "550 : User unknown", the address slot left
             # empty, when the recipient's own reception filter refuses the sender; a
@@ -490,7 +492,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "userunknown",
+        Reason.USERUNKNOWN,
         (
             r"(?:user|mailbox|recipient|address|account|addressee|destination address|"
             r"local part|local-part|e-?mail address|mail ?box name|mailbox id) "
@@ -552,7 +554,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "failedstarttls",
+        Reason.FAILEDSTARTTLS,
         (
             r"\bstarttls\b.{0,40}?(?:fail|error|not)",
             r"\btls (?:handshake|negotiation|session) (?:failed|error)",
@@ -560,7 +562,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "policyviolation",
+        Reason.POLICYVIOLATION,
         (
             r"\bpolicy\b",
             r"\bpolicies\b",
@@ -575,7 +577,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "filtered",
+        Reason.FILTERED,
         (
             r"(?:recipient|user|mailbox|address) .{0,40}?(?:refuses?|does not accept|rejects?|"
             r"doesn't accept) (?:mail|messages|e-?mail|to accept)",
@@ -597,7 +599,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "contenterror",
+        Reason.CONTENTERROR,
         (
             r"\bcontent (?:rejected|refused|error|not (?:allowed|accepted))",
             r"\b(?:attachment|file type|extension|mime)\b.{0,60}?(?:not (?:allowed|permitted|"
@@ -613,7 +615,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "notcompliantrfc",
+        Reason.NOTCOMPLIANTRFC,
         (
             r"\brfc ?\d{3,4}\b.{0,40}?(?:compliant|complian|violat|conform|not)",
             r"not (?:rfc|rfc-?)?(?:compliant|conform)",
@@ -623,7 +625,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "syntaxerror",
+        Reason.SYNTAXERROR,
         (
             r"\bsyntax error\b",
             # the client broke the SMTP protocol ("550 Protocol violation")
@@ -638,7 +640,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         # A connection attempt that got no answer (timed out, refused to connect): the
         # queue retries until the message expires.  Broken sessions, DNS and routing
         # failures stay networkerror (below).
-        "expired",
+        Reason.EXPIRED,
         (
             r"(?<!lost )connection (?:timed out|timeout)",
             r"timed out while connecting",
@@ -651,7 +653,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         # failure / try again later" wording of systemerror (what was retried is moot once
         # the queue gave up), but a specific status code naming the cause still wins
         # (core.decide_reason).
-        "expired",
+        Reason.EXPIRED,
         (
             r"not going to try again",
             r"(?:been )?(?:in|too long in) (?:the )?queue too long",
@@ -661,7 +663,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "networkerror",
+        Reason.NETWORKERROR,
         (
             r"connection (?:timed out|timeout|reset|refused|lost|closed|failure|dropped)",
             r"did not accept our requests? to connect",
@@ -686,7 +688,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "mailererror",
+        Reason.MAILERERROR,
         (
             r"\bprocmail\b",
             r"\bx-unix\b",
@@ -700,7 +702,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "systemerror",
+        Reason.SYSTEMERROR,
         (
             r"\binternal (?:server )?error\b",
             r"system (?:error|problem|failure)",
@@ -719,7 +721,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     (
-        "expired",
+        Reason.EXPIRED,
         (
             r"(?:message|mail|delivery) (?:has )?(?:expired|timed out)",
             r"\bexpired\b",
@@ -749,7 +751,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         # Last resort: the remote server refused the recipient and the notice gives no
         # reply, code or cause.  A refusal without a word about the address is no evidence
         # that it does not exist; the recipient side's settings refused the message.
-        "filtered",
+        Reason.FILTERED,
         (
             r"recipients? (?:was|were|has been|have been) rejected by (?:a|the) remote "
             r"(?:mail )?server",
@@ -758,7 +760,7 @@ PHRASES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     (
         # Last resort: a bare "denied" (Apple's "554 Denied [CS01]") is a refusal by the
         # receiver's policy; it never says that the mailbox does not exist
-        "policyviolation",
+        Reason.POLICYVIOLATION,
         (r"\bdenied\b",),
     ),
 )

@@ -15,13 +15,14 @@ from typing import Final, NamedTuple
 
 from domain.classify.taxonomy import verdict_for
 from domain.verdicts import Classification
+from domain.vocabulary import Reason
 
 
 class ReceiverRule(NamedTuple):
     domain_label: str  # a label of the recipient's domain: "docomo" matches "docomo.ne.jp"
-    reason: str  # the reason the generic rules gave
+    reason: Reason  # the reason the generic rules gave
     stage: str | None  # the SMTP command answered ("DATA"), or None for any
-    becomes: str  # the reason this receiver means
+    becomes: Reason  # the reason this receiver means
 
 
 RECEIVER_RULES: Final[tuple[ReceiverRule, ...]] = (
@@ -30,9 +31,9 @@ RECEIVER_RULES: Final[tuple[ReceiverRule, ...]] = (
     # the end of DATA, the mailbox was accepted at RCPT TO, so it exists: it is this
     # sender that the settings refuse.  At an unknown stage the answer still cannot be taken
     # as proof that the mailbox does not exist: the recipient's settings refused it.
-    ReceiverRule("docomo", "userunknown", "DATA", "rejected"),
-    ReceiverRule("docomo", "userunknown", None, "filtered"),
-    ReceiverRule("docomo", "filtered", "DATA", "rejected"),
+    ReceiverRule("docomo", Reason.USERUNKNOWN, "DATA", Reason.REJECTED),
+    ReceiverRule("docomo", Reason.USERUNKNOWN, None, Reason.FILTERED),
+    ReceiverRule("docomo", Reason.FILTERED, "DATA", Reason.REJECTED),
 )
 
 _LABELS: Final = frozenset(rule.domain_label for rule in RECEIVER_RULES)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple, get_args
 
+from domain.addresses import key_form_or_as_found
 from domain.verdicts import Classification
 
-KINDS: Final = frozenset({"bounce", "complaint", "auto-reply", "delivery", "delay", "other"})
+MessageKind = Literal["bounce", "complaint", "auto-reply", "delivery", "delay", "other"]
+KINDS: Final = frozenset(get_args(MessageKind))
 
 
 class RecipientReport(NamedTuple):
@@ -19,7 +21,8 @@ class RecipientReport(NamedTuple):
     def to_json_dict(self) -> dict[str, object]:
         c = self.classification
         return {
-            "address": self.address,
+            # the table's key form (IDN domains in punycode), so it can be looked up
+            "address": key_form_or_as_found(self.address),
             "reason": c.reason,
             "verdict": c.verdict.value,
             "hard": c.hard,
@@ -32,7 +35,7 @@ class RecipientReport(NamedTuple):
 class MessageReport(NamedTuple):
     """What one bounce, complaint, auto-reply or delivery report says (immutable)."""
 
-    kind: str  # one of KINDS
+    kind: MessageKind
     feedback_type: str | None = None
     recipients: tuple[RecipientReport, ...] = ()
     error: str | None = None  # why it could not be (fully) classified

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from domain.classify import core, receivers, status_codes
+from domain.vocabulary import Reason
 
 PHRASE: Final = "phrase"
 STATUS: Final = "status"
@@ -63,8 +64,8 @@ _ORIGINAL_PHRASE_REASON: Final = core._phrase_reason
 
 def _install(
     compiled: Any,
-    subject_detail: dict[str, str],
-    reply_reasons: dict[str, str],
+    subject_detail: dict[str, Reason],
+    reply_reasons: dict[str, Reason],
     receiver_rules: tuple[receivers.ReceiverRule, ...],
     phrase_reason: Any,
 ) -> None:
@@ -125,10 +126,10 @@ class Trace:
         core.clear_caches()  # a memo hit would hide a rule that decided
 
 
-class _RecordingTable(dict[str, str]):
+class _RecordingTable(dict[str, Reason]):
     """A table that notes every key it was asked about and holds."""
 
-    def __init__(self, data: dict[str, str], prefix: str, trace: Trace) -> None:
+    def __init__(self, data: dict[str, Reason], prefix: str, trace: Trace) -> None:
         super().__init__(data)
         self._prefix = prefix
         self._trace = trace

@@ -23,51 +23,72 @@ from domain.classify.core import (
 )
 from domain.classify.evidence import FIRM_USERUNKNOWN, weigh_user_unknown
 from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
-from domain.classify.report import MessageReport, RecipientReport
+from domain.classify.report import MessageKind, MessageReport, RecipientReport
 from domain.classify.status_codes import normalise_status
 from domain.classify.taxonomy import verdict_for
 from domain.classify.transcript import smtp_command
+from domain.event_types import (
+    BOUNCE,
+    COMPLAINT,
+    DELIVERY,
+    DELIVERY_DELAY,
+    canonical_type_loosely,
+)
 from domain.verdicts import REASON_SES_SUPPRESSED, REASON_UNDETERMINED, Classification, Verdict
+from domain.vocabulary import Reason
 
 _SUPPRESSED_SUBTYPES: Final = frozenset({"suppressed", "onaccountsuppressionlist"})
 
 #: bounceSubType -> the reason it implies when the recipient's own fields say nothing.
-_SUBTYPE_DEFAULTS: Final[dict[str, str]] = {
-    "noemail": "userunknown",
-    "mailboxfull": "mailboxfull",
-    "messagetoolarge": "mesgtoobig",
-    "contentrejected": "contenterror",
-    "attachmentrejected": "contenterror",
+_SUBTYPE_DEFAULTS: Final[dict[str, Reason]] = {
+    "noemail": Reason.USERUNKNOWN,
+    "mailboxfull": Reason.MAILBOXFULL,
+    "messagetoolarge": Reason.MESGTOOBIG,
+    "contentrejected": Reason.CONTENTERROR,
+    "attachmentrejected": Reason.CONTENTERROR,
 }
 #: Subtypes precise enough that only a firm contrary status code overrides them, and the
 #: phrase reasons that may refine them.
-_SUBTYPE_REFINEMENTS: Final[dict[str, frozenset[str]]] = {
-    "noemail": frozenset({"userunknown", "hostunknown", "hasmoved", "notaccept"}),
-    "mailboxfull": frozenset({"mailboxfull", "exceedlimit", "systemfull"}),
-    "messagetoolarge": frozenset({"mesgtoobig", "exceedlimit"}),
-    "contentrejected": frozenset(
-        {"spamdetected", "virusdetected", "contenterror", "notcompliantrfc", "policyviolation"}
+_SUBTYPE_REFINEMENTS: Final[dict[str, frozenset[Reason]]] = {
+    "noemail": frozenset(
+        {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED, Reason.NOTACCEPT}
     ),
-    "attachmentrejected": frozenset({"virusdetected", "contenterror", "policyviolation"}),
+    "mailboxfull": frozenset({Reason.MAILBOXFULL, Reason.EXCEEDLIMIT, Reason.SYSTEMFULL}),
+    "messagetoolarge": frozenset({Reason.MESGTOOBIG, Reason.EXCEEDLIMIT}),
+    "contentrejected": frozenset(
+        {
+            Reason.SPAMDETECTED,
+            Reason.VIRUSDETECTED,
+            Reason.CONTENTERROR,
+            Reason.NOTCOMPLIANTRFC,
+            Reason.POLICYVIOLATION,
+        }
+    ),
+    "attachmentrejected": frozenset(
+        {Reason.VIRUSDETECTED, Reason.CONTENTERROR, Reason.POLICYVIOLATION}
+    ),
 }
 
 #: RFC 3463 subjects that are never about the address (X.6 message content or media,
 #: X.7 security or policy): the reason a Permanent/General bounce gets under them when its
 #: text matches nothing, instead of the "remove the address" default.
-_SUBJECT_FALLBACKS: Final[dict[str, str]] = {"6": "contenterror", "7": "policyviolation"}
+_SUBJECT_FALLBACKS: Final[dict[str, Reason]] = {
+    "6": Reason.CONTENTERROR,
+    "7": Reason.POLICYVIOLATION,
+}
 
 #: delayType -> reason.  Types marked generic let the recipient's status/diagnostic decide.
-_DELAY_TYPES: Final[dict[str, str]] = {
-    "internalfailure": "systemerror",  # an SES-internal issue
-    "general": "systemerror",  # a generic SMTP failure (generic: text decides)
-    "mailboxfull": "mailboxfull",
-    "spamdetected": "spamdetected",  # the receiver saw much unsolicited mail from us
-    "recipientservererror": "systemerror",  # generic: text decides
-    "ipfailure": "blocked",  # our sending IP is blocked or throttled
-    "transientcommunicationfailure": "networkerror",
-    "byoiphostnamelookupunavailable": "requireptr",  # no DNS hostname for our BYOIP address
-    "undetermined": REASON_UNDETERMINED,  # generic: text decides
-    "sendingdeferral": "speeding",  # SES deferred the message itself (sending rate)
+_DELAY_TYPES: Final[dict[str, Reason]] = {
+    "internalfailure": Reason.SYSTEMERROR,  # an SES-internal issue
+    "general": Reason.SYSTEMERROR,  # a generic SMTP failure (generic: text decides)
+    "mailboxfull": Reason.MAILBOXFULL,
+    "spamdetected": Reason.SPAMDETECTED,  # the receiver saw much unsolicited mail from us
+    "recipientservererror": Reason.SYSTEMERROR,  # generic: text decides
+    "ipfailure": Reason.BLOCKED,  # our sending IP is blocked or throttled
+    "transientcommunicationfailure": Reason.NETWORKERROR,
+    "byoiphostnamelookupunavailable": Reason.REQUIREPTR,  # no DNS hostname for our BYOIP address
+    "undetermined": Reason.UNDETERMINED,  # generic: text decides
+    "sendingdeferral": Reason.SPEEDING,  # SES deferred the message itself (sending rate)
 }
 _GENERIC_DELAY_TYPES: Final = frozenset(
     {
@@ -158,7 +179,7 @@ def _bounce_recipient(  # noqa: PLR0917 - positional: the memo below keys on the
             REASON_SES_SUPPRESSED, Verdict.UNDETERMINED, st, None, clean_diagnostic(diag)
         )
     if act in ("delivered", "relayed", "expanded"):
-        return Classification("delivered", Verdict.DELIVERED, st, None, clean_diagnostic(diag))
+        return Classification(Reason.DELIVERED, Verdict.DELIVERED, st, None, clean_diagnostic(diag))
 
     permanent_hint: bool | None = {"permanent": True, "transient": False}.get(btype)
     if act == "delayed":
@@ -167,7 +188,7 @@ def _bounce_recipient(  # noqa: PLR0917 - positional: the memo below keys on the
             st = "4" + st[1:]  # a delayed recipient is by definition not a permanent failure
     # unmemoised: this function's own memo already covers identical entries
     result = classify_failure_unmemoised(st, None, diag, permanent_hint)
-    if result.reason == "userunknown" and result.status not in FIRM_USERUNKNOWN:
+    if result.reason == Reason.USERUNKNOWN and result.status not in FIRM_USERUNKNOWN:
         # an explicit X.1.1 is proof at any stage: only other codes need the stage read
         known = smtp_command(diag or "") or stage
         if known is not None:
@@ -183,8 +204,8 @@ def _bounce_recipient(  # noqa: PLR0917 - positional: the memo below keys on the
             return result
         if result.reason == REASON_UNDETERMINED or not _firm(result):
             reason = default
-            if subtype == "contentrejected" and diag and phrase_reason(diag) == "blocked":
-                reason = "spamdetected"
+            if subtype == "contentrejected" and diag and phrase_reason(diag) == Reason.BLOCKED:
+                reason = Reason.SPAMDETECTED
             perm = _permanent_of(result, permanent_hint)
             return _with_reason(result, reason, perm)
         return result
@@ -197,11 +218,11 @@ def _bounce_recipient(  # noqa: PLR0917 - positional: the memo below keys on the
             # text we do not recognise under a code about the message or the sender: the
             # code says it is not the address, so "remove the address" does not apply
             return _with_reason(result, fallback, True)
-        return _with_reason(result, "userunknown", True)
+        return _with_reason(result, Reason.USERUNKNOWN, True)
     if btype == "transient":
         if st is None and not diag and not act:
-            return _with_reason(result, "vacation", None)
-        return _with_reason(result, "expired", False)
+            return _with_reason(result, Reason.VACATION, None)
+        return _with_reason(result, Reason.EXPIRED, False)
     return result
 
 
@@ -273,8 +294,8 @@ def classify_complaint(feedback_type: str | None, complaint_sub_type: str | None
     if _norm(complaint_sub_type) == "onaccountsuppressionlist":
         return Classification(REASON_SES_SUPPRESSED, Verdict.UNDETERMINED)
     if _norm(feedback_type) == "not-spam":
-        return Classification("feedback", Verdict.UNDETERMINED)
-    return Classification("feedback", Verdict.COMPLAINT)
+        return Classification(Reason.FEEDBACK, Verdict.UNDETERMINED)
+    return Classification(Reason.FEEDBACK, Verdict.COMPLAINT)
 
 
 # --------------------------------------------------------------------------------------
@@ -354,8 +375,8 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
     kind_raw = obj.get("notificationType", obj.get("eventType"))
     if not isinstance(kind_raw, str):
         return MessageReport("other", error="no notificationType or eventType")
-    kind = kind_raw.strip().lower().replace(" ", "")
-    if kind == "bounce":
+    kind = canonical_type_loosely(kind_raw)
+    if kind == BOUNCE:
         bounce = _mapping(obj.get("bounce"))
         if bounce is None:
             return MessageReport("other", error="Bounce without a bounce object")
@@ -370,13 +391,13 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
             addr = _address(entry)
             c = classify_ses_bounce_entry(btype, bsub, entry, addr)
             recips.append(RecipientReport(addr, c))
-            if c.reason != "vacation":
+            if c.reason != Reason.VACATION:
                 all_vacation = False
         if not recips:
             return MessageReport("bounce", error="bounce without usable bouncedRecipients")
-        kind_out = "auto-reply" if all_vacation else "bounce"
+        kind_out: MessageKind = "auto-reply" if all_vacation else "bounce"
         return MessageReport(kind_out, None, tuple(recips))
-    if kind == "complaint":
+    if kind == COMPLAINT:
         complaint = _mapping(obj.get("complaint"))
         if complaint is None:
             return MessageReport("other", error="Complaint without a complaint object")
@@ -390,18 +411,20 @@ def _classify_ses_message(obj: Mapping[str, object]) -> MessageReport:
         if not recips:
             recips = [RecipientReport(None, c)]
         return MessageReport("complaint", ftype, tuple(recips))
-    if kind == "delivery":
+    if kind == DELIVERY:
         delivery = _mapping(obj.get("delivery"))
         if delivery is None:
             return MessageReport("other", error="Delivery without a delivery object")
         smtp = _str_or_none(delivery.get("smtpResponse"))
         c = classify_failure(None, None, smtp)
-        c = Classification("delivered", Verdict.DELIVERED, c.status, c.reply_code, c.diagnostic)
+        c = Classification(
+            Reason.DELIVERED, Verdict.DELIVERED, c.status, c.reply_code, c.diagnostic
+        )
         addrs = [
             extract_addr_spec(a) for a in _list(delivery.get("recipients")) if isinstance(a, str)
         ]
         return MessageReport("delivery", None, tuple(RecipientReport(a, c) for a in addrs))
-    if kind == "deliverydelay":
+    if kind == DELIVERY_DELAY:
         delay = _mapping(obj.get("deliveryDelay"))
         if delay is None:
             return MessageReport("other", error="DeliveryDelay without a deliveryDelay object")

@@ -11,6 +11,8 @@ import re
 from functools import lru_cache
 from typing import Final
 
+from domain.vocabulary import Reason
+
 # Both patterns start with the digit class and check the preceding character with a
 # lookbehind placed after it: a leading lookbehind stops the regex engine from skipping ahead
 # to candidate digits, which made every scan about three times slower (same matches).
@@ -21,91 +23,91 @@ REPLY_RE: Final = re.compile(r"([245](?<![\d.\w-][245])[0-5]\d)(?:[ \-:;,]|$)")
 
 # Specific codes -> reason.  Codes missing here (X.0.0, X.2.0, X.7.0, X.7.1, ...) say too
 # little on their own: the diagnostic text decides, else the class does.
-_SUBJECT_DETAIL: Final[dict[str, str]] = {
+_SUBJECT_DETAIL: Final[dict[str, Reason]] = {
     # X.1 addressing
     # X.1.0 "other address status": something about an address.  A sender address is named
     # as such in the text (phrases win over non-strong codes), so unexplained it is the
     # recipient's: "550 #5.1.0 Address rejected", the answer of recipient-validating
     # gateways to an address their directory lacks
-    "1.0": "userunknown",
-    "1.1": "userunknown",  # bad destination mailbox address
-    "1.2": "hostunknown",  # bad destination system address
-    "1.3": "userunknown",  # bad destination mailbox address syntax
-    "1.4": "userunknown",  # destination mailbox address ambiguous
-    "1.6": "hasmoved",  # destination mailbox has moved, no forwarding address
-    "1.7": "rejected",  # bad sender's mailbox address syntax
-    "1.8": "rejected",  # bad sender's system address
-    "1.10": "notaccept",  # recipient address has null MX (RFC 7505)
+    "1.0": Reason.USERUNKNOWN,
+    "1.1": Reason.USERUNKNOWN,  # bad destination mailbox address
+    "1.2": Reason.HOSTUNKNOWN,  # bad destination system address
+    "1.3": Reason.USERUNKNOWN,  # bad destination mailbox address syntax
+    "1.4": Reason.USERUNKNOWN,  # destination mailbox address ambiguous
+    "1.6": Reason.HASMOVED,  # destination mailbox has moved, no forwarding address
+    "1.7": Reason.REJECTED,  # bad sender's mailbox address syntax
+    "1.8": Reason.REJECTED,  # bad sender's system address
+    "1.10": Reason.NOTACCEPT,  # recipient address has null MX (RFC 7505)
     # X.2 mailbox
-    "2.1": "suspend",  # mailbox disabled, not accepting messages
-    "2.2": "mailboxfull",  # mailbox full
-    "2.3": "exceedlimit",  # message length exceeds administrative limit
-    "2.4": "systemerror",  # mailing list expansion problem
+    "2.1": Reason.SUSPEND,  # mailbox disabled, not accepting messages
+    "2.2": Reason.MAILBOXFULL,  # mailbox full
+    "2.3": Reason.EXCEEDLIMIT,  # message length exceeds administrative limit
+    "2.4": Reason.SYSTEMERROR,  # mailing list expansion problem
     # X.3 mail system
-    "3.1": "systemfull",  # mail system full
-    "3.2": "notaccept",  # system not accepting network messages
-    "3.3": "contenterror",  # system not capable of selected features
-    "3.4": "mesgtoobig",  # message too big for system
-    "3.5": "systemerror",  # system incorrectly configured
+    "3.1": Reason.SYSTEMFULL,  # mail system full
+    "3.2": Reason.NOTACCEPT,  # system not accepting network messages
+    "3.3": Reason.CONTENTERROR,  # system not capable of selected features
+    "3.4": Reason.MESGTOOBIG,  # message too big for system
+    "3.5": Reason.SYSTEMERROR,  # system incorrectly configured
     # X.4 network and routing
-    "4.0": "networkerror",
-    "4.1": "networkerror",  # no answer from host
-    "4.2": "networkerror",  # bad connection
-    "4.3": "systemerror",  # directory server failure
-    "4.4": "hostunknown",  # unable to route (5.4.4); transient form handled below
-    "4.5": "toomanyconn",  # mail system congestion
-    "4.6": "networkerror",  # routing loop detected
-    "4.7": "expired",  # delivery time expired
+    "4.0": Reason.NETWORKERROR,
+    "4.1": Reason.NETWORKERROR,  # no answer from host
+    "4.2": Reason.NETWORKERROR,  # bad connection
+    "4.3": Reason.SYSTEMERROR,  # directory server failure
+    "4.4": Reason.HOSTUNKNOWN,  # unable to route (5.4.4); transient form handled below
+    "4.5": Reason.TOOMANYCONN,  # mail system congestion
+    "4.6": Reason.NETWORKERROR,  # routing loop detected
+    "4.7": Reason.EXPIRED,  # delivery time expired
     # X.5 mail delivery protocol
-    "5.0": "syntaxerror",
-    "5.1": "syntaxerror",  # invalid command
-    "5.2": "syntaxerror",  # syntax error
-    "5.3": "toomanyconn",  # too many recipients
-    "5.4": "syntaxerror",  # invalid command arguments
-    "5.5": "syntaxerror",  # wrong protocol version
-    "5.6": "syntaxerror",  # authentication exchange line too long
+    "5.0": Reason.SYNTAXERROR,
+    "5.1": Reason.SYNTAXERROR,  # invalid command
+    "5.2": Reason.SYNTAXERROR,  # syntax error
+    "5.3": Reason.TOOMANYCONN,  # too many recipients
+    "5.4": Reason.SYNTAXERROR,  # invalid command arguments
+    "5.5": Reason.SYNTAXERROR,  # wrong protocol version
+    "5.6": Reason.SYNTAXERROR,  # authentication exchange line too long
     # X.6 message content or media
-    "6.0": "contenterror",
-    "6.1": "contenterror",  # media not supported
-    "6.2": "contenterror",  # conversion required and prohibited
-    "6.3": "contenterror",  # conversion required but not supported
-    "6.4": "contenterror",  # conversion with loss performed
-    "6.5": "contenterror",  # conversion failed
-    "6.6": "contenterror",  # message content not available
-    "6.7": "contenterror",  # non-ASCII addresses not permitted
-    "6.8": "contenterror",
-    "6.9": "contenterror",
-    "6.10": "contenterror",
+    "6.0": Reason.CONTENTERROR,
+    "6.1": Reason.CONTENTERROR,  # media not supported
+    "6.2": Reason.CONTENTERROR,  # conversion required and prohibited
+    "6.3": Reason.CONTENTERROR,  # conversion required but not supported
+    "6.4": Reason.CONTENTERROR,  # conversion with loss performed
+    "6.5": Reason.CONTENTERROR,  # conversion failed
+    "6.6": Reason.CONTENTERROR,  # message content not available
+    "6.7": Reason.CONTENTERROR,  # non-ASCII addresses not permitted
+    "6.8": Reason.CONTENTERROR,
+    "6.9": Reason.CONTENTERROR,
+    "6.10": Reason.CONTENTERROR,
     # X.7 security or policy
-    "7.2": "policyviolation",  # mailing list expansion prohibited
-    "7.3": "securityerror",  # security conversion required but not possible
-    "7.4": "securityerror",  # security features not supported
-    "7.5": "securityerror",  # cryptographic failure
-    "7.6": "securityerror",  # cryptographic algorithm not supported
-    "7.7": "securityerror",  # message integrity failure
-    "7.8": "securityerror",  # authentication credentials invalid
-    "7.9": "securityerror",  # authentication mechanism too weak
-    "7.10": "securityerror",  # encryption needed
-    "7.11": "securityerror",  # encryption required for requested authentication mechanism
-    "7.12": "securityerror",  # a password transition is needed
-    "7.13": "suspend",  # user account disabled
-    "7.14": "securityerror",  # trust relationship required
-    "7.15": "policyviolation",  # priority level is too low
-    "7.16": "mesgtoobig",  # message is too big for the specified priority
-    "7.17": "hasmoved",  # mailbox owner has changed (RFC 7293)
-    "7.18": "hasmoved",  # domain owner has changed (RFC 7293)
-    "7.19": "securityerror",  # RRVS test cannot be completed
-    "7.20": "authfailure",  # no passing DKIM signature found (RFC 7372)
-    "7.21": "authfailure",  # no acceptable DKIM signature found
-    "7.22": "authfailure",  # no valid author-matched DKIM signature found
-    "7.23": "authfailure",  # SPF validation failed
-    "7.24": "authfailure",  # SPF validation error
-    "7.25": "requireptr",  # reverse DNS validation failed
-    "7.26": "authfailure",  # multiple authentication checks failed
-    "7.27": "rejected",  # sender address has null MX (RFC 7505)
-    "7.28": "speeding",  # mail flood detected (RFC 8689 registry)
-    "7.29": "authfailure",  # ARC validation failure (RFC 8617)
-    "7.30": "securityerror",  # REQUIRETLS support required (RFC 8689)
+    "7.2": Reason.POLICYVIOLATION,  # mailing list expansion prohibited
+    "7.3": Reason.SECURITYERROR,  # security conversion required but not possible
+    "7.4": Reason.SECURITYERROR,  # security features not supported
+    "7.5": Reason.SECURITYERROR,  # cryptographic failure
+    "7.6": Reason.SECURITYERROR,  # cryptographic algorithm not supported
+    "7.7": Reason.SECURITYERROR,  # message integrity failure
+    "7.8": Reason.SECURITYERROR,  # authentication credentials invalid
+    "7.9": Reason.SECURITYERROR,  # authentication mechanism too weak
+    "7.10": Reason.SECURITYERROR,  # encryption needed
+    "7.11": Reason.SECURITYERROR,  # encryption required for requested authentication mechanism
+    "7.12": Reason.SECURITYERROR,  # a password transition is needed
+    "7.13": Reason.SUSPEND,  # user account disabled
+    "7.14": Reason.SECURITYERROR,  # trust relationship required
+    "7.15": Reason.POLICYVIOLATION,  # priority level is too low
+    "7.16": Reason.MESGTOOBIG,  # message is too big for the specified priority
+    "7.17": Reason.HASMOVED,  # mailbox owner has changed (RFC 7293)
+    "7.18": Reason.HASMOVED,  # domain owner has changed (RFC 7293)
+    "7.19": Reason.SECURITYERROR,  # RRVS test cannot be completed
+    "7.20": Reason.AUTHFAILURE,  # no passing DKIM signature found (RFC 7372)
+    "7.21": Reason.AUTHFAILURE,  # no acceptable DKIM signature found
+    "7.22": Reason.AUTHFAILURE,  # no valid author-matched DKIM signature found
+    "7.23": Reason.AUTHFAILURE,  # SPF validation failed
+    "7.24": Reason.AUTHFAILURE,  # SPF validation error
+    "7.25": Reason.REQUIREPTR,  # reverse DNS validation failed
+    "7.26": Reason.AUTHFAILURE,  # multiple authentication checks failed
+    "7.27": Reason.REJECTED,  # sender address has null MX (RFC 7505)
+    "7.28": Reason.SPEEDING,  # mail flood detected (RFC 8689 registry)
+    "7.29": Reason.AUTHFAILURE,  # ARC validation failure (RFC 8617)
+    "7.30": Reason.SECURITYERROR,  # REQUIRETLS support required (RFC 8689)
 }
 
 #: subject.detail codes whose meaning is firm enough to win over a generic phrase match.
@@ -115,20 +117,20 @@ STRONG_CODES: Final = frozenset(
 )
 
 # Reply codes (RFC 5321 4.2.3) with a meaning of their own.
-_REPLY_REASONS: Final[dict[str, str]] = {
-    "421": "systemerror",  # service not available, closing transmission channel
-    "450": "systemerror",  # mailbox unavailable (busy, or blocked for policy reasons)
-    "451": "systemerror",  # local error in processing
-    "452": "systemfull",  # insufficient system storage
-    "500": "syntaxerror",
-    "501": "syntaxerror",
-    "502": "syntaxerror",
-    "503": "syntaxerror",
-    "504": "syntaxerror",
-    "521": "notaccept",  # host does not accept mail (RFC 7504)
-    "552": "exceedlimit",  # exceeded storage allocation
-    "553": "userunknown",  # mailbox name not allowed
-    "556": "notaccept",  # domain does not accept mail (RFC 7504)
+_REPLY_REASONS: Final[dict[str, Reason]] = {
+    "421": Reason.SYSTEMERROR,  # service not available, closing transmission channel
+    "450": Reason.SYSTEMERROR,  # mailbox unavailable (busy, or blocked for policy reasons)
+    "451": Reason.SYSTEMERROR,  # local error in processing
+    "452": Reason.SYSTEMFULL,  # insufficient system storage
+    "500": Reason.SYNTAXERROR,
+    "501": Reason.SYNTAXERROR,
+    "502": Reason.SYNTAXERROR,
+    "503": Reason.SYNTAXERROR,
+    "504": Reason.SYNTAXERROR,
+    "521": Reason.NOTACCEPT,  # host does not accept mail (RFC 7504)
+    "552": Reason.EXCEEDLIMIT,  # exceeded storage allocation
+    "553": Reason.USERUNKNOWN,  # mailbox name not allowed
+    "556": Reason.NOTACCEPT,  # domain does not accept mail (RFC 7504)
 }
 
 
@@ -174,10 +176,10 @@ def reason_from_status(status: str | None) -> str | None:
         return None
     klass, subject_detail = parts
     if klass == "2":
-        return "delivered"
+        return Reason.DELIVERED
     reason = _SUBJECT_DETAIL.get(subject_detail)
-    if reason == "hostunknown" and klass == "4":
-        return "networkerror"  # 4.4.4: unable to route, will retry
+    if reason == Reason.HOSTUNKNOWN and klass == "4":
+        return Reason.NETWORKERROR  # 4.4.4: unable to route, will retry
     return reason
 
 

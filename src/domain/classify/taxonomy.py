@@ -7,54 +7,56 @@ from __future__ import annotations
 
 from typing import Final
 
-from domain.verdicts import REASON_SES_SUPPRESSED, REASON_UNDETERMINED, Verdict
+from domain.verdicts import Verdict
+from domain.vocabulary import Reason
 
 V = Verdict
 
+#: Keyed by Reason; typed by str so that stored (plain string) reasons can be looked up.
 REASON_VERDICTS: Final[dict[str, Verdict]] = {
     # the address itself cannot receive mail
-    "userunknown": V.INVALID_ADDRESS,
-    "hostunknown": V.INVALID_ADDRESS,
-    "hasmoved": V.INVALID_ADDRESS,
-    "notaccept": V.INVALID_ADDRESS,  # only when answered 5xx, see verdict_for()
+    Reason.USERUNKNOWN: V.INVALID_ADDRESS,
+    Reason.HOSTUNKNOWN: V.INVALID_ADDRESS,
+    Reason.HASMOVED: V.INVALID_ADDRESS,
+    Reason.NOTACCEPT: V.INVALID_ADDRESS,  # only when answered 5xx, see verdict_for()
     # the mailbox exists but refuses for now
-    "mailboxfull": V.MAILBOX_PROBLEM,
-    "suspend": V.MAILBOX_PROBLEM,
-    "exceedlimit": V.MAILBOX_PROBLEM,
-    "systemfull": V.MAILBOX_PROBLEM,
-    "filtered": V.MAILBOX_PROBLEM,
+    Reason.MAILBOXFULL: V.MAILBOX_PROBLEM,
+    Reason.SUSPEND: V.MAILBOX_PROBLEM,
+    Reason.EXCEEDLIMIT: V.MAILBOX_PROBLEM,
+    Reason.SYSTEMFULL: V.MAILBOX_PROBLEM,
+    Reason.FILTERED: V.MAILBOX_PROBLEM,
     # the receiver refuses us
-    "mesgtoobig": V.SENDER_PROBLEM,
-    "rejected": V.SENDER_PROBLEM,
-    "blocked": V.SENDER_PROBLEM,
-    "badreputation": V.SENDER_PROBLEM,
-    "requireptr": V.SENDER_PROBLEM,
-    "authfailure": V.SENDER_PROBLEM,
-    "policyviolation": V.SENDER_PROBLEM,
-    "spamdetected": V.SENDER_PROBLEM,
-    "virusdetected": V.SENDER_PROBLEM,
-    "contenterror": V.SENDER_PROBLEM,
-    "notcompliantrfc": V.SENDER_PROBLEM,
-    "securityerror": V.SENDER_PROBLEM,
-    "failedstarttls": V.SENDER_PROBLEM,
-    "norelaying": V.SENDER_PROBLEM,
-    "syntaxerror": V.SENDER_PROBLEM,
-    "toomanyconn": V.SENDER_PROBLEM,
-    "speeding": V.SENDER_PROBLEM,
+    Reason.MESGTOOBIG: V.SENDER_PROBLEM,
+    Reason.REJECTED: V.SENDER_PROBLEM,
+    Reason.BLOCKED: V.SENDER_PROBLEM,
+    Reason.BADREPUTATION: V.SENDER_PROBLEM,
+    Reason.REQUIREPTR: V.SENDER_PROBLEM,
+    Reason.AUTHFAILURE: V.SENDER_PROBLEM,
+    Reason.POLICYVIOLATION: V.SENDER_PROBLEM,
+    Reason.SPAMDETECTED: V.SENDER_PROBLEM,
+    Reason.VIRUSDETECTED: V.SENDER_PROBLEM,
+    Reason.CONTENTERROR: V.SENDER_PROBLEM,
+    Reason.NOTCOMPLIANTRFC: V.SENDER_PROBLEM,
+    Reason.SECURITYERROR: V.SENDER_PROBLEM,
+    Reason.FAILEDSTARTTLS: V.SENDER_PROBLEM,
+    Reason.NORELAYING: V.SENDER_PROBLEM,
+    Reason.SYNTAXERROR: V.SENDER_PROBLEM,
+    Reason.TOOMANYCONN: V.SENDER_PROBLEM,
+    Reason.SPEEDING: V.SENDER_PROBLEM,
     # infrastructure trouble
-    "expired": V.TRANSIENT,
-    "networkerror": V.TRANSIENT,
-    "systemerror": V.TRANSIENT,
-    "mailererror": V.TRANSIENT,
+    Reason.EXPIRED: V.TRANSIENT,
+    Reason.NETWORKERROR: V.TRANSIENT,
+    Reason.SYSTEMERROR: V.TRANSIENT,
+    Reason.MAILERERROR: V.TRANSIENT,
     # not bounces
-    "feedback": V.COMPLAINT,
-    "vacation": V.AUTO_REPLY,
+    Reason.FEEDBACK: V.COMPLAINT,
+    Reason.VACATION: V.AUTO_REPLY,
     # a challenge/response sender-verification request: an automatic reply that holds the
     # message until a person confirms; says nothing against the address
-    "challenge": V.AUTO_REPLY,
-    "delivered": V.DELIVERED,
-    REASON_SES_SUPPRESSED: V.UNDETERMINED,
-    REASON_UNDETERMINED: V.UNDETERMINED,
+    Reason.CHALLENGE: V.AUTO_REPLY,
+    Reason.DELIVERED: V.DELIVERED,
+    Reason.SUPPRESSED: V.UNDETERMINED,
+    Reason.UNDETERMINED: V.UNDETERMINED,
 }
 
 #: Reasons that make the address itself invalid (when the failure is permanent).

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import Final
+from typing import Final, Literal, get_args
 
 from domain.addresses import InvalidAddressError, normalise_address
 from domain.classify import analyse_message, autoreply
@@ -58,9 +58,8 @@ from domain.inbound.scan import (
 from domain.policy import REASON_UNSUBSCRIBE
 from domain.verdicts import Classification, Verdict
 
-KINDS: Final = frozenset(
-    {"human", "dsn", "arf", "auto-reply", "unsubscribe", "unparseable", "virus"}
-)
+InboundKind = Literal["human", "dsn", "arf", "auto-reply", "unsubscribe", "unparseable", "virus"]
+KINDS: Final = frozenset(get_args(InboundKind))
 FEEDBACK_KINDS: Final = frozenset({"dsn", "arf", "unsubscribe"})
 
 PREVIEW_CHARS: Final = 256
@@ -81,7 +80,7 @@ _EMBEDDED_TYPES: Final = frozenset(
 )
 _UNSUBSCRIBE_SUBJECT_RE: Final = re.compile(r"^\s*(?:(?:re|aw|sv|fwd?)\s*:\s*)*unsubscribe\b", re.I)
 _RECEIVED_FOR_RE: Final = re.compile(r"\bfor\s+<?([^\s<>;]+@[^\s<>;]+?)>?\s*;", re.I)
-_REPORT_KIND: Final = {
+_REPORT_KIND: Final[dict[str, InboundKind]] = {
     "bounce": "dsn",
     "delay": "dsn",
     "delivery": "dsn",
@@ -117,7 +116,7 @@ class Feedback:
 
 @dataclass(frozen=True, slots=True)
 class InboundReport:
-    kind: str  # one of KINDS
+    kind: InboundKind
     size: int
     verdicts: AuthVerdicts = field(default_factory=AuthVerdicts)
     sender: str | None = None  # From addr-spec, normalised

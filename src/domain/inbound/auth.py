@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 PASS: Final = "PASS"  # noqa: S105 - a verdict, not a secret
 FAIL: Final = "FAIL"
@@ -55,7 +55,7 @@ class AuthVerdicts:
     dkim: str | None = None
     dmarc: str | None = None
     dmarc_policy: str | None = None
-    origin: str = "none"  # "receipt", "headers" or "none"
+    origin: Literal["receipt", "headers", "none"] = "none"
     #: Domains SES's own block names: the SPF-checked envelope sender's domain, and the
     #: domains of the DKIM signatures that passed (for alignment with ``From``).
     spf_domain: str | None = None

@@ -56,7 +56,7 @@ def inbound_item(record: InboundRecord, recorded_at: datetime) -> dict[str, Any]
             _compact(
                 {
                     "address": f.address,
-                    "reason": f.classification.reason,
+                    "reason": str(f.classification.reason),  # plain str for storage
                     "verdict": f.classification.verdict.value,
                     "status": f.classification.status,
                     "diagnostic": (f.classification.diagnostic or "")[:DIAGNOSTIC_CHARS],

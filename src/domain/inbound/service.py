@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from domain.events import RecipientOutcome, truncate_ms
 from domain.inbound.analysis import InboundReport, analyse_inbound, feedback_outcomes
@@ -55,7 +55,7 @@ class InboundNotice:
 
     message_id: str
     location: Location
-    source: str  # "ses", "s3" or "sns"
+    source: Literal["ses", "s3", "sns"]
     recipients: tuple[str, ...] = ()  # envelope RCPT TO matched by the rule, when known
     timestamp: datetime | None = None
     verdicts: AuthVerdicts | None = None  # from the receipt, when the envelope has one
@@ -154,7 +154,7 @@ def sender_organisation(domain: str | None) -> str:
 @dataclass
 class InboundResult:
     message_id: str
-    status: str  # "recorded", "duplicate", "unreadable"
+    status: Literal["recorded", "duplicate", "unreadable"]
     kind: str | None = None
     outcomes: int = 0
     newly_suppressed: list[str] = field(default_factory=list)
