@@ -147,7 +147,7 @@ class HistoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One operator action, kept for good: who did what, when, why (issue 14)."""
+    """One operator action, kept for good: who did what, when, why."""
 
     at: datetime
     event_id: str

@@ -150,11 +150,12 @@ def _audit_to_map(a: AuditEntry) -> dict[str, Any]:
     out: dict[str, Any] = {
         "at": iso(a.at),
         "event_id": a.event_id,
-        "action": a.action,
+        # plain strings: the vocabulary's StrEnum members are str subclasses pynamodb refuses
+        "action": str(a.action),
         "actor": a.actor,
         "note": a.note,
         "until": iso(a.until) if a.until else None,
-        "lifted": a.lifted,
+        "lifted": str(a.lifted) if a.lifted is not None else None,
     }
     return {k: v for k, v in out.items() if v is not None}
 

@@ -144,3 +144,36 @@ def test_evidence_for_storage_holds_exact_strings() -> None:
     assert type(hard.classification.reason) is Reason
     evidence = policy.Evidence.from_outcome(hard)
     assert type(evidence.reason) is str and evidence.reason == "userunknown"
+
+
+def test_a_stored_item_holds_no_enum_members() -> None:
+    """Every value the codec hands to pynamodb is a plain type (it refuses str subclasses),
+    including the manual-action audit trail, whose action is a vocabulary member."""
+    from datetime import UTC, datetime
+
+    from domain.record_codec import record_to_item
+
+    record = policy.apply_manual(
+        None,
+        "a@example.com",
+        policy.ManualKind.SUPPRESS,
+        at=datetime(2026, 11, 30, tzinfo=UTC),
+        actor="op",
+        note="asked by phone",
+        until=None,
+        settings=policy.PolicySettings(),
+    )
+    item = record_to_item(record, datetime(2026, 11, 30, tzinfo=UTC))
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        else:
+            assert type(value) in (str, int, float, bool, type(None)), (value, type(value))
+
+    walk(item)
+    assert item["audit"][0]["action"] == "manual"
