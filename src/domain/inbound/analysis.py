@@ -447,8 +447,7 @@ def _unsubscribe_report(
     authenticated, _ = verdicts.authenticated()
     how = "sent to the unsubscribe mailbox" if mailbox else "subject asks to unsubscribe"
     feedback: tuple[Feedback, ...] = ()
-    sender_domain = common.sender.rpartition("@")[2] if common.sender else None
-    aligned = verdicts.aligned_with(sender_domain)
+    aligned = verdicts.aligned_with(base.sender_domain)  # base carries common.sender
     if not common.sender:
         note = "no From address to unsubscribe"
     elif mailbox is None:

@@ -199,19 +199,20 @@ class InboundService:
             if exc.retryable:
                 raise
             return InboundResult(notice.message_id, "unreadable", "unparseable", error=exc.reason)
+        # the envelope's time (SES receipt, S3 event), never a header the sender wrote: it
+        # judges the return paths' age, dates the outcomes and picks the rate-limit hour
+        at = received_time(notice, now)[0]
         report = analyse_inbound(
             raw,
             receipt_verdicts=notice.verdicts,
             envelope_recipients=notice.recipients,
             unsubscribe_mailboxes=self._policy.unsubscribe_mailboxes,
             signer=self._policy.signer,
-            # the envelope's time (SES receipt, S3 event), never a header the sender wrote
-            received_at=received_time(notice, now)[0],
+            received_at=at,
         )
         del raw  # the biggest object of the invocation; nothing below needs it
-        at = self._received_at(notice, report, now)
         proven = feedback_outcomes(report, notice.message_id, at)
-        outcomes, report = self._within_rate_limit(proven, report, notice.timestamp or now)
+        outcomes, report = self._within_rate_limit(proven, report, at)
         applied = self._suppression.apply_outcomes(outcomes) if outcomes else ApplyResult()
         written = self._record(notice, report, now, applied=len(outcomes))
         if previous == "fetch-failed":
@@ -245,9 +246,6 @@ class InboundService:
         )
         return outcomes[:granted], replace(report, note=note)
 
-    def _received_at(self, notice: InboundNotice, report: InboundReport, now: datetime) -> datetime:
-        return received_time(notice, now)[0]
-
     def _record(
         self,
         notice: InboundNotice,
@@ -257,7 +255,7 @@ class InboundService:
         fetch_failed: bool = False,
         applied: int = 0,
     ) -> bool:
-        at = self._received_at(notice, report, now)
+        at, time_source = received_time(notice, now)
         mailboxes: Sequence[str] = report.recipients or notice.recipients or (UNKNOWN_MAILBOX,)
         signer = self._policy.signer
         if signer is not None:  # one mailbox for all signed return paths
@@ -268,7 +266,7 @@ class InboundService:
                 message_id=notice.message_id,
                 mailbox=mailbox,
                 received_at=at,
-                received_at_source=received_time(notice, now)[1],
+                received_at_source=time_source,
                 location=notice.location,
                 report=report,
                 source=notice.source,
