@@ -37,7 +37,7 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Final, Literal, get_args
 
-from domain.addresses import InvalidAddressError, normalise_address
+from domain.addresses import InvalidAddressError, domain_of, normalise_address
 from domain.classify import analyse_message, autoreply
 from domain.classify.arf import COMPLAINT_HINT_RE, REPORT_TYPE_RE
 from domain.classify.mime import codec_name, decode_words, html_to_text
@@ -147,7 +147,7 @@ class InboundReport:
     @property
     def sender_domain(self) -> str | None:
         """The ``From`` domain: what suppressions are rate-limited by."""
-        return self.sender.rpartition("@")[2] if self.sender else None
+        return domain_of(self.sender) if self.sender else None
 
 
 def analyse_inbound(
