@@ -25,6 +25,7 @@ from domain.classify import (
     classify_ses_delay_entry,
 )
 from domain.event_types import BOUNCE, COMPLAINT, DELIVERY, DELIVERY_DELAY, EVENT_TYPES
+from domain.scopes import GLOBAL_SCOPE
 from domain.verdicts import Classification, Verdict
 from domain.vocabulary import Reason
 
@@ -53,6 +54,9 @@ class RecipientOutcome:
     feedback_type: str | None = None
     configuration_set: str | None = None
     source: str = "sns"
+    #: which mail the outcome concerns (domain.scopes): global for bounces and complaints,
+    #: a list or topic for unsubscribes and SES Subscription opt-outs
+    scope: str = GLOBAL_SCOPE
 
 
 @dataclass(slots=True)
