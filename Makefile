@@ -27,7 +27,7 @@ export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_EC2_METADATA_DISABLED := true
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help demo test test-fast lint typecheck unit integration contract sam-validate sam-build sam-build-native package-test checkov bench clean
+.PHONY: help demo test test-fast lint typecheck unit integration contract sam-validate sam-build sam-build-native package-test checkov bench openapi clean
 
 help:
 	@echo "make demo   - run the pipeline locally on an embedded DynamoDB emulator"
@@ -36,6 +36,7 @@ help:
 	@echo "make test-fast - lint, type-check and the tests not marked slow (daily work)"
 	@echo "make bench  - benchmarks (package sizes from a fresh sam build), written to docs/benchmarks.md"
 	@echo "make checkov - checkov on the SAM-transformed template (not part of make test)"
+	@echo "make openapi - regenerate docs/openapi.json from the read API's routes"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -118,6 +119,9 @@ test-fast: lint typecheck
 bench: $(VENV)/.installed sam-build sam-build-native
 	BENCH_DEPLOY_BUILD_DIR=.aws-sam/build SES_FEEDBACK_BUILD_DIR="$(NATIVE_BUILD_DIR)" \
 		SES_FEEDBACK_RUNTIME_PYTHON="$(RUNTIME_PYTHON)" $(PY) bench/run.py
+
+openapi: $(VENV)/.installed
+	$(PY) tools/openapi.py
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -413,3 +413,20 @@ def test_domain_query_accepts_an_internationalised_name(store, call):
     status, body = call("GET", "/suppressions", {"domain": "BÜCHER.example"})
     assert status == 200
     assert [i["address"] for i in body["items"]] == ["jane@xn--bcher-kva.example"]
+
+
+def test_openapi_document_is_served_as_checked_in(call):
+    status, body = call("GET", "/openapi.json")
+    assert status == 200
+    assert body == json.loads(suppression_api.OPENAPI_DOCUMENT.read_text("utf-8"))
+    assert body["openapi"].startswith("3.1")
+    assert "/suppressions/{address}" in body["paths"]
+
+
+def test_list_route_receives_its_query_parameters(store, call):
+    # The routes declare their query parameters as keyword-only arguments (for the OpenAPI
+    # document); each must reach the route from the query string, and unknown ones must not.
+    status, body = call("GET", "/suppressions", {"domain": "example.com", "limit": "0"})
+    assert status == 400 and "limit" in body["error"]
+    status, body = call("GET", "/suppressions", {"domain": "example.com", "bogus": "1"})
+    assert status == 200 and body == {"items": [], "next": None}
