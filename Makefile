@@ -78,7 +78,7 @@ sam-validate: $(SAM_VENV)/.installed
 	$(SAM) validate --lint
 	$(SAM) validate
 
-# The deployment artifacts: six function packages (src/Makefile) and DependencyLayer (layer/).
+# The deployment artifacts: one package per function (src/Makefile) and DependencyLayer (layer/).
 sam-build: $(SAM_VENV)/.installed
 	$(SAM_BUILD_ENV) $(SAM) build --build-dir .aws-sam/build
 

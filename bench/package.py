@@ -30,7 +30,7 @@ from cli.local_env import load_template  # noqa: E402
 MB = 1_000_000
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # function + all its layers, unzipped
 ZIPPED_DIRECT_LIMIT = 50 * 1024 * 1024  # zip uploaded directly (SAM uploads to S3 instead)
-FUNCTIONS_TARGET = 5 * MB  # the function packages together (six when set), unzipped
+FUNCTIONS_TARGET = 5 * MB  # all the function packages together, unzipped
 REPEAT = 5
 
 # A fresh interpreter imports one module from the given path and prints the seconds it took
@@ -127,8 +127,7 @@ def size_section(build: Path) -> list[str]:
         f"{layer_zipped / ZIPPED_DIRECT_LIMIT:.0%} of 50 MiB |",
         "",
         f"The {len(rows)} function packages together: {mb(total_unzipped)} unzipped, {verdict} the "
-        f"5 MB target (before issue 16 each function carried all of src/ and every dependency: "
-        f"52 MB each, 312 MB per deploy, as the issue measured). Largest parts of the layer: "
+        "5 MB target. Largest parts of the layer: "
         + ", ".join(f"{name} {mb(size)}" for size, name in biggest)
         + ".",
         "",

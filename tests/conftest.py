@@ -90,7 +90,7 @@ def suppression_table(
     client.delete_table(TableName=name)
 
 
-# --- inbound mail (issue 6) ------------------------------------------------------------------
+# --- inbound mail ------------------------------------------------------------------
 
 INBOUND_FIXTURES = EVENTS / "InboundFunction" / "messages"  # a sample .eml of each kind
 INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"  # the name events/ use

@@ -25,7 +25,7 @@ from domain.verdicts import REASON_SES_SUPPRESSED, SOFT_VERDICTS, Verdict
 from domain.vocabulary import Reason
 
 DIAGNOSTIC_LIMIT = 500
-#: An unsubscribe request (inbound mail, issue 6): suppresses like a complaint, but is not one
+#: An unsubscribe request (from inbound mail): suppresses like a complaint, but is not one
 #: (its verdict is not `complaint`, so it never counts toward the complaint rate).
 REASON_UNSUBSCRIBE = Reason.UNSUBSCRIBE
 # Reasons whose verdict alone would read "undetermined" on the item get a category that

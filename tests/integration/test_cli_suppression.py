@@ -142,13 +142,13 @@ def test_manual_suppress_allow_unsuppress(populated, capsys):
     assert main(["suppress", "not an address", "--reason", "x"]) == 1
 
 
-# --- issue 11: input that is not exactly one addr-spec is refused, never rewritten -----------
+# --- input that is not exactly one addr-spec is refused, never rewritten -----------
 
 
 @pytest.mark.parametrize(
     "raw",
     [
-        'evil\n{"to": "victim"}@example.com',  # became "...}@example.com before issue 11
+        'evil\n{"to": "victim"}@example.com',  # a lenient parser made it "...}@example.com"
         "jane@example.com\r\n",
         "ja\x00ne@example.com",
         "jane@example.com,mary@example.com",
@@ -239,7 +239,7 @@ def test_reclassify_lists_suppressions_the_current_rules_would_not_make(suppress
     assert "ses-feedback unsuppress" in out
 
 
-# --- issue 14: lifting reaches SES's list; ses-sync --check ---------------------------------
+# --- lifting reaches SES's list; ses-sync --check ---------------------------------
 
 
 class RefusingSesList(FakeSesList):

@@ -154,10 +154,10 @@ def test_check_keeps_order_and_duplicates(store, call):
     assert results[0] == results[3]
 
 
-# --- issue 11: input that is not exactly one addr-spec is refused, never rewritten -----------
+# --- input that is not exactly one addr-spec is refused, never rewritten -----------
 
 GARBAGE = [
-    'evil\n{"to": "victim"}@example.com',  # became "...}@example.com before issue 11
+    'evil\n{"to": "victim"}@example.com',  # a lenient parser made it "...}@example.com"
     "jane@example.com\r\nBcc: x@evil.example",
     "ja\x00ne@example.com",
     "jane@example.com, mary@example.com",

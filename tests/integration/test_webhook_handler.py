@@ -205,7 +205,7 @@ def test_missing_allow_list_is_a_configuration_error(
         webhook.lambda_handler(function_url_event(signer.sign(notification("{}"))), lambda_context)
 
 
-# --- issue 11: the certificate pinned like AWS's SDKs pin it ----------------------------------
+# --- the certificate pinned like AWS's SDKs pin it ----------------------------------
 
 PEM = "/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
 

@@ -48,8 +48,8 @@ def test_normalise_addr_spec(raw, expected):
     assert normalise_addr_spec(raw) == expected
 
 
-# Every one of these used to come back as an address (sometimes a different one); the first
-# is the attack from issue 11: it became '"a":1}@example.com'.
+# A lenient parser turns each of these into an address (sometimes a different one); the first
+# is an injection: it became '"a":1}@example.com'.
 GARBAGE = [
     'evil\n{"a":1}@example.com',
     "jane@example.com\r\nBcc: x@evil.example",

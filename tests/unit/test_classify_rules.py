@@ -1,4 +1,4 @@
-"""The general rules added for issue 3 (docs/classification.md, "Rules added"), one principle
+"""The general rules (docs/classification.md, "The rules and the principle behind each"), one
 per test, on synthetic diagnostics worded the way real receivers word them."""
 
 from __future__ import annotations

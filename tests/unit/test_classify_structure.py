@@ -583,7 +583,7 @@ def test_sender_verification_failure_from_a_daemon_stays_a_bounce() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# e. recipient extraction (issue 10, deliverable 4)
+# e. recipient extraction
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Every command that prints takes --json (issue 14); the narrated demo is the exception."""
+"""Every command that prints takes --json; the narrated demo is the exception."""
 
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ def test_template_passes_the_inbound_settings(template):
     }
 
 
-# --- inbound mail is off until a receiving domain is given (issue 16) -------------------------
+# --- inbound mail is off until a receiving domain is given -------------------------
 
 #: What exists only for a receipt rule: SES receives no mail for a domain nobody named.
 RECEIPT_RESOURCES = {"InboundReceiptRuleSet", "InboundReceiptRule", "InboundFunctionSesPermission"}

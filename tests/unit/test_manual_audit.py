@@ -1,4 +1,4 @@
-"""Issue 14: lifting a complaint or an unsubscribe needs force and a reason, and every manual
+"""Lifting a complaint or an unsubscribe needs force and a reason, and every manual
 action stays in the item's audit trail whatever the history cap."""
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def test_audit_is_the_same_in_any_order_and_idempotent():
 def test_items_written_before_the_audit_start_it_from_their_manual_action():
     record = manual(None, ManualKind.SUPPRESS, 0, note="legal", actor="alice")
     item = record_to_item(record, T0)
-    del item["audit"]  # as written before issue 14
+    del item["audit"]  # as written before the audit attribute existed
     back = record_from_item(item, SETTINGS)
     assert [(a.action, a.actor, a.note) for a in back.ledger.audit] == [
         ("manual", "alice", "legal")

@@ -1,4 +1,4 @@
-"""How the stack is built and deployed (issue 16): one dependency layer pinned to what the
+"""How the stack is built and deployed: one dependency layer pinned to what the
 tests run with, function packages built from src/ by src/Makefile, samconfig.toml defaults,
 and the parameter groups `sam deploy` users see. The build itself: tests/packaging."""
 

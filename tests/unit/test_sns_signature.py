@@ -196,7 +196,7 @@ PEM = "/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem"
 @pytest.mark.parametrize(
     "url",
     [
-        # the S3 endpoints that answer for a bucket named "sns" (accepted before issue 11)
+        # the S3 endpoints that answer for a bucket named "sns" (a looser host rule took them)
         f"https://sns.s3-accelerate.amazonaws.com{PEM}",
         f"https://sns.s3-external-1.amazonaws.com{PEM}",
         f"https://sns.s3-us-east-1.amazonaws.com{PEM}",

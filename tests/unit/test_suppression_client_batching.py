@@ -113,7 +113,7 @@ def test_read_time_expiry_and_input_forms():
     assert result["OLD@example.com"].state == "suppressed"
     assert result["New@Example.com"].suppressed is True
     assert result["New@Example.com"].normalised == "new@example.com"
-    # A display name is not an addr-spec: refused, not looked up (issue 11; it used to be).
+    # A display name is not an addr-spec: refused, not looked up.
     refused = result['"New" <new@Example.com>']
     assert refused.error and refused.normalised is None and refused.suppressed is False
     assert result["watch@example.com"].suppressed is False

@@ -43,7 +43,7 @@ def lint_matches(text: str, ignore: tuple[str, ...] = ()) -> list[str]:
     return [str(match) for match in lint(text, config=config)]
 
 
-# The conditions of issue 13's optional parts: off with the defaults, on with OPTIONAL_ON.
+# The optional parts' conditions: off with the defaults, on with OPTIONAL_ON.
 OPTIONAL_CONDITIONS = {
     "HasAlarmEmail",
     "AutoPauseOn",
