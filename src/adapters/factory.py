@@ -83,10 +83,13 @@ def _default_import_files() -> S3ImportFiles | None:
     return S3ImportFiles(bucket) if bucket else None
 
 
-def ses_import_files() -> S3ImportFiles | None:
-    """Where import files go; None when SES_IMPORT_BUCKET is not set (per address only)."""
-    files: S3ImportFiles | None = _overrides.get("import_files") or _default_import_files()
-    return files
+def ses_import_files(bucket: str | None = None) -> S3ImportFiles | None:
+    """Where import files go: an override (tests), else `bucket` (the CLI names one), else
+    the function's SES_IMPORT_BUCKET; None when there is none (per address only)."""
+    if "import_files" in _overrides:
+        overridden: S3ImportFiles = _overrides["import_files"]
+        return overridden
+    return S3ImportFiles(bucket) if bucket else _default_import_files()
 
 
 def ses_bulk_path(wait: JobWait) -> BulkPath | None:

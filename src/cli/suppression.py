@@ -9,6 +9,12 @@
     ses-feedback import [--since T]              SES list -> our table
     ses-feedback ses-sync [--since T]            both, as the scheduled function does
     ses-feedback ses-sync --check                every disagreement of the two lists (read-only)
+    ses-feedback ses-sync --reconcile [--dry-run]  fix the disagreements our table knows better
+    ses-feedback ses-sync --job JOB_ID           an SES import job's state and failure file
+
+Sets of SES_SYNC_BULK_THRESHOLD (100) addresses or more go to SES through SESv2 import jobs
+(files in the stack's SesImportBucket: --import-bucket, else $SES_IMPORT_BUCKET, else the
+SesImportBucketName output of --stack); --per-address keeps one request per address.
 
 `unsuppress` and `allow` also take the address off SES's account-level list (after the
 table is written), unless --no-ses. Lifting a complaint or an unsubscribe needs --force
@@ -87,6 +93,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--since", type=parse_when, help="only suppressions since this time")
     p.add_argument("--dry-run", action="store_true")
+    _add_bulk_options(p)
     p.set_defaults(func=run_export)
 
     p = sub.add_parser(
@@ -97,12 +104,34 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     p = sub.add_parser("ses-sync", parents=[common], help="import, then export")
     p.add_argument("--since", type=parse_when)
-    p.add_argument(
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
         "--check",
         action="store_true",
         help="change nothing: list every disagreement between the two lists (exit 2 if any)",
     )
+    mode.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="put our exportable suppressions SES lacks, delete SES entries lifted here "
+        "(docs/schema.md); other disagreements are left and counted",
+    )
+    mode.add_argument("--job", metavar="JOB_ID", help="show an SES import job (read-only)")
+    p.add_argument("--dry-run", action="store_true", help="with --reconcile: show the plan only")
+    _add_bulk_options(p)
     p.set_defaults(func=run_sync)
+
+
+def _add_bulk_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--per-address",
+        action="store_true",
+        help="one request per address (1/s) even for large sets; no import job, no bucket",
+    )
+    p.add_argument(
+        "--import-bucket",
+        help="bucket for import files (default: $SES_IMPORT_BUCKET or the stack's output)",
+    )
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -232,14 +261,24 @@ def run_export(args: argparse.Namespace) -> int:
         _progress(client.items(suppressed_only=True, since=since), "items"),
         datetime.now(UTC),
         dry_run=args.dry_run,
+        bulk=_bulk(args),
     )
     if args.dry_run:
         _emit(args, [{"address": a, "reason": r} for a, r in report.planned], ["address", "reason"])
+    else:
+        _emit_jobs(args, report.export.jobs)
     _summary(
         args,
-        {"exported": report.exported, "skipped": report.export_skipped, "dry_run": args.dry_run},
+        {
+            "exported": report.exported,
+            "skipped": report.export_skipped,
+            "dry_run": args.dry_run,
+            "method": report.export.method,
+            "failed": report.export.failed,
+            "jobs": len(report.export.jobs),
+        },
     )
-    return 0
+    return _jobs_exit_status(report.export.jobs)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -253,8 +292,15 @@ def run_import(args: argparse.Namespace) -> int:
 def run_sync(args: argparse.Namespace) -> int:
     from domain.ses_sync import synchronise
 
+    if args.dry_run and not args.reconcile:
+        print("error: --dry-run goes with --reconcile", file=sys.stderr)
+        return 1
     if args.check:
         return run_sync_check(args)
+    if args.reconcile:
+        return run_sync_reconcile(args)
+    if args.job:
+        return run_import_job_status(args)
     client = _client(args)
     report = synchronise(
         _ses_list(),
@@ -262,7 +308,9 @@ def run_sync(args: argparse.Namespace) -> int:
         lambda stamp: client.items(suppressed_only=True, since=stamp),
         datetime.now(UTC),
         args.since,
+        bulk=_bulk(args),
     )
+    _emit_jobs(args, report.export.jobs)
     _summary(
         args,
         {
@@ -270,16 +318,17 @@ def run_sync(args: argparse.Namespace) -> int:
             "written": report.import_written,
             "exported": report.exported,
             "skipped": report.export_skipped,
+            "method": report.export.method,
+            "failed": report.export.failed,
         },
     )
-    return 0
+    return _jobs_exit_status(report.export.jobs)
 
 
 def run_sync_check(args: argparse.Namespace) -> int:
     """Read both lists whole and report where they disagree; writes nothing anywhere."""
     from domain.ses_sync import (
         DISAGREEMENT_KINDS,
-        SES_REASONS,
         compare_lists,
         suppression_in_force,
     )
@@ -287,20 +336,8 @@ def run_sync_check(args: argparse.Namespace) -> int:
     if args.since:
         print("error: --check compares the whole lists; it takes no --since", file=sys.stderr)
         return 1
-    client = _client(args)
     now = datetime.now(UTC)
-    entries = list(_progress(_ses_list().entries(SES_REASONS), "SES entries"))
-    ours = {i["address"]: i for i in client.items(suppressed_only=True)}
-    # What we hold for addresses SES lists but we do not suppress (one batched read).
-    others = [e.address for e in entries if e.address.lower() not in ours]
-    for status in client.check_many(others).values():
-        if status.normalised and status.state and status.normalised not in ours:
-            ours[status.normalised] = {
-                "address": status.normalised,
-                "state": status.state,
-                "reason": status.reason,
-                "category": status.category,
-            }
+    entries, ours = _both_lists(args)
     found = compare_lists(entries, ours.values(), now)
     columns = ["kind", "address", "ses_reason", "exported_as", "our_state", "our_reason"]
     if found or args.json:
@@ -314,7 +351,91 @@ def run_sync_check(args: argparse.Namespace) -> int:
             **counts,
         },
     )
+    if found:
+        print(
+            "to fix what this table knows better: ses-feedback ses-sync --reconcile --dry-run, "
+            "then without --dry-run",
+            file=sys.stderr,
+        )
     return 2 if found else 0
+
+
+def _both_lists(args: argparse.Namespace) -> tuple[list[Any], dict[str, dict[str, Any]]]:
+    """SES's whole list, and our suppressed items plus what we hold for the addresses only
+    SES lists (one batched read), keyed by normalised address."""
+    from domain.ses_sync import SES_REASONS
+
+    client = _client(args)
+    entries = list(_progress(_ses_list().entries(SES_REASONS), "SES entries"))
+    ours = {i["address"]: i for i in client.items(suppressed_only=True)}
+    others = [e.address for e in entries if e.address.lower() not in ours]
+    for status in client.check_many(others).values():
+        if status.normalised and status.state and status.normalised not in ours:
+            ours[status.normalised] = {
+                "address": status.normalised,
+                "state": status.state,
+                "reason": status.reason,
+                "category": status.category,
+            }
+    return entries, ours
+
+
+def run_sync_reconcile(args: argparse.Namespace) -> int:
+    """Make SES's list agree with ours where the table knows better (domain.ses_sync.
+    plan_reconcile): PUT first, then DELETE, each per address or by import job."""
+    from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.addresses import InvalidAddressError, normalise_address
+    from domain.ses_import import DELETE, PUT, apply_to_ses
+    from domain.ses_sync import latest_lift, plan_reconcile, suppression_in_force
+
+    if args.since:
+        print("error: --reconcile works on the whole lists; it takes no --since", file=sys.stderr)
+        return 1
+    now = datetime.now(UTC)
+    entries, ours = _both_lists(args)
+    candidates = set()
+    for entry in entries:
+        try:
+            key = normalise_address(entry.address)
+        except InvalidAddressError:
+            continue
+        if not (key in ours and suppression_in_force(ours[key], now)):
+            candidates.add(key)
+    records = DynamoSuppressionRepository(resolve_table(args), policy_from_environment()).get_many(
+        candidates
+    )
+    lifts = {a: t for a, r in records.items() if (t := latest_lift(r)) is not None}
+    plan = plan_reconcile(entries, ours.values(), lifts, now)
+    ses, bulk = _ses_list(), _bulk(args)
+    put = apply_to_ses(PUT, plan.puts, ses, bulk, dry_run=args.dry_run)
+    deleted = apply_to_ses(DELETE, plan.deletes, ses, bulk, dry_run=args.dry_run)
+    if args.dry_run:
+        rows = [{"action": "PUT", "address": a, "reason": r} for a, r in plan.puts]
+        rows += [{"action": "DELETE", "address": a, "reason": None} for a, _ in plan.deletes]
+        _emit(args, rows, ["action", "address", "reason"])
+    else:
+        _emit_jobs(args, put.jobs + deleted.jobs)
+    _summary(
+        args,
+        {
+            "dry_run": args.dry_run,
+            "put": put.summary(),
+            "delete": {**deleted.summary(), "not_listed": deleted.not_listed},
+            "left": plan.left,
+        },
+    )
+    return _jobs_exit_status(put.jobs + deleted.jobs)
+
+
+def run_import_job_status(args: argparse.Namespace) -> int:
+    """One import job as SES reports it, with the failure file's presigned URL (it holds
+    addresses: it is shown here, to the operator, and never logged). Exit 0 when it
+    completed without failed records, 1 when it failed or has some, 2 while it runs."""
+    job = _ses_list().import_job(args.job)
+    _emit_jobs(args, [job])
+    if not job.finished:
+        return 2
+    return 0 if job.state == "COMPLETED" and job.failed == 0 else 1
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -353,6 +474,98 @@ def _ses_list() -> Any:
     from adapters import factory
 
     return factory.ses_suppression_list()
+
+
+#: How long the CLI follows an import job before it hands back the job id.
+JOB_WAIT_SECONDS = 30 * 60
+
+
+def _bulk(args: argparse.Namespace) -> Any:
+    """The import-job path for this command, or None with --per-address. The bucket is looked
+    up only when a set is large enough to need it."""
+    import time
+
+    from adapters.settings import load_bulk_threshold
+    from domain.ses_import import BulkPath, JobWait
+
+    if args.per_address:
+        return None
+    deadline = time.monotonic() + JOB_WAIT_SECONDS
+    wait = JobWait(lambda: deadline - time.monotonic(), time.sleep)
+    return BulkPath(
+        _AnnouncedJobs(_ses_list()), _LazyImportFiles(args), wait, load_bulk_threshold()
+    )
+
+
+class _AnnouncedJobs:
+    """The SES list's import jobs, each announced on stderr as it starts: an interrupted
+    command still tells the operator which job to look at (`ses-sync --job ID`)."""
+
+    def __init__(self, ses: Any) -> None:
+        self._ses = ses
+
+    def start_import_job(self, action: str, s3_url: str, data_format: str) -> str:
+        job_id: str = self._ses.start_import_job(action, s3_url, data_format)
+        print(f"started SES import job {job_id} ({action}); following it...", file=sys.stderr)
+        return job_id
+
+    def import_job(self, job_id: str) -> Any:
+        return self._ses.import_job(job_id)
+
+
+class _LazyImportFiles:
+    """S3ImportFiles for --import-bucket, $SES_IMPORT_BUCKET or the stack's output, found on
+    first use."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._args = args
+        self._files: Any = None
+
+    def _resolved(self) -> Any:
+        if self._files is None:
+            from adapters import factory
+            from adapters.settings import ConfigurationError, import_bucket_from_environment
+            from adapters.stack_outputs import StackLookupError, stack_output
+
+            bucket = self._args.import_bucket or import_bucket_from_environment()
+            if not bucket:
+                try:
+                    bucket = stack_output(self._args.stack, "SesImportBucketName")
+                except StackLookupError as exc:
+                    raise ConfigurationError(
+                        f"no bucket for the import file ({exc}); give --import-bucket, set "
+                        "SES_IMPORT_BUCKET, or use --per-address"
+                    ) from None
+            self._files = factory.ses_import_files(bucket)
+        return self._files
+
+    def write(self, action: str, body: bytes) -> str:
+        url: str = self._resolved().write(action, body)
+        return url
+
+    def remove(self, s3_url: str) -> None:
+        self._resolved().remove(s3_url)
+
+
+def _emit_jobs(args: argparse.Namespace, jobs: list[Any]) -> None:
+    if jobs:
+        _emit(
+            args,
+            [job.to_json() for job in jobs],
+            ["job_id", "action", "state", "processed", "failed", "failed_records_url", "error"],
+        )
+
+
+def _jobs_exit_status(jobs: list[Any]) -> int:
+    """1 when a job failed, has failed records or was still running when the wait ended."""
+    if any(not job.finished or job.state == "FAILED" or job.failed for job in jobs):
+        print(
+            "error: an SES import job did not finish cleanly; see its row above "
+            "(`ses-feedback ses-sync --job JOB_ID` shows it again)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _iso(dt: datetime) -> str:
