@@ -35,6 +35,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.settings import operator_name, policy_from_environment
+from cli.ses_import_jobs import (
+    JOB_COLUMNS,
+    add_bulk_options,
+    bulk_path,
+    job_rows,
+    jobs_exit_status,
+)
 from cli.table_options import add_table_options, parse_when, resolve_table
 from domain.policy import ManualKind
 
@@ -93,7 +100,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--since", type=parse_when, help="only suppressions since this time")
     p.add_argument("--dry-run", action="store_true")
-    _add_bulk_options(p)
+    add_bulk_options(p)
     p.set_defaults(func=run_export)
 
     p = sub.add_parser(
@@ -118,20 +125,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     mode.add_argument("--job", metavar="JOB_ID", help="show an SES import job (read-only)")
     p.add_argument("--dry-run", action="store_true", help="with --reconcile: show the plan only")
-    _add_bulk_options(p)
+    add_bulk_options(p)
     p.set_defaults(func=run_sync)
-
-
-def _add_bulk_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--per-address",
-        action="store_true",
-        help="one request per address (1/s) even for large sets; no import job, no bucket",
-    )
-    p.add_argument(
-        "--import-bucket",
-        help="bucket for import files (default: $SES_IMPORT_BUCKET or the stack's output)",
-    )
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -261,7 +256,7 @@ def run_export(args: argparse.Namespace) -> int:
         _progress(client.items(suppressed_only=True, since=since), "items"),
         datetime.now(UTC),
         dry_run=args.dry_run,
-        bulk=_bulk(args),
+        bulk=bulk_path(args, _ses_list()),
     )
     if args.dry_run:
         _emit(args, [{"address": a, "reason": r} for a, r in report.planned], ["address", "reason"])
@@ -278,7 +273,7 @@ def run_export(args: argparse.Namespace) -> int:
             "jobs": len(report.export.jobs),
         },
     )
-    return _jobs_exit_status(report.export.jobs)
+    return jobs_exit_status(report.export.jobs)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -308,7 +303,7 @@ def run_sync(args: argparse.Namespace) -> int:
         lambda stamp: client.items(suppressed_only=True, since=stamp),
         datetime.now(UTC),
         args.since,
-        bulk=_bulk(args),
+        bulk=bulk_path(args, _ses_list()),
     )
     _emit_jobs(args, report.export.jobs)
     _summary(
@@ -322,7 +317,7 @@ def run_sync(args: argparse.Namespace) -> int:
             "failed": report.export.failed,
         },
     )
-    return _jobs_exit_status(report.export.jobs)
+    return jobs_exit_status(report.export.jobs)
 
 
 def run_sync_check(args: argparse.Namespace) -> int:
@@ -406,7 +401,8 @@ def run_sync_reconcile(args: argparse.Namespace) -> int:
     )
     lifts = {a: t for a, r in records.items() if (t := latest_lift(r)) is not None}
     plan = plan_reconcile(entries, ours.values(), lifts, now)
-    ses, bulk = _ses_list(), _bulk(args)
+    ses = _ses_list()
+    bulk = bulk_path(args, ses)
     put = apply_to_ses(PUT, plan.puts, ses, bulk, dry_run=args.dry_run)
     deleted = apply_to_ses(DELETE, plan.deletes, ses, bulk, dry_run=args.dry_run)
     if args.dry_run:
@@ -424,7 +420,7 @@ def run_sync_reconcile(args: argparse.Namespace) -> int:
             "left": plan.left,
         },
     )
-    return _jobs_exit_status(put.jobs + deleted.jobs)
+    return jobs_exit_status(put.jobs + deleted.jobs)
 
 
 def run_import_job_status(args: argparse.Namespace) -> int:
@@ -476,96 +472,9 @@ def _ses_list() -> Any:
     return factory.ses_suppression_list()
 
 
-#: How long the CLI follows an import job before it hands back the job id.
-JOB_WAIT_SECONDS = 30 * 60
-
-
-def _bulk(args: argparse.Namespace) -> Any:
-    """The import-job path for this command, or None with --per-address. The bucket is looked
-    up only when a set is large enough to need it."""
-    import time
-
-    from adapters.settings import load_bulk_threshold
-    from domain.ses_import import BulkPath, JobWait
-
-    if args.per_address:
-        return None
-    deadline = time.monotonic() + JOB_WAIT_SECONDS
-    wait = JobWait(lambda: deadline - time.monotonic(), time.sleep)
-    return BulkPath(
-        _AnnouncedJobs(_ses_list()), _LazyImportFiles(args), wait, load_bulk_threshold()
-    )
-
-
-class _AnnouncedJobs:
-    """The SES list's import jobs, each announced on stderr as it starts: an interrupted
-    command still tells the operator which job to look at (`ses-sync --job ID`)."""
-
-    def __init__(self, ses: Any) -> None:
-        self._ses = ses
-
-    def start_import_job(self, action: str, s3_url: str, data_format: str) -> str:
-        job_id: str = self._ses.start_import_job(action, s3_url, data_format)
-        print(f"started SES import job {job_id} ({action}); following it...", file=sys.stderr)
-        return job_id
-
-    def import_job(self, job_id: str) -> Any:
-        return self._ses.import_job(job_id)
-
-
-class _LazyImportFiles:
-    """S3ImportFiles for --import-bucket, $SES_IMPORT_BUCKET or the stack's output, found on
-    first use."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self._args = args
-        self._files: Any = None
-
-    def _resolved(self) -> Any:
-        if self._files is None:
-            from adapters import factory
-            from adapters.settings import ConfigurationError, import_bucket_from_environment
-            from adapters.stack_outputs import StackLookupError, stack_output
-
-            bucket = self._args.import_bucket or import_bucket_from_environment()
-            if not bucket:
-                try:
-                    bucket = stack_output(self._args.stack, "SesImportBucketName")
-                except StackLookupError as exc:
-                    raise ConfigurationError(
-                        f"no bucket for the import file ({exc}); give --import-bucket, set "
-                        "SES_IMPORT_BUCKET, or use --per-address"
-                    ) from None
-            self._files = factory.ses_import_files(bucket)
-        return self._files
-
-    def write(self, action: str, body: bytes) -> str:
-        url: str = self._resolved().write(action, body)
-        return url
-
-    def remove(self, s3_url: str) -> None:
-        self._resolved().remove(s3_url)
-
-
 def _emit_jobs(args: argparse.Namespace, jobs: list[Any]) -> None:
     if jobs:
-        _emit(
-            args,
-            [job.to_json() for job in jobs],
-            ["job_id", "action", "state", "processed", "failed", "failed_records_url", "error"],
-        )
-
-
-def _jobs_exit_status(jobs: list[Any]) -> int:
-    """1 when a job failed, has failed records or was still running when the wait ended."""
-    if any(not job.finished or job.state == "FAILED" or job.failed for job in jobs):
-        print(
-            "error: an SES import job did not finish cleanly; see its row above "
-            "(`ses-feedback ses-sync --job JOB_ID` shows it again)",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+        _emit(args, job_rows(jobs), JOB_COLUMNS)
 
 
 def _iso(dt: datetime) -> str:
