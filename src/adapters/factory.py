@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from adapters.import_files import S3ImportFiles
 from adapters.inbound_rate_limit import DynamoRateLimiter
 from adapters.inbound_repository import DynamoInboundRepository
 from adapters.mail_store import S3MailStore
@@ -28,6 +29,7 @@ from adapters.suppression_client import SuppressionClient
 from adapters.suppression_repository import DynamoSuppressionRepository
 from domain.inbound import InboundService
 from domain.service import SuppressionService
+from domain.ses_import import BulkPath, JobWait
 
 if TYPE_CHECKING:  # imported lazily: only the webhook needs cryptography at cold start
     from adapters.sns_certificates import Fetcher, SnsSignatureVerifier, SubscriptionConfirmer
@@ -70,6 +72,32 @@ def ses_suppression_list() -> SesSuppressionList:
 def suppression_client() -> SuppressionClient:
     client: SuppressionClient = _overrides.get("client") or _default_client()
     return client
+
+
+# --- import jobs for large syncs with SES's list ------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _default_import_files() -> S3ImportFiles | None:
+    bucket = settings().ses_import_bucket
+    return S3ImportFiles(bucket) if bucket else None
+
+
+def ses_import_files(bucket: str | None = None) -> S3ImportFiles | None:
+    """Where import files go: an override (tests), else `bucket` (the CLI names one), else
+    the function's SES_IMPORT_BUCKET; None when there is none (per address only)."""
+    if "import_files" in _overrides:
+        overridden: S3ImportFiles = _overrides["import_files"]
+        return overridden
+    return S3ImportFiles(bucket) if bucket else _default_import_files()
+
+
+def ses_bulk_path(wait: JobWait) -> BulkPath | None:
+    """Import jobs through the SES list adapter and the import bucket, or None without one."""
+    files = ses_import_files()
+    if files is None:
+        return None
+    return BulkPath(ses_suppression_list(), files, wait, settings().ses_sync_bulk_threshold)
 
 
 @lru_cache(maxsize=1)
@@ -163,7 +191,7 @@ def sending_control() -> SesSendingControl:
 
 def override(service: Any = None, **others: Any) -> None:
     """Use fakes until reset(): `service=`, `ses_list=`, `client=`, `inbound=`,
-    `sending_control=`,
+    `sending_control=`, `import_files=`,
     `sns_fetcher=` (URL -> bytes, for certificates and SubscribeURLs), `sns_clock=` (None
     leaves a default)."""
     if service is not None:
@@ -181,6 +209,7 @@ def reset() -> None:
         _default_service,
         _default_ses_list,
         _default_client,
+        _default_import_files,
         inbound_settings,
         _default_inbound_service,
         webhook_settings,

@@ -1,4 +1,5 @@
-"""SES's account-level suppression list (SESv2), throttled to its 1 request/s quota.
+"""SES's account-level suppression list (SESv2), throttled to its 1 request/s quota: entries
+one at a time, and import jobs (CreateImportJob / GetImportJob) for large sets.
 
 Every call waits for the minimum interval since the previous one and backs off
 exponentially on TooManyRequestsException. The local emulator has no SESv2 suppression API,
@@ -14,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from domain.ses_import import ImportAction, ImportJobStatus
 from domain.ses_sync import SesListEntry
 
 
@@ -77,6 +79,33 @@ class SesSuppressionList:
                 return False
             raise
         return True
+
+    def start_import_job(self, action: ImportAction, s3_url: str, data_format: str) -> str:
+        """CreateImportJob for the account-level list; SES reads the object at `s3_url`."""
+        response = self._call(
+            "create_import_job",
+            ImportDestination={
+                "SuppressionListDestination": {"SuppressionListImportAction": action}
+            },
+            ImportDataSource={"S3Url": s3_url, "DataFormat": data_format},
+        )
+        return str(response["JobId"])
+
+    def import_job(self, job_id: str) -> ImportJobStatus:
+        """GetImportJob, as the pure status the domain follows."""
+        job = self._call("get_import_job", JobId=job_id)
+        destination = job.get("ImportDestination", {}).get("SuppressionListDestination", {})
+        failure = job.get("FailureInfo") or {}
+        return ImportJobStatus(
+            job_id=str(job.get("JobId", job_id)),
+            action=destination.get("SuppressionListImportAction", "PUT"),
+            state=job.get("JobStatus", "CREATED"),
+            processed=int(job.get("ProcessedRecordsCount") or 0),
+            failed=int(job.get("FailedRecordsCount") or 0),
+            failed_records_url=failure.get("FailedRecordsS3Url") or None,
+            error=failure.get("ErrorMessage") or None,
+            source_url=job.get("ImportDataSource", {}).get("S3Url"),
+        )
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         delay = self._min_interval

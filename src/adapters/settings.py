@@ -15,6 +15,7 @@ from datetime import timedelta
 from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
 from domain.inbound.service import InboundPolicy
 from domain.policy import PolicySettings
+from domain.ses_import import DEFAULT_BULK_THRESHOLD
 from domain.sns_signature import SnsMessageError, topic_region
 
 
@@ -28,6 +29,10 @@ class Settings:
     policy: PolicySettings
     region: str | None
     ses_sync_window_hours: int = 48
+    # Import jobs (SesSyncFunction only): the bucket for their files (None: per address
+    # only) and the smallest set that goes through a job.
+    ses_import_bucket: str | None = None
+    ses_sync_bulk_threshold: int = DEFAULT_BULK_THRESHOLD
 
 
 _POLICY_VARIABLES = {
@@ -55,6 +60,8 @@ def load_settings(
         policy=load_policy(env),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         ses_sync_window_hours=_positive_int(env, "SES_SYNC_WINDOW_HOURS", 48),
+        ses_import_bucket=env.get("SES_IMPORT_BUCKET", "").strip() or None,
+        ses_sync_bulk_threshold=load_bulk_threshold(env),
     )
 
 
@@ -66,6 +73,18 @@ def table_from_environment(environ: Mapping[str, str] | None = None) -> str | No
     """The table the CLI uses when --table is not given."""
     env = os.environ if environ is None else environ
     return env.get("SUPPRESSION_TABLE", "").strip() or None
+
+
+def import_bucket_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
+    """The import-job bucket the CLI uses when --import-bucket is not given."""
+    env = os.environ if environ is None else environ
+    return env.get("SES_IMPORT_BUCKET", "").strip() or None
+
+
+def load_bulk_threshold(environ: Mapping[str, str] | None = None) -> int:
+    """SES_SYNC_BULK_THRESHOLD: the smallest set sent to SES through an import job."""
+    env = os.environ if environ is None else environ
+    return _positive_int(env, "SES_SYNC_BULK_THRESHOLD", DEFAULT_BULK_THRESHOLD)
 
 
 def operator_name(environ: Mapping[str, str] | None = None) -> str:

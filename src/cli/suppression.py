@@ -9,6 +9,12 @@
     ses-feedback import [--since T]              SES list -> our table
     ses-feedback ses-sync [--since T]            both, as the scheduled function does
     ses-feedback ses-sync --check                every disagreement of the two lists (read-only)
+    ses-feedback ses-sync --reconcile [--dry-run]  fix the disagreements our table knows better
+    ses-feedback ses-sync --job JOB_ID           an SES import job's state and failure file
+
+Sets of SES_SYNC_BULK_THRESHOLD (100) addresses or more go to SES through SESv2 import jobs
+(files in the stack's SesImportBucket: --import-bucket, else $SES_IMPORT_BUCKET, else the
+SesImportBucketName output of --stack); --per-address keeps one request per address.
 
 `unsuppress` and `allow` also take the address off SES's account-level list (after the
 table is written), unless --no-ses. Lifting a complaint or an unsubscribe needs --force
@@ -29,6 +35,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.settings import operator_name, policy_from_environment
+from cli.ses_import_jobs import (
+    JOB_COLUMNS,
+    add_bulk_options,
+    bulk_path,
+    job_rows,
+    jobs_exit_status,
+)
 from cli.table_options import add_table_options, parse_when, resolve_table
 from domain.policy import ManualKind
 
@@ -87,6 +100,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--since", type=parse_when, help="only suppressions since this time")
     p.add_argument("--dry-run", action="store_true")
+    add_bulk_options(p)
     p.set_defaults(func=run_export)
 
     p = sub.add_parser(
@@ -97,11 +111,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     p = sub.add_parser("ses-sync", parents=[common], help="import, then export")
     p.add_argument("--since", type=parse_when)
-    p.add_argument(
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
         "--check",
         action="store_true",
         help="change nothing: list every disagreement between the two lists (exit 2 if any)",
     )
+    mode.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="put our exportable suppressions SES lacks, delete SES entries lifted here "
+        "(docs/schema.md); other disagreements are left and counted",
+    )
+    mode.add_argument("--job", metavar="JOB_ID", help="show an SES import job (read-only)")
+    p.add_argument("--dry-run", action="store_true", help="with --reconcile: show the plan only")
+    add_bulk_options(p)
     p.set_defaults(func=run_sync)
 
 
@@ -232,14 +256,24 @@ def run_export(args: argparse.Namespace) -> int:
         _progress(client.items(suppressed_only=True, since=since), "items"),
         datetime.now(UTC),
         dry_run=args.dry_run,
+        bulk=bulk_path(args, _ses_list()),
     )
     if args.dry_run:
         _emit(args, [{"address": a, "reason": r} for a, r in report.planned], ["address", "reason"])
+    else:
+        _emit_jobs(args, report.export.jobs)
     _summary(
         args,
-        {"exported": report.exported, "skipped": report.export_skipped, "dry_run": args.dry_run},
+        {
+            "exported": report.exported,
+            "skipped": report.export_skipped,
+            "dry_run": args.dry_run,
+            "method": report.export.method,
+            "failed": report.export.failed,
+            "jobs": len(report.export.jobs),
+        },
     )
-    return 0
+    return jobs_exit_status(report.export.jobs)
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -253,8 +287,15 @@ def run_import(args: argparse.Namespace) -> int:
 def run_sync(args: argparse.Namespace) -> int:
     from domain.ses_sync import synchronise
 
+    if args.dry_run and not args.reconcile:
+        print("error: --dry-run goes with --reconcile", file=sys.stderr)
+        return 1
     if args.check:
         return run_sync_check(args)
+    if args.reconcile:
+        return run_sync_reconcile(args)
+    if args.job:
+        return run_import_job_status(args)
     client = _client(args)
     report = synchronise(
         _ses_list(),
@@ -262,7 +303,9 @@ def run_sync(args: argparse.Namespace) -> int:
         lambda stamp: client.items(suppressed_only=True, since=stamp),
         datetime.now(UTC),
         args.since,
+        bulk=bulk_path(args, _ses_list()),
     )
+    _emit_jobs(args, report.export.jobs)
     _summary(
         args,
         {
@@ -270,16 +313,17 @@ def run_sync(args: argparse.Namespace) -> int:
             "written": report.import_written,
             "exported": report.exported,
             "skipped": report.export_skipped,
+            "method": report.export.method,
+            "failed": report.export.failed,
         },
     )
-    return 0
+    return jobs_exit_status(report.export.jobs)
 
 
 def run_sync_check(args: argparse.Namespace) -> int:
     """Read both lists whole and report where they disagree; writes nothing anywhere."""
     from domain.ses_sync import (
         DISAGREEMENT_KINDS,
-        SES_REASONS,
         compare_lists,
         suppression_in_force,
     )
@@ -287,20 +331,8 @@ def run_sync_check(args: argparse.Namespace) -> int:
     if args.since:
         print("error: --check compares the whole lists; it takes no --since", file=sys.stderr)
         return 1
-    client = _client(args)
     now = datetime.now(UTC)
-    entries = list(_progress(_ses_list().entries(SES_REASONS), "SES entries"))
-    ours = {i["address"]: i for i in client.items(suppressed_only=True)}
-    # What we hold for addresses SES lists but we do not suppress (one batched read).
-    others = [e.address for e in entries if e.address.lower() not in ours]
-    for status in client.check_many(others).values():
-        if status.normalised and status.state and status.normalised not in ours:
-            ours[status.normalised] = {
-                "address": status.normalised,
-                "state": status.state,
-                "reason": status.reason,
-                "category": status.category,
-            }
+    entries, ours = _both_lists(args)
     found = compare_lists(entries, ours.values(), now)
     columns = ["kind", "address", "ses_reason", "exported_as", "our_state", "our_reason"]
     if found or args.json:
@@ -314,7 +346,92 @@ def run_sync_check(args: argparse.Namespace) -> int:
             **counts,
         },
     )
+    if found:
+        print(
+            "to fix what this table knows better: ses-feedback ses-sync --reconcile --dry-run, "
+            "then without --dry-run",
+            file=sys.stderr,
+        )
     return 2 if found else 0
+
+
+def _both_lists(args: argparse.Namespace) -> tuple[list[Any], dict[str, dict[str, Any]]]:
+    """SES's whole list, and our suppressed items plus what we hold for the addresses only
+    SES lists (one batched read), keyed by normalised address."""
+    from domain.ses_sync import SES_REASONS
+
+    client = _client(args)
+    entries = list(_progress(_ses_list().entries(SES_REASONS), "SES entries"))
+    ours = {i["address"]: i for i in client.items(suppressed_only=True)}
+    others = [e.address for e in entries if e.address.lower() not in ours]
+    for status in client.check_many(others).values():
+        if status.normalised and status.state and status.normalised not in ours:
+            ours[status.normalised] = {
+                "address": status.normalised,
+                "state": status.state,
+                "reason": status.reason,
+                "category": status.category,
+            }
+    return entries, ours
+
+
+def run_sync_reconcile(args: argparse.Namespace) -> int:
+    """Make SES's list agree with ours where the table knows better (domain.ses_sync.
+    plan_reconcile): PUT first, then DELETE, each per address or by import job."""
+    from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.addresses import InvalidAddressError, normalise_address
+    from domain.ses_import import DELETE, PUT, apply_to_ses
+    from domain.ses_sync import latest_lift, plan_reconcile, suppression_in_force
+
+    if args.since:
+        print("error: --reconcile works on the whole lists; it takes no --since", file=sys.stderr)
+        return 1
+    now = datetime.now(UTC)
+    entries, ours = _both_lists(args)
+    candidates = set()
+    for entry in entries:
+        try:
+            key = normalise_address(entry.address)
+        except InvalidAddressError:
+            continue
+        if not (key in ours and suppression_in_force(ours[key], now)):
+            candidates.add(key)
+    records = DynamoSuppressionRepository(resolve_table(args), policy_from_environment()).get_many(
+        candidates
+    )
+    lifts = {a: t for a, r in records.items() if (t := latest_lift(r)) is not None}
+    plan = plan_reconcile(entries, ours.values(), lifts, now)
+    ses = _ses_list()
+    bulk = bulk_path(args, ses)
+    put = apply_to_ses(PUT, plan.puts, ses, bulk, dry_run=args.dry_run)
+    deleted = apply_to_ses(DELETE, plan.deletes, ses, bulk, dry_run=args.dry_run)
+    if args.dry_run:
+        rows = [{"action": "PUT", "address": a, "reason": r} for a, r in plan.puts]
+        rows += [{"action": "DELETE", "address": a, "reason": None} for a, _ in plan.deletes]
+        _emit(args, rows, ["action", "address", "reason"])
+    else:
+        _emit_jobs(args, put.jobs + deleted.jobs)
+    _summary(
+        args,
+        {
+            "dry_run": args.dry_run,
+            "put": put.summary(),
+            "delete": {**deleted.summary(), "not_listed": deleted.not_listed},
+            "left": plan.left,
+        },
+    )
+    return jobs_exit_status(put.jobs + deleted.jobs)
+
+
+def run_import_job_status(args: argparse.Namespace) -> int:
+    """One import job as SES reports it, with the failure file's presigned URL (it holds
+    addresses: it is shown here, to the operator, and never logged). Exit 0 when it
+    completed without failed records, 1 when it failed or has some, 2 while it runs."""
+    job = _ses_list().import_job(args.job)
+    _emit_jobs(args, [job])
+    if not job.finished:
+        return 2
+    return 0 if job.state == "COMPLETED" and job.failed == 0 else 1
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -353,6 +470,11 @@ def _ses_list() -> Any:
     from adapters import factory
 
     return factory.ses_suppression_list()
+
+
+def _emit_jobs(args: argparse.Namespace, jobs: list[Any]) -> None:
+    if jobs:
+        _emit(args, job_rows(jobs), JOB_COLUMNS)
 
 
 def _iso(dt: datetime) -> str:

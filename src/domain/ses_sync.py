@@ -10,15 +10,18 @@ came from SES, manual decisions and soft-bounce escalations are not exported.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from domain.addresses import InvalidAddressError, normalise_address
 from domain.events import RecipientOutcome, truncate_ms
+from domain.policy import SuppressionRecord
 from domain.service import SuppressionService
+from domain.ses_import import PUT, ApplyReport, BulkPath, apply_to_ses
 from domain.verdicts import REASON_SES_SUPPRESSED, Classification, Verdict
+from domain.vocabulary import Reason
 
 SES_REASONS = ("BOUNCE", "COMPLAINT")
 _EXPORT_REASON_BY_CATEGORY = {
@@ -86,9 +89,10 @@ class SesListPort(Protocol):
 class SyncReport:
     imported: int = 0  # SES entries read
     import_written: int = 0  # items created or changed in our table
-    exported: int = 0  # entries put to SES
+    exported: int = 0  # entries put to SES (or to be put, in a dry run)
     export_skipped: int = 0  # our items not eligible for export
     planned: list[tuple[str, str]] = field(default_factory=list)  # dry runs
+    export: ApplyReport = field(default_factory=lambda: ApplyReport(PUT))
 
 
 def import_from_ses(
@@ -120,21 +124,23 @@ def export_to_ses(
     now: datetime,
     *,
     dry_run: bool = False,
+    bulk: BulkPath | None = None,
 ) -> SyncReport:
-    """Put our hard bounces and complaints on SES's list (PutSuppressedDestination is
-    idempotent, so re-exporting an address is harmless, only slow at 1 request/s)."""
+    """Put our hard bounces and complaints on SES's list: one PutSuppressedDestination per
+    address (idempotent, so re-exporting is harmless, only slow at 1 request/s), or import
+    jobs when there is a bulk path and the set reaches its threshold."""
     report = SyncReport()
+    rows: list[tuple[str, str | None]] = []
     for item in items:
         reason = export_reason(item, now)
         if reason is None:
             report.export_skipped += 1
             continue
-        address = str(item["address"])
-        if dry_run:
-            report.planned.append((address, reason))
-        else:
-            ses.put(address, reason)
-        report.exported += 1
+        rows.append((str(item["address"]), reason))
+    if dry_run:
+        report.planned = [(address, str(reason)) for address, reason in rows]
+    report.export = apply_to_ses(PUT, rows, ses, bulk, dry_run=dry_run)
+    report.exported = len(rows)
     return report
 
 
@@ -144,12 +150,14 @@ def synchronise(
     our_items: Callable[[str | None], Iterable[Mapping[str, Any]]],
     now: datetime,
     since: datetime | None,
+    *,
+    bulk: BulkPath | None = None,
 ) -> SyncReport:
     """Both directions for the window since `since` (None: everything). Import first, so
     entries that came from SES are recognised and not exported back."""
     imported = import_from_ses(ses, service, start=since)
     stamp = since.isoformat(timespec="milliseconds").replace("+00:00", "Z") if since else None
-    exported = export_to_ses(ses, our_items(stamp), now)
+    exported = export_to_ses(ses, our_items(stamp), now, bulk=bulk)
     exported.imported = imported.imported
     exported.import_written = imported.import_written
     return exported
@@ -260,3 +268,87 @@ def compare_lists(
             )
         )
     return sorted(found, key=lambda d: (d.address, d.kind))
+
+
+# --- the two lists reconciled (ses-sync --reconcile) ----------------------------------------
+
+#: Why a disagreement is left alone by a reconcile (the summary counts each).
+LEFT_NOT_EXPORTED = "not-exported"  # only-here, but export never puts it (manual, soft, SES)
+LEFT_SES_COMPLAINT = "ses-complaint-kept"  # SES says COMPLAINT, we would say BOUNCE
+LEFT_NOT_LIFTED = "not-lifted-here"  # only-in-ses, and no lift here: SES's own, or expiry
+LEFT_NEWER_IN_SES = "newer-in-ses"  # only-in-ses, but SES's entry is newer than our lift
+
+
+@dataclass
+class ReconcilePlan:
+    """What a full reconcile changes on SES's list. `puts`: (our normalised address, SES
+    reason); `deletes`: SES's own spelling of the address (its API matches case exactly);
+    `left`: why each disagreement it does not fix stays, counted."""
+
+    puts: list[tuple[str, str | None]] = field(default_factory=list)
+    deletes: list[tuple[str, str | None]] = field(default_factory=list)
+    left: dict[str, int] = field(default_factory=dict)
+
+    def leave(self, why: str) -> None:
+        self.left[why] = self.left.get(why, 0) + 1
+
+
+def latest_lift(record: SuppressionRecord | None) -> datetime | None:
+    """When an operator last lifted the address here (unsuppress or allow), if the latest
+    manual action is such a lift. Automatic evidence up to then does not count here."""
+    manual = record.ledger.manual if record is not None else None
+    if manual is not None and manual.reason in (Reason.MANUAL_UNSUPPRESS, Reason.MANUAL_ALLOW):
+        return manual.at
+    return None
+
+
+def plan_reconcile(
+    ses_entries: Sequence[SesListEntry],
+    our_items: Iterable[Mapping[str, Any]],
+    lifts: Mapping[str, datetime],
+    now: datetime,
+) -> ReconcilePlan:
+    """The changes that make SES's list agree with ours where our table has the better
+    knowledge, and nothing else:
+
+    - PUT what `export` would put for a suppression in force here that SES lacks
+      (`only-here` with an `exported_as`), and COMPLAINT where SES holds only BOUNCE;
+    - DELETE an SES entry whose address an operator lifted here (unsuppress / allow) at or
+      after SES's entry was last updated: SES is still blocking what we decided to send to.
+
+    Left alone: suppressions `export` never puts (manual, soft-bounce escalations, entries
+    that came from SES), a COMPLAINT on SES where we would say BOUNCE (a weaker reason never
+    replaces a stronger one, as in our own policy), SES entries for addresses we never lifted
+    (SES's own evidence; lapsed suppressions are expiry's business) and SES entries newer
+    than our lift (SES saw something after the operator decided). `lifts` maps normalised
+    addresses to `latest_lift` of their records."""
+    entries = list(ses_entries)
+    items = list(our_items)
+    plan = ReconcilePlan()
+    for found in compare_lists(entries, items, now):
+        if found.kind == ONLY_HERE:
+            if found.exported_as is None:
+                plan.leave(LEFT_NOT_EXPORTED)
+            else:
+                plan.puts.append((found.address, found.exported_as))
+        elif found.kind == REASON_DIFFERS:
+            if found.exported_as == "COMPLAINT":
+                plan.puts.append((found.address, found.exported_as))
+            else:
+                plan.leave(LEFT_SES_COMPLAINT)
+    in_force = {str(i["address"]) for i in items if suppression_in_force(i, now)}
+    for entry in entries:
+        try:
+            key = normalise_address(entry.address)
+        except InvalidAddressError:
+            key = entry.address
+        if key in in_force:
+            continue
+        lifted = lifts.get(key)
+        if lifted is None:
+            plan.leave(LEFT_NOT_LIFTED)
+        elif truncate_ms(entry.last_update) <= lifted:
+            plan.deletes.append((entry.address, None))
+        else:
+            plan.leave(LEFT_NEWER_IN_SES)
+    return plan

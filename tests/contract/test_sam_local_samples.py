@@ -304,6 +304,7 @@ def test_env_file_names_every_function_and_the_emulator(template, env_file):
         assert values["SUPPRESSION_TABLE"] == stack_names["SuppressionTable"]
     assert env_file["InboundFunction"]["INBOUND_TABLE"] == stack_names["InboundTable"]
     assert env_file["InboundFunction"]["INBOUND_BUCKET"] == buckets["InboundBucket"]
+    assert env_file["SesSyncFunction"]["SES_IMPORT_BUCKET"] == buckets["SesImportBucket"]
 
 
 def test_env_file_variables_are_declared_in_the_template(template, env_file):

@@ -39,7 +39,13 @@ def test_scheduled_sync_both_directions(suppression_table, ses_sample, lambda_co
     )
     factory.override(ses_list=fake)
     summary = ses_sync.lambda_handler({}, lambda_context)
-    assert summary == {"imported": 1, "import_written": 1, "exported": 1, "export_skipped": 0}
+    assert summary == {
+        "imported": 1,
+        "import_written": 1,
+        "exported": 1,
+        "export_skipped": 0,
+        "export_method": "per-address",  # no import bucket configured, and one address
+    }
     assert fake.puts == [("recipient@example.com", "BOUNCE")]
     status = factory.suppression_client().check("listed@example.com")
     assert status.suppressed and status.reason == "suppressed"

@@ -196,3 +196,58 @@ def test_compare_lists_reports_every_disagreement_and_nothing_else():
         },
     ]
     assert compare_lists([], [], NOW) == []
+
+
+# --- ses-sync --reconcile: what a full reconcile changes, and what it leaves ------------------
+
+
+def test_reconcile_puts_what_we_know_better_and_deletes_only_what_was_lifted_here():
+    from domain.ses_sync import plan_reconcile
+
+    def item(address, reason, category, state="suppressed"):
+        return {"address": address, "state": state, "reason": reason, "category": category}
+
+    lift = NOW - timedelta(hours=1)
+    ours = [
+        item("agree@x.com", "userunknown", "invalid-address"),
+        item("missing@x.com", "userunknown", "invalid-address"),  # PUT BOUNCE
+        item("complained@x.com", "feedback", "complaint"),  # PUT COMPLAINT over BOUNCE
+        item("bounced@x.com", "userunknown", "invalid-address"),  # SES COMPLAINT kept
+        item("manual@x.com", "manual", "manual"),  # never exported: left
+        item("allowed@x.com", "manual-allow", "manual", state="allowed"),
+        item("lifted@x.com", None, None, state="clear"),
+    ]
+    ses = [
+        SesListEntry("agree@x.com", "BOUNCE", T0),
+        SesListEntry("complained@x.com", "BOUNCE", T0),
+        SesListEntry("bounced@x.com", "COMPLAINT", T0),
+        SesListEntry("Allowed@X.com", "BOUNCE", lift - timedelta(days=1)),  # before the allow
+        SesListEntry("lifted@x.com", "BOUNCE", lift),  # at the lift: still ours to remove
+        SesListEntry("relisted@x.com", "BOUNCE", lift + timedelta(minutes=5)),  # newer
+        SesListEntry("stranger@x.com", "COMPLAINT", T0),  # SES's own: never lifted here
+    ]
+    lifts = {"allowed@x.com": lift, "lifted@x.com": lift, "relisted@x.com": lift}
+    plan = plan_reconcile(ses, ours, lifts, NOW)
+    assert sorted(plan.puts) == [("complained@x.com", "COMPLAINT"), ("missing@x.com", "BOUNCE")]
+    # SES's own spelling: its API matches the address's case exactly
+    assert plan.deletes == [("Allowed@X.com", None), ("lifted@x.com", None)]
+    assert plan.left == {
+        "not-exported": 1,  # manual@
+        "ses-complaint-kept": 1,  # bounced@
+        "newer-in-ses": 1,  # relisted@
+        "not-lifted-here": 1,  # stranger@
+    }
+
+
+def test_latest_lift_is_the_time_of_an_unsuppress_or_allow_only(memory_service, memory_repo):
+    from domain.policy import ManualKind
+    from domain.ses_sync import latest_lift
+
+    memory_service.apply_outcomes([outcome("hard", 0, address="a@x.com")])
+    assert latest_lift(memory_repo.records["a@x.com"]) is None and latest_lift(None) is None
+    at = T0 + timedelta(hours=3)
+    memory_service.apply_manual("a@x.com", ManualKind.UNSUPPRESS, at=at, actor="op", note="ok")
+    assert latest_lift(memory_repo.records["a@x.com"]) == at
+    later = at + timedelta(hours=1)
+    memory_service.apply_manual("a@x.com", ManualKind.SUPPRESS, at=later, actor="op", note="no")
+    assert latest_lift(memory_repo.records["a@x.com"]) is None  # suppressed again by hand

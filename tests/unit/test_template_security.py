@@ -256,9 +256,14 @@ def test_unscoped_ses_list_actions_are_limited_to_the_stack_region(template):
 # --- access logging --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("bucket", "prefix"), [("InboundBucket", "inbound/"), ("ArchiveBucket", "archive/")]
-)
+DATA_BUCKETS = {
+    "InboundBucket": "inbound/",
+    "ArchiveBucket": "archive/",
+    "SesImportBucket": "ses-import/",
+}
+
+
+@pytest.mark.parametrize(("bucket", "prefix"), sorted(DATA_BUCKETS.items()))
 def test_data_buckets_log_access_when_the_parameter_is_on(template, bucket, prefix):
     logging = resources(template)[bucket]["Properties"]["LoggingConfiguration"]["Fn::If"]
     assert logging[0] == "AccessLogsOn"
@@ -293,12 +298,73 @@ def test_only_the_logging_service_writes_logs_and_only_for_our_buckets(template)
     assert delivery["Action"] == "s3:PutObject"
     assert delivery["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
     sources = {sub_text(a) for a in delivery["Condition"]["ArnLike"]["aws:SourceArn"]}
-    names = {
-        sub_text(resources(template)[b]["Properties"]["BucketName"])
-        for b in ("InboundBucket", "ArchiveBucket")
-    }
+    names = {sub_text(resources(template)[b]["Properties"]["BucketName"]) for b in DATA_BUCKETS}
     assert sources == {f"arn:${{AWS::Partition}}:s3:::{name}" for name in names}
+    prefixes = {sub_text(r) for r in delivery["Resource"]}
+    assert prefixes == {f"${{AccessLogBucket.Arn}}/{p}*" for p in DATA_BUCKETS.values()}
     assert statements["DenyInsecureTransport"]["Effect"] == "Deny"
+
+
+# --- import files for SESv2 import jobs -----------------------------------------
+
+IMPORT_PREFIX = "suppression-list/"
+
+
+def test_import_prefix_is_the_one_the_adapter_writes_under(template):
+    from adapters.import_files import DEFAULT_PREFIX
+
+    assert DEFAULT_PREFIX == IMPORT_PREFIX
+
+
+def test_import_bucket_is_private_sse_s3_and_expires_its_files_within_days(template):
+    props = resources(template)["SesImportBucket"]["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    [rule] = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}  # SES reads it
+    rules = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["import-files"]["Prefix"] == IMPORT_PREFIX
+    assert rules["import-files"]["ExpirationInDays"] == {"Ref": "SesImportRetentionDays"}
+    retention = template["Parameters"]["SesImportRetentionDays"]
+    assert (retention["Default"], retention["MinValue"], retention["MaxValue"]) == (1, 1, 7)
+
+
+def test_only_ses_for_this_account_may_read_import_files_and_only_over_tls(template):
+    statements = resources(template)["SesImportBucketPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert allows
+    for statement in allows:
+        assert statement["Principal"] == {"Service": "ses.amazonaws.com"}
+        assert statement["Action"] == "s3:GetObject"
+        assert sub_text(statement["Resource"]) == f"${{SesImportBucket.Arn}}/{IMPORT_PREFIX}*"
+        [(key, value)] = statement["Condition"]["StringEquals"].items()
+        assert key in ("aws:SourceAccount", "aws:Referer") and value == {"Ref": "AWS::AccountId"}
+    [deny] = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_sync_function_gets_exactly_the_ses_and_s3_actions_its_code_calls(template):
+    function = functions(template)["SesSyncFunction"]
+    # SesSuppressionList: list/put per address, CreateImportJob + GetImportJob for jobs;
+    # S3ImportFiles: put_object, and delete_object once a job has finished.
+    assert granted(function, "ses:") == {
+        "*": {
+            "ses:ListSuppressedDestinations",
+            "ses:PutSuppressedDestination",
+            "ses:CreateImportJob",
+        },
+        "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:import-job/*": {
+            "ses:GetImportJob"
+        },
+    }
+    assert granted(function, "s3:") == {
+        f"SesImportBucket/{IMPORT_PREFIX}*": {"s3:PutObject", "s3:DeleteObject"}
+    }
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["SES_IMPORT_BUCKET"] == {"Ref": "SesImportBucket"}
+    assert variables["SES_SYNC_BULK_THRESHOLD"] == {"Ref": "SesSyncBulkThreshold"}
 
 
 # --- retention -------------------------------------------------------------------------------
