@@ -127,7 +127,9 @@ def _apply(unsubscribe: UnsubscribeRequest) -> dict[str, Any]:
 
 
 def _confirmation_page(unsubscribe: UnsubscribeRequest) -> dict[str, Any]:
-    # The form posts to this very URL (no action attribute) what a mail client would.
+    # The form posts to this very URL (no action attribute) what a mail client would. Counted:
+    # many pages and few POSTs mean scanners, or clients without one-click support.
+    metrics.add_metric(name="OneClickUnsubscribePageShown", unit=MetricUnit.Count, value=1)
     body = (
         f"<p>Stop receiving {_what(unsubscribe.scope)} from us at this address?</p>"
         '<form method="post" enctype="application/x-www-form-urlencoded">'
