@@ -5,7 +5,9 @@ Tests call `override(name=fake)` instead of patching modules; `reset()` restores
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +21,12 @@ from adapters.settings import (
     AutoPauseSettings,
     InboundSettings,
     Settings,
+    UnsubscribeSettings,
     WebhookSettings,
     load_auto_pause_settings,
     load_inbound_settings,
     load_settings,
+    load_unsubscribe_settings,
     load_webhook_settings,
 )
 from adapters.suppression_client import SuppressionClient
@@ -31,8 +35,9 @@ from domain.inbound import InboundService
 from domain.service import SuppressionService
 from domain.ses_import import BulkPath, JobWait
 
-if TYPE_CHECKING:  # imported lazily: only the webhook needs cryptography at cold start
+if TYPE_CHECKING:  # imported lazily: only the webhook and unsubscribe need cryptography
     from adapters.sns_certificates import Fetcher, SnsSignatureVerifier, SubscriptionConfirmer
+    from domain.unsubscribe_token import UnsubscribeTokens
 
 _overrides: dict[str, Any] = {}
 
@@ -169,6 +174,49 @@ def subscription_confirmer() -> SubscriptionConfirmer:
     return SubscriptionConfirmer(sns_fetcher())
 
 
+# --- one-click unsubscribe -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def unsubscribe_settings() -> UnsubscribeSettings:
+    return load_unsubscribe_settings()
+
+
+@lru_cache(maxsize=1)
+def _default_unsubscribe_tokens() -> UnsubscribeTokens:
+    from adapters.return_path_keys import load_keys
+    from adapters.settings import ConfigurationError
+    from domain.unsubscribe_token import TokenConfigurationError, UnsubscribeTokens
+
+    cfg = unsubscribe_settings()
+    keys = load_keys(cfg.return_path)
+    if not keys:
+        raise ConfigurationError(
+            "no unsubscribe key: set RETURN_PATH_SECRET_ARN (or RETURN_PATH_KEYS locally)"
+        )
+    try:
+        return UnsubscribeTokens(keys, lifetime=cfg.lifetime)
+    except TokenConfigurationError as exc:
+        raise ConfigurationError(f"unsubscribe keys: {exc}") from None
+
+
+def unsubscribe_tokens() -> UnsubscribeTokens:
+    tokens: UnsubscribeTokens = _overrides.get("unsubscribe_tokens") or (
+        _default_unsubscribe_tokens()
+    )
+    return tokens
+
+
+def clock() -> Callable[[], datetime]:
+    """The time handlers judge token ages by (tests override it with `clock=`)."""
+    now: Callable[[], datetime] = _overrides.get("clock") or _utc_now
+    return now
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 # --- auto-pause -------------------------------------------------------------------------------
 
 
@@ -191,7 +239,8 @@ def sending_control() -> SesSendingControl:
 
 def override(service: Any = None, **others: Any) -> None:
     """Use fakes until reset(): `service=`, `ses_list=`, `client=`, `inbound=`,
-    `sending_control=`, `import_files=`,
+    `sending_control=`, `import_files=`, `unsubscribe_tokens=`, `clock=` (a function
+    returning now),
     `sns_fetcher=` (URL -> bytes, for certificates and SubscribeURLs), `sns_clock=` (None
     leaves a default)."""
     if service is not None:
@@ -216,5 +265,7 @@ def reset() -> None:
         _default_sns_verifier,
         auto_pause_settings,
         _default_sending_control,
+        unsubscribe_settings,
+        _default_unsubscribe_tokens,
     ):
         cached.cache_clear()

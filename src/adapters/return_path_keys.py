@@ -21,15 +21,21 @@ from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys
 def load_signer(cfg: ReturnPathSettings, client: Any = None) -> ReturnPathSigner | None:
     """The signer the settings describe, or None when no key is configured (then no DSN or
     ARF report can change the suppression table: safe, and logged by the caller)."""
-    keys = cfg.keys
-    if not keys and cfg.secret_arn:
-        keys = _keys_from_secret(cfg.secret_arn, client or boto3.client("secretsmanager"))
+    keys = load_keys(cfg, client)
     if not keys:
         return None
     try:
         return ReturnPathSigner(keys, prefix=cfg.prefix, max_age=cfg.max_age)
     except ProofConfigurationError as exc:
         raise ConfigurationError(f"return-path keys: {exc}") from None
+
+
+def load_keys(cfg: ReturnPathSettings, client: Any = None) -> tuple[bytes, ...]:
+    """The configured keys (the first mints), from the settings or the secret; () for none.
+    Return paths and one-click unsubscribe tokens share them (each derives its own use)."""
+    if cfg.keys or not cfg.secret_arn:
+        return cfg.keys
+    return _keys_from_secret(cfg.secret_arn, client or boto3.client("secretsmanager"))
 
 
 def _keys_from_secret(arn: str, client: Any) -> tuple[bytes, ...]:

@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         os.environ["UNSUBSCRIBE_MAILBOXES"] = "unsubscribe@mail.example.com"
         # the public key the sample messages were signed with (never deploy with it)
         os.environ.setdefault("RETURN_PATH_KEYS", DEMO_RETURN_PATH_KEY)
+        # the one-click samples were minted on 2026-11-30: keep them valid, as events/env.json
+        os.environ.setdefault("UNSUBSCRIBE_TOKEN_LIFETIME_DAYS", "3650")
         os.environ["WEBHOOK_ALLOWED_TOPIC_ARNS"] = DEMO_WEBHOOK_TOPIC
         factory.reset()
         dynamodb = boto3.client("dynamodb")

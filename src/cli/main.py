@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = [
     "cli.replay",
     "cli.receipt_rules",
     "cli.return_path",
+    "cli.unsubscribe_headers",
     "cli.redrive",
     "cli.emulator",
     "cli.resume",

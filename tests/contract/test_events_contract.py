@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters import factory
-from tests.conftest import EVENTS
+from tests.conftest import EVENTS, SAMPLE_RETURN_PATH_KEY
 from tests.fakes import FakeSendingControl, FakeSesList
 
 SAMPLES = sorted(EVENTS.glob("*/*.json"))
@@ -50,6 +50,10 @@ def test_sample_through_its_handler(
         )
         monkeypatch.setenv("AUTO_PAUSE_ALARMS", f"{cset}-bounce-rate-pause")
         factory.override(sending_control=FakeSendingControl())
+    if path.parent.name == "UnsubscribeFunction":  # tokens minted with the public demo key
+        monkeypatch.setenv("RETURN_PATH_KEYS", SAMPLE_RETURN_PATH_KEY)
+        monkeypatch.setenv("UNSUBSCRIBE_TOKEN_LIFETIME_DAYS", "3650")  # as events/env.json
+        factory.reset()
     event = json.loads(path.read_text())
     expect_failure = "malformed" in path.name
     try:

@@ -224,6 +224,24 @@ def inbound_recorded(message_id: str, kind: str, applied: int | None = None) -> 
     return check
 
 
+def unsubscribed(address: str) -> Check:
+    """200, and the emulator's SuppressionTable holds the address, suppressed."""
+
+    def check(outcome: dict[str, Any], stack: emulator.LocalStack) -> None:
+        http(200, "Unsubscribed")(outcome, stack)
+        import boto3
+
+        item = boto3.client("dynamodb").get_item(
+            TableName=stack.tables["SuppressionTable"],
+            Key={"address": {"S": address}},
+            ConsistentRead=True,
+        )["Item"]
+        assert item["state"]["S"] == "suppressed", item
+        assert item["reason"]["S"] == "unsubscribe", item
+
+    return check
+
+
 def raises(error_type: str, message_contains: str) -> Check:
     def check(outcome: dict[str, Any], _stack: emulator.LocalStack) -> None:
         assert outcome.get("errorType") == error_type, outcome
@@ -270,6 +288,10 @@ EXPECTED: dict[str, Check] = {
     "SuppressionApiFunction/list-by-reason-since.json": http(200, '"items"'),
     "SuppressionApiFunction/post-check-malformed-json.json": http(400, "not valid JSON"),
     "SuppressionApiFunction/post-check.json": http(200, '"results"'),
+    # Tokens minted on 2026-11-30 with the public demo key; env.json gives local runs a
+    # 3650-day link lifetime so the samples keep working (tests/one_click.py).
+    "UnsubscribeFunction/get-confirmation-page.json": http(200, 'method="post"'),
+    "UnsubscribeFunction/post-one-click.json": unsubscribed("jane.doe@example.com"),
     # Signed with a TEST-ONLY key on 2026-11-20 (events/WebhookFunction/README.md): outside
     # the test harness they are over an hour old, so the webhook refuses them before it
     # fetches any certificate. The malformed one is refused for its bad signature as well.

@@ -130,6 +130,13 @@ def prepare(function: str, event: dict[str, Any], request: pytest.FixtureRequest
         )
         monkeypatch.setenv("AUTO_PAUSE_ALARMS", f"{cset}-bounce-rate-pause")
         return {"sending_control": True}
+    if function == "UnsubscribeFunction":  # sample tokens: the public demo key, 2026-11-30
+        from tests.conftest import SAMPLE_RETURN_PATH_KEY
+
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("RETURN_PATH_KEYS", SAMPLE_RETURN_PATH_KEY)
+        monkeypatch.setenv("UNSUBSCRIBE_TOKEN_LIFETIME_DAYS", "3650")
+        return {}
     if function == "WebhookFunction":  # samples are signed with a TEST-ONLY certificate
         from tests.sns_signing import CERT_URL, TEST_CERT_PATH, TOPIC_ARN, sample_bodies_time
 

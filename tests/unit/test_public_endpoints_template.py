@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 def test_webhook_url_is_public_but_its_concurrency_can_be_capped(template):
     webhook = template["Resources"]["WebhookFunction"]["Properties"]
@@ -35,3 +37,36 @@ def test_read_api_is_throttled_stage_wide(template):
     assert (
         params["ApiThrottlingBurstLimit"]["Default"] >= params["ApiThrottlingRateLimit"]["Default"]
     )
+
+
+def test_unsubscribe_url_is_public_capped_and_reads_only_the_key_and_the_table(template):
+    resource = template["Resources"]["UnsubscribeFunction"]
+    assert resource["Condition"] == "UnsubscribeEndpointOn"
+    props = resource["Properties"]
+    assert props["FunctionUrlConfig"]["AuthType"] == "NONE"  # mail clients POST unsigned
+    capped = props["ReservedConcurrentExecutions"]["Fn::If"]
+    assert capped == [
+        "CapUnsubscribeConcurrency",
+        {"Ref": "UnsubscribeReservedConcurrency"},
+        {"Ref": "AWS::NoValue"},
+    ]
+    assert template["Parameters"]["UnsubscribeReservedConcurrency"]["Default"] == 10
+    statements = [s for p in props["Policies"] for s in p["Statement"]]
+    targets = {
+        (action, json.dumps(s["Resource"], sort_keys=True))
+        for s in statements
+        for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    table = json.dumps({"Fn::GetAtt": "SuppressionTable.Arn"})
+    assert targets == {
+        ("dynamodb:GetItem", table),
+        ("dynamodb:BatchGetItem", table),
+        ("dynamodb:PutItem", table),
+        ("secretsmanager:GetSecretValue", json.dumps({"Ref": "ReturnPathSecret"})),
+    }
+    env = props["Environment"]["Variables"]
+    assert env["RETURN_PATH_SECRET_ARN"] == {"Ref": "ReturnPathSecret"}
+    assert env["RETURN_PATH_KEYS"] == ""  # never a key in the template
+    output = template["Outputs"]["UnsubscribeUrl"]
+    assert output["Condition"] == "UnsubscribeEndpointOn"
+    assert output["Value"] == {"Fn::GetAtt": "UnsubscribeFunctionUrl.FunctionUrl"}

@@ -90,7 +90,9 @@ def test_optional_parts_are_off_by_default_and_on_with_optional_on(template, nam
 def test_every_conditional_resource_of_issue_13_is_covered(template):
     used = {r["Condition"] for r in template["Resources"].values() if "Condition" in r}
     used |= {o["Condition"] for o in template["Outputs"].values() if "Condition" in o}
-    assert used - {"SesSyncOn", "AccessLogsOn", "IsProd", "CapWebhookConcurrency"} <= (
+    # on by default, switched off by a parameter: see the *_can_be_switched_off tests
+    on_by_default = {"AccessLogsOn", "UnsubscribeEndpointOn"}
+    assert used - {"SesSyncOn", "IsProd", "CapWebhookConcurrency", *on_by_default} <= (
         OPTIONAL_CONDITIONS
     )
 
@@ -140,3 +142,21 @@ def test_optional_resources_carry_their_conditions_through_the_transform():
     outputs = transformed["Outputs"]
     assert outputs["MailFromMxRecord"]["Condition"] == "HasMailFrom"
     assert {outputs[f"DkimRecord{i}"]["Condition"] for i in (1, 2, 3)} == {"HasSendingDomain"}
+
+
+def test_the_unsubscribe_endpoint_is_on_by_default_and_can_be_switched_off():
+    on = sam_transformed({})
+    generated = [name for name in on["Resources"] if name.startswith("UnsubscribeFunction")]
+    # SAM generates the role, the URL and its public invoke permissions: all conditional
+    assert {on["Resources"][name]["Type"] for name in generated} >= {
+        "AWS::Lambda::Function",
+        "AWS::IAM::Role",
+        "AWS::Lambda::Url",
+        "AWS::Lambda::Permission",
+        "AWS::Logs::LogGroup",
+        "AWS::CloudWatch::Alarm",
+    }
+    for name in generated:
+        assert on["Resources"][name].get("Condition") == "UnsubscribeEndpointOn", name
+    off = sam_transformed({"UnsubscribeEndpointEnabled": "false"})
+    assert lint_matches(json.dumps(off), ignore=(_SAM_RESOLVED,)) == []

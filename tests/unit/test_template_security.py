@@ -20,6 +20,8 @@ DYNAMODB_CALLS: dict[str, dict[str, set[str]]] = {
     "FeedbackFunction": {"SuppressionTable": SERVICE},
     "FirehoseTransformFunction": {"SuppressionTable": SERVICE},
     "WebhookFunction": {"SuppressionTable": SERVICE},
+    # the one-click endpoint applies one outcome through the service
+    "UnsubscribeFunction": {"SuppressionTable": SERVICE},
     # + SuppressionClient.items: a filtered Scan of the table.
     "SesSyncFunction": {"SuppressionTable": SERVICE | {"dynamodb:Scan"}},
     # InboundService: the service, plus DynamoInboundRepository's Query on the base table
