@@ -26,7 +26,6 @@ class ConfigurationError(RuntimeError):
 class Settings:
     suppression_table: str
     policy: PolicySettings
-    region: str | None
     ses_sync_window_hours: int = 48
 
 
@@ -53,7 +52,6 @@ def load_settings(
     return Settings(
         suppression_table=table,
         policy=load_policy(env),
-        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         ses_sync_window_hours=_positive_int(env, "SES_SYNC_WINDOW_HOURS", 48),
     )
 
