@@ -30,6 +30,7 @@ from domain.inbound import InboundService
 from domain.service import SuppressionService
 
 if TYPE_CHECKING:  # imported lazily: only the webhook needs cryptography at cold start
+    from adapters.ses_identity import SesIdentityNotifications
     from adapters.sns_certificates import Fetcher, SnsSignatureVerifier, SubscriptionConfirmer
 
 _overrides: dict[str, Any] = {}
@@ -189,3 +190,53 @@ def reset() -> None:
         _default_sending_control,
     ):
         cached.cache_clear()
+
+
+# --- operator CLI -----------------------------------------------------------------------------
+# Commands name their own table (--table / $SUPPRESSION_TABLE / --stack, cli/table_options.py)
+# and take endpoints and credentials from the standard AWS variables, like the functions. What
+# they build is not cached: one command, one table. Imports stay inside the functions so the
+# handlers' cold start does not pay for them.
+
+
+def aws_client(service: str) -> Any:
+    """A boto3 client (endpoint from AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>)."""
+    import boto3
+
+    return boto3.client(service)  # type: ignore[call-overload]
+
+
+def aws_resource(service: str) -> Any:
+    """A boto3 resource (the demo shows the plain-boto3 reads another service makes)."""
+    import boto3
+
+    return boto3.resource(service)  # type: ignore[call-overload]
+
+
+def suppression_service_for(table: str, *, dry_run: bool = False) -> SuppressionService:
+    """The service on `table` with the policy numbers from the environment (the functions'
+    variables). `dry_run`: reads from the table, writes to an in-memory overlay."""
+    from adapters.settings import policy_from_environment
+    from domain.dry_run import DryRunRepository
+    from domain.service import SuppressionRepository
+
+    policy = policy_from_environment()
+    repository: SuppressionRepository = DynamoSuppressionRepository(table, policy)
+    if dry_run:
+        repository = DryRunRepository(repository)
+    return SuppressionService(repository, policy)
+
+
+def suppression_client_for(table: str) -> SuppressionClient:
+    return SuppressionClient(table)
+
+
+def sending_control_for(sesv2: Any = None) -> SesSendingControl:
+    """Pause and resume on SESv2 (`sesv2`: a client the caller already has, e.g. a stub)."""
+    return SesSendingControl(sesv2 if sesv2 is not None else aws_client("sesv2"))
+
+
+def ses_identity_notifications() -> SesIdentityNotifications:
+    from adapters.ses_identity import SesIdentityNotifications
+
+    return SesIdentityNotifications()

@@ -30,12 +30,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from adapters.suppression_client import SuppressionClient
+    from adapters import factory
     from domain.reclassify import reclassify
     from domain.record_codec import iso, stored_decision
     from domain.verdicts import Verdict
 
-    client = SuppressionClient(resolve_table(args))
+    client = factory.suppression_client_for(resolve_table(args))
     now = datetime.now(UTC)
     read = 0
     changed = []

@@ -117,16 +117,9 @@ def replay(
 def _build_service(args: argparse.Namespace) -> SuppressionService:
     """The table as every operator command finds it (--table, $SUPPRESSION_TABLE, stack
     outputs) and the policy from the environment, like `ses-feedback suppress`."""
-    from adapters.settings import policy_from_environment
-    from adapters.suppression_repository import DynamoSuppressionRepository
-    from domain.dry_run import DryRunRepository
-    from domain.service import SuppressionRepository
+    from adapters import factory
 
-    policy = policy_from_environment()
-    repository: SuppressionRepository = DynamoSuppressionRepository(resolve_table(args), policy)
-    if args.dry_run:
-        repository = DryRunRepository(repository)
-    return SuppressionService(repository, policy)
+    return factory.suppression_service_for(resolve_table(args), dry_run=args.dry_run)
 
 
 def format_summary(summary: ReplaySummary, source: str, dry_run: bool) -> str:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapters.settings import operator_name, policy_from_environment
+from adapters.settings import operator_name
 from cli.table_options import add_table_options, parse_when, resolve_table
 from domain.policy import ManualKind
 
@@ -147,10 +147,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_manual(args: argparse.Namespace) -> int:
-    from adapters.suppression_repository import DynamoSuppressionRepository
     from domain.events import truncate_ms
     from domain.policy import ForceRequiredError
-    from domain.service import SuppressionService
 
     address = _valid_address(args.address)
     if address is None:
@@ -162,8 +160,7 @@ def run_manual(args: argparse.Namespace) -> int:
     until = getattr(args, "until", None)
     if getattr(args, "days", None):
         until = now + timedelta(days=args.days)
-    policy = policy_from_environment()
-    service = SuppressionService(DynamoSuppressionRepository(resolve_table(args), policy), policy)
+    service = _service(args)
     try:
         record = service.apply_manual(
             address,
@@ -336,17 +333,15 @@ def _valid_address(raw: str) -> str | None:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from adapters.suppression_client import SuppressionClient
+    from adapters import factory
 
-    return SuppressionClient(resolve_table(args))
+    return factory.suppression_client_for(resolve_table(args))
 
 
 def _service(args: argparse.Namespace) -> Any:
-    from adapters.suppression_repository import DynamoSuppressionRepository
-    from domain.service import SuppressionService
+    from adapters import factory
 
-    policy = policy_from_environment()
-    return SuppressionService(DynamoSuppressionRepository(resolve_table(args), policy), policy)
+    return factory.suppression_service_for(resolve_table(args))
 
 
 def _ses_list() -> Any:
