@@ -195,8 +195,8 @@ def reset() -> None:
 # --- operator CLI -----------------------------------------------------------------------------
 # Commands name their own table (--table / $SUPPRESSION_TABLE / --stack, cli/table_options.py)
 # and take endpoints and credentials from the standard AWS variables, like the functions. What
-# they build is not cached: one command, one table. Imports stay inside the functions so the
-# handlers' cold start does not pay for them.
+# they build is not cached: one command, one table. Each function imports what it builds, so
+# neither the handlers' cold start nor a change to the imports above affects them.
 
 
 def aws_client(service: str) -> Any:
@@ -217,8 +217,9 @@ def suppression_service_for(table: str, *, dry_run: bool = False) -> Suppression
     """The service on `table` with the policy numbers from the environment (the functions'
     variables). `dry_run`: reads from the table, writes to an in-memory overlay."""
     from adapters.settings import policy_from_environment
+    from adapters.suppression_repository import DynamoSuppressionRepository
     from domain.dry_run import DryRunRepository
-    from domain.service import SuppressionRepository
+    from domain.service import SuppressionRepository, SuppressionService
 
     policy = policy_from_environment()
     repository: SuppressionRepository = DynamoSuppressionRepository(table, policy)
@@ -228,11 +229,15 @@ def suppression_service_for(table: str, *, dry_run: bool = False) -> Suppression
 
 
 def suppression_client_for(table: str) -> SuppressionClient:
+    from adapters.suppression_client import SuppressionClient
+
     return SuppressionClient(table)
 
 
 def sending_control_for(sesv2: Any = None) -> SesSendingControl:
     """Pause and resume on SESv2 (`sesv2`: a client the caller already has, e.g. a stub)."""
+    from adapters.sending_control import SesSendingControl
+
     return SesSendingControl(sesv2 if sesv2 is not None else aws_client("sesv2"))
 
 
