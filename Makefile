@@ -61,9 +61,12 @@ $(CHECKOV_VENV)/.installed:
 demo: $(VENV)/.installed
 	$(VENV)/bin/ses-feedback demo
 
+# ruff (lint, format, mccabe complexity) and vulture (dead code; paths, confidence and the
+# allow-list in pyproject.toml [tool.vulture] and tools/vulture_allowlist.py).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench tools
 	$(VENV)/bin/ruff format --check src tests bench tools
+	$(VENV)/bin/vulture
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy src

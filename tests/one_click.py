@@ -11,10 +11,8 @@ from domain.unsubscribe_token import UnsubscribeTokens
 from tests.conftest import SAMPLE_RETURN_PATH_KEY
 
 HOST = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws"
-BASE_URL = f"https://{HOST}/"
 #: when the events/ samples' tokens were minted (with the public demo key)
 SAMPLE_MINTED_AT = datetime(2026, 11, 30, tzinfo=UTC)
-SAMPLE_RECIPIENT = "jane.doe@example.com"
 BOUNDARY = "----one-click-7d1f0c9a"
 FORM_BODY = b"List-Unsubscribe=One-Click"
 

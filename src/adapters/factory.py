@@ -36,6 +36,7 @@ from domain.service import SuppressionService
 from domain.ses_import import BulkPath, JobWait
 
 if TYPE_CHECKING:  # imported lazily: only the webhook and unsubscribe need cryptography
+    from adapters.ses_identity import SesIdentityNotifications
     from adapters.sns_certificates import Fetcher, SnsSignatureVerifier, SubscriptionConfirmer
     from domain.unsubscribe_token import UnsubscribeTokens
 
@@ -269,3 +270,66 @@ def reset() -> None:
         _default_unsubscribe_tokens,
     ):
         cached.cache_clear()
+
+
+# --- operator CLI -----------------------------------------------------------------------------
+# Commands name their own table (--table / $SUPPRESSION_TABLE / --stack, cli/table_options.py)
+# and take endpoints and credentials from the standard AWS variables, like the functions. What
+# they build is not cached: one command, one table. Each function imports what it builds, so
+# neither the handlers' cold start nor a change to the imports above affects them.
+
+
+def aws_client(service: str) -> Any:
+    """A boto3 client (endpoint from AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>)."""
+    import boto3
+
+    return boto3.client(service)  # type: ignore[call-overload]
+
+
+def aws_resource(service: str) -> Any:
+    """A boto3 resource (the demo shows the plain-boto3 reads another service makes)."""
+    import boto3
+
+    return boto3.resource(service)  # type: ignore[call-overload]
+
+
+def suppression_service_for(table: str, *, dry_run: bool = False) -> SuppressionService:
+    """The service on `table` with the policy numbers from the environment (the functions'
+    variables). `dry_run`: reads from the table, writes to an in-memory overlay."""
+    from adapters.settings import policy_from_environment
+    from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.dry_run import DryRunRepository
+    from domain.service import SuppressionRepository, SuppressionService
+
+    policy = policy_from_environment()
+    repository: SuppressionRepository = DynamoSuppressionRepository(table, policy)
+    if dry_run:
+        repository = DryRunRepository(repository)
+    return SuppressionService(repository, policy)
+
+
+def suppression_repository_for(table: str) -> DynamoSuppressionRepository:
+    """The repository on `table` with the policy numbers from the environment (reads of
+    whole records, e.g. the latest manual action for `ses-sync --reconcile`)."""
+    from adapters.settings import policy_from_environment
+
+    return DynamoSuppressionRepository(table, policy_from_environment())
+
+
+def suppression_client_for(table: str) -> SuppressionClient:
+    from adapters.suppression_client import SuppressionClient
+
+    return SuppressionClient(table)
+
+
+def sending_control_for(sesv2: Any = None) -> SesSendingControl:
+    """Pause and resume on SESv2 (`sesv2`: a client the caller already has, e.g. a stub)."""
+    from adapters.sending_control import SesSendingControl
+
+    return SesSendingControl(sesv2 if sesv2 is not None else aws_client("sesv2"))
+
+
+def ses_identity_notifications() -> SesIdentityNotifications:
+    from adapters.ses_identity import SesIdentityNotifications
+
+    return SesIdentityNotifications()

@@ -104,7 +104,6 @@ class SesSuppressionList:
             failed=int(job.get("FailedRecordsCount") or 0),
             failed_records_url=failure.get("FailedRecordsS3Url") or None,
             error=failure.get("ErrorMessage") or None,
-            source_url=job.get("ImportDataSource", {}).get("S3Url"),
         )
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:

@@ -27,7 +27,6 @@ class ConfigurationError(RuntimeError):
 class Settings:
     suppression_table: str
     policy: PolicySettings
-    region: str | None
     ses_sync_window_hours: int = 48
     # Import jobs (SesSyncFunction only): the bucket for their files (None: per address
     # only) and the smallest set that goes through a job.
@@ -58,7 +57,6 @@ def load_settings(
     return Settings(
         suppression_table=table,
         policy=load_policy(env),
-        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
         ses_sync_window_hours=_positive_int(env, "SES_SYNC_WINDOW_HOURS", 48),
         ses_import_bucket=env.get("SES_IMPORT_BUCKET", "").strip() or None,
         ses_sync_bulk_threshold=load_bulk_threshold(env),

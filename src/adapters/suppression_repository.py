@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError
-from pynamodb.expressions.condition import Condition
 
 from adapters.suppression_table import SuppressionModel, bind_suppression_model
 from domain.addresses import mask_address
@@ -78,17 +77,3 @@ class DynamoSuppressionRepository:
                 # the masked form: exception texts reach logs, addresses must not
                 raise ConcurrentUpdateError(mask_address(record.address)) from exc
             raise
-
-    def items(self, condition: Condition | None = None) -> Iterator[dict[str, Any]]:
-        for model in self.model.scan(filter_condition=condition):
-            yield item_of(model)
-
-    def query_domain(self, domain: str, since: str | None = None) -> Iterator[dict[str, Any]]:
-        rk = self.model.suppressed_at >= since if since else None
-        for model in self.model.by_domain.query(domain, range_key_condition=rk):
-            yield item_of(model)
-
-    def query_reason(self, reason: str, since: str | None = None) -> Iterator[dict[str, Any]]:
-        rk = self.model.suppressed_at >= since if since else None
-        for model in self.model.by_reason.query(reason, range_key_condition=rk):
-            yield item_of(model)

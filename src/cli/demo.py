@@ -69,8 +69,6 @@ def run(args: argparse.Namespace) -> int:
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # keep EMF blobs off the screen
     template = local_env.load_template()
     with local_env.embedded_aws() as endpoint:
-        import boto3
-
         from adapters import factory
 
         os.environ["SUPPRESSION_TABLE"] = DEMO_TABLE
@@ -84,13 +82,13 @@ def run(args: argparse.Namespace) -> int:
         os.environ.setdefault("UNSUBSCRIBE_TOKEN_LIFETIME_DAYS", "3650")
         os.environ["WEBHOOK_ALLOWED_TOPIC_ARNS"] = DEMO_WEBHOOK_TOPIC
         factory.reset()
-        dynamodb = boto3.client("dynamodb")
+        dynamodb = factory.aws_client("dynamodb")
         local_env.create_tables(
             dynamodb,
             {"SuppressionTable": DEMO_TABLE, "InboundTable": DEMO_INBOUND_TABLE},
             template,
         )
-        boto3.client("s3").create_bucket(Bucket=DEMO_INBOUND_BUCKET)
+        factory.aws_client("s3").create_bucket(Bucket=DEMO_INBOUND_BUCKET)
         print(
             f"Embedded AWS emulator at {endpoint}; tables {DEMO_TABLE} and "
             f"{DEMO_INBOUND_TABLE} created from template.yaml\n"
@@ -126,17 +124,17 @@ def _feed_events(folder: Path, template: dict[str, Any]) -> None:
 
 def _store_inbound_messages(events: Path) -> None:
     """Put the sample message each inbound event names where the receipt rule would have."""
-    import boto3
+    from adapters import factory
 
     local_env.store_inbound_samples(
-        boto3.client("s3"), DEMO_INBOUND_BUCKET, DEMO_INBOUND_PREFIX, events
+        factory.aws_client("s3"), DEMO_INBOUND_BUCKET, DEMO_INBOUND_PREFIX, events
     )
 
 
 def _show_inbound() -> None:
-    import boto3
+    from adapters import factory
 
-    items = boto3.resource("dynamodb").Table(DEMO_INBOUND_TABLE).scan()["Items"]
+    items = factory.aws_resource("dynamodb").Table(DEMO_INBOUND_TABLE).scan()["Items"]
     print(f"\nInbound table ({len(items)} items, one per message and receiving mailbox):")
     for item in sorted(items, key=lambda i: str(i.get("received_at", ""))):
         subject = str(item.get("subject") or "")[:40]
@@ -189,9 +187,9 @@ def _short(response: Any) -> str:
 
 
 def _show_table() -> None:
-    import boto3
+    from adapters import factory
 
-    table = boto3.resource("dynamodb").Table(DEMO_TABLE)
+    table = factory.aws_resource("dynamodb").Table(DEMO_TABLE)
     items: list[dict[str, Any]] = sorted(table.scan()["Items"], key=lambda i: str(i["address"]))
     now = time.time()
     print(f"\nSuppression table ({len(items)} items; 'now' applies expires_at as readers must):")
@@ -217,10 +215,11 @@ def _show_table() -> None:
 
 def _show_queries() -> None:
     """The calls another service makes, with plain boto3 (see docs/schema.md)."""
-    import boto3
     from boto3.dynamodb.conditions import Key
 
-    table = boto3.resource("dynamodb").Table(DEMO_TABLE)
+    from adapters import factory
+
+    table = factory.aws_resource("dynamodb").Table(DEMO_TABLE)
     now = int(time.time())
     print("\nQueries another service would make (plain boto3, see docs/schema.md):")
     for address in ("jane@example.com", "carol@example.org", "nobody@example.com"):

@@ -65,11 +65,11 @@ class Clients:
 
     @classmethod
     def default(cls) -> Clients:
-        import boto3
+        from adapters import factory
 
         return cls(
             *(
-                boto3.client(name)
+                factory.aws_client(name)
                 for name in ("sesv2", "ses", "sns", "sqs", "cloudwatch", "cloudformation")
             )
         )

@@ -89,7 +89,7 @@ class LocalStack:
 def provision(template: Mapping[str, Any], events: Path, endpoint: str) -> LocalStack:
     """Create the tables and buckets (those already there are kept) and store the inbound
     sample messages. boto3 must already point at the emulator (AWS_ENDPOINT_URL)."""
-    import boto3
+    from adapters import factory
 
     stack = LocalStack(
         endpoint=endpoint,
@@ -97,11 +97,11 @@ def provision(template: Mapping[str, Any], events: Path, endpoint: str) -> Local
         buckets=local_env.local_bucket_names(template, STAGE),
         inbound_prefix=_parameter_default(template, "InboundObjectPrefix"),
     )
-    dynamodb = boto3.client("dynamodb")
+    dynamodb = factory.aws_client("dynamodb")
     existing = set(dynamodb.list_tables()["TableNames"])
     missing = {k: v for k, v in stack.tables.items() if v not in existing}
     local_env.create_tables(dynamodb, missing, template)
-    s3 = boto3.client("s3")
+    s3 = factory.aws_client("s3")
     local_env.ensure_buckets(s3, stack.buckets.values())
     if "InboundBucket" in stack.buckets:
         stack.inbound_keys = local_env.store_inbound_samples(

@@ -90,7 +90,8 @@ def _show(value: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from adapters.ses_identity import IdentityError, SesIdentityNotifications
+    from adapters import factory
+    from adapters.ses_identity import IdentityError
 
     topics = desired_topics(args)
     if not topics:
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    ses = SesIdentityNotifications()
+    ses = factory.ses_identity_notifications()
     say = _printer(args)
     try:
         changes = plan(ses.get(args.identity), topics, headers=not args.no_headers)

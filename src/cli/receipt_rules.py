@@ -74,9 +74,9 @@ def run(args: argparse.Namespace, client: Any = None) -> int:
             )
             return EXIT_FAILED
     if client is None:
-        import boto3
+        from adapters import factory
 
-        client = boto3.client("ses")
+        client = factory.aws_client("ses")
     try:
         previous, changed = activate(client, rule_set, dry_run=args.dry_run)
     except (ClientError, BotoCoreError) as exc:

@@ -30,23 +30,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from adapters.suppression_client import SuppressionClient
-    from domain.reclassify import reclassify
-    from domain.record_codec import iso, stored_decision
-    from domain.verdicts import Verdict
+    from adapters import factory
+    from domain.reclassify import reclassify_items
+    from domain.record_codec import iso
 
-    client = SuppressionClient(resolve_table(args))
-    now = datetime.now(UTC)
-    read = 0
-    changed = []
-    for item in client.items(suppressed_only=True):
-        decision = stored_decision(item)
-        if decision.category != Verdict.INVALID_ADDRESS.value:
-            continue
-        read += 1
-        found = reclassify(str(item["address"]), decision, now)
-        if found is not None:
-            changed.append(found)
+    client = factory.suppression_client_for(resolve_table(args))
+    report = reclassify_items(client.items(suppressed_only=True), datetime.now(UTC))
+    read, changed = report.read, report.changed
     for r in changed:
         row = {
             "address": r.address,

@@ -382,7 +382,7 @@ def _approximate_count(sqs: Any, queue_url: str) -> int:
 
 def run(args: argparse.Namespace, clients: Any = None) -> int:
     """`clients(service_name)` builds boto3 clients (tests pass their own)."""
-    make = clients or _boto3_client
+    make = clients or _aws_client
     sqs = make("sqs")
     stderr = sys.stderr
 
@@ -423,10 +423,10 @@ def run(args: argparse.Namespace, clients: Any = None) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def _boto3_client(service: str) -> Any:
-    import boto3
+def _aws_client(service: str) -> Any:
+    from adapters import factory
 
-    return boto3.client(service)  # type: ignore[call-overload]
+    return factory.aws_client(service)
 
 
 def _output(args: argparse.Namespace, make: Callable[[str], Any], key: str) -> str:

@@ -20,21 +20,15 @@ import argparse
 import json
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TextIO
 
 from cli.table_options import add_table_options, parse_when, resolve_table
-from domain.events import RecipientOutcome
-from domain.policy import SuppressionRecord
-from domain.replay import items_of, iter_documents
-from domain.service import ApplyResult, SuppressionRepository, SuppressionService
+from domain.replay import Archive, ReplaySummary, replay_archive
+from domain.service import SuppressionService
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-APPLY_BATCH = 1000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,47 +55,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.set_defaults(func=run)
 
 
-class DryRunRepository:
-    """Reads from the real table; writes go to an in-memory overlay, so later batches see
-    the effect of earlier ones exactly as they would after real writes."""
-
-    def __init__(self, inner: SuppressionRepository) -> None:
-        self._inner = inner
-        self._overlay: dict[str, SuppressionRecord] = {}
-
-    def get_many(self, addresses: Iterable[str]) -> Mapping[str, SuppressionRecord]:
-        wanted = set(addresses)
-        found = dict(self._inner.get_many(wanted - self._overlay.keys()))
-        found.update({a: r for a, r in self._overlay.items() if a in wanted})
-        return found
-
-    def get(self, address: str) -> SuppressionRecord | None:
-        if address in self._overlay:
-            return self._overlay[address]
-        return self._inner.get(address)
-
-    def save(self, record: SuppressionRecord, expected_version: int | None) -> None:
-        self._overlay[record.address] = replace(record, version=(expected_version or 0) + 1)
-
-
-@dataclass
-class ReplaySummary:
-    objects: int = 0
-    bytes: int = 0
-    documents: Counter[str] = field(default_factory=Counter)
-    before_since: int = 0
-    applied: ApplyResult = field(default_factory=ApplyResult)
-    error: str | None = None
-
-
 class Progress:
-    def __init__(self, total_bytes: int, total_objects: int, stream: TextIO, enabled: bool):
-        self._total = max(total_bytes, 1)
-        self._objects = total_objects
+    """A bar on a terminal, a line every 10 % otherwise (domain.replay.ReplayProgress)."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self._total = 1
+        self._objects = 0
         self._stream = stream
         self._enabled = enabled
         self._tty = enabled and stream.isatty()
         self._last_decile = -1
+        self._started = time.monotonic()
+
+    def start(self, total_bytes: int, total_objects: int) -> None:
+        self._total = max(total_bytes, 1)
+        self._objects = total_objects
         self._started = time.monotonic()
 
     def update(self, done_bytes: int, done_objects: int, events: int) -> None:
@@ -131,62 +99,27 @@ class Progress:
 
 
 def replay(
-    archive: Any,
+    archive: Archive[Any],
     service: SuppressionService,
     *,
     since: datetime | None = None,
     progress_stream: TextIO = sys.stderr,
     show_progress: bool = True,
 ) -> ReplaySummary:
-    """Apply every outcome found in `archive` (adapters.archive) through `service`."""
-    summary = ReplaySummary()
-    objects = archive.list(since.date() if since else None)
-    progress = Progress(sum(o.size for o in objects), len(objects), progress_stream, show_progress)
-    pending: list[RecipientOutcome] = []
-    events = 0
-
-    def flush() -> None:
-        if pending:
-            summary.applied.add(service.apply_outcomes(pending))
-            pending.clear()
-
+    """The use case (domain.replay.replay_archive) with progress on `progress_stream`."""
+    progress = Progress(progress_stream, show_progress)
     try:
-        for obj in objects:
-            data = archive.read(obj)
-            for document in iter_documents(data):
-                for item in items_of(document):
-                    summary.documents[item.kind] += 1
-                    if not item.outcomes and item.kind not in ("analytics", "ses"):
-                        continue
-                    if since and item.occurred_at and item.occurred_at < since:
-                        summary.before_since += 1
-                        continue
-                    events += 1
-                    pending.extend(item.outcomes)
-                    if len(pending) >= APPLY_BATCH:
-                        flush()
-            summary.objects += 1
-            summary.bytes += obj.size
-            progress.update(summary.bytes, summary.objects, events)
-        flush()
-    except Exception as exc:  # noqa: BLE001 - report what was done; a re-run is safe
-        summary.error = f"{exc.__class__.__name__}: {exc}"
+        return replay_archive(archive, service, since=since, progress=progress)
     finally:
         progress.close()
-    return summary
 
 
 def _build_service(args: argparse.Namespace) -> SuppressionService:
     """The table as every operator command finds it (--table, $SUPPRESSION_TABLE, stack
     outputs) and the policy from the environment, like `ses-feedback suppress`."""
-    from adapters.settings import policy_from_environment
-    from adapters.suppression_repository import DynamoSuppressionRepository
+    from adapters import factory
 
-    policy = policy_from_environment()
-    repository: SuppressionRepository = DynamoSuppressionRepository(resolve_table(args), policy)
-    if args.dry_run:
-        repository = DryRunRepository(repository)
-    return SuppressionService(repository, policy)
+    return factory.suppression_service_for(resolve_table(args), dry_run=args.dry_run)
 
 
 def format_summary(summary: ReplaySummary, source: str, dry_run: bool) -> str:

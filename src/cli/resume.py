@@ -17,7 +17,7 @@ import argparse
 import json
 from typing import Any
 
-from adapters.sending_control import SendingState, SesSendingControl
+from adapters.sending_control import SendingState
 
 EXIT_OK = 0
 
@@ -58,11 +58,9 @@ def run(args: argparse.Namespace, ses: Any = None, cloudformation: Any = None) -
         raise StackLookupError(
             f"stack {args.stack!r} has no ConfigurationSetName/ConfigurationSetArn output"
         )
-    if ses is None:
-        import boto3
+    from adapters import factory
 
-        ses = boto3.client("sesv2")
-    control = SesSendingControl(ses)
+    control = factory.sending_control_for(ses)
     state = control.state(name)
     resumed = not state.sending_enabled and not args.dry_run
     if resumed:

@@ -169,14 +169,11 @@ def run(
     if not sender:
         print("error: give --from ADDRESS (a verified sender)", file=sys.stderr)
         return EXIT_FAILED
-    if sesv2 is None:
-        import boto3
+    if sesv2 is None or table is None:
+        from adapters import factory
 
-        sesv2 = boto3.client("sesv2")
-    if table is None:
-        from adapters.suppression_client import SuppressionClient
-
-        table = SuppressionClient(table_name)
+        sesv2 = sesv2 if sesv2 is not None else factory.aws_client("sesv2")
+        table = table if table is not None else factory.suppression_client_for(table_name)
     label = clock().strftime("%Y%m%dt%H%M%S")
     probes = simulator_probes(label)
     send_probes(sesv2, probes, sender, configuration_set, label)

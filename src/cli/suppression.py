@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapters.settings import operator_name, policy_from_environment
+from adapters.settings import operator_name
 from cli.ses_import_jobs import (
     JOB_COLUMNS,
     add_bulk_options,
@@ -171,10 +171,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_manual(args: argparse.Namespace) -> int:
-    from adapters.suppression_repository import DynamoSuppressionRepository
     from domain.events import truncate_ms
     from domain.policy import ForceRequiredError
-    from domain.service import SuppressionService
 
     address = _valid_address(args.address)
     if address is None:
@@ -186,8 +184,7 @@ def run_manual(args: argparse.Namespace) -> int:
     until = getattr(args, "until", None)
     if getattr(args, "days", None):
         until = now + timedelta(days=args.days)
-    policy = policy_from_environment()
-    service = SuppressionService(DynamoSuppressionRepository(resolve_table(args), policy), policy)
+    service = _service(args)
     try:
         record = service.apply_manual(
             address,
@@ -378,7 +375,6 @@ def _both_lists(args: argparse.Namespace) -> tuple[list[Any], dict[str, dict[str
 def run_sync_reconcile(args: argparse.Namespace) -> int:
     """Make SES's list agree with ours where the table knows better (domain.ses_sync.
     plan_reconcile): PUT first, then DELETE, each per address or by import job."""
-    from adapters.suppression_repository import DynamoSuppressionRepository
     from domain.addresses import InvalidAddressError, normalise_address
     from domain.ses_import import DELETE, PUT, apply_to_ses
     from domain.ses_sync import latest_lift, plan_reconcile, suppression_in_force
@@ -396,9 +392,9 @@ def run_sync_reconcile(args: argparse.Namespace) -> int:
             continue
         if not (key in ours and suppression_in_force(ours[key], now)):
             candidates.add(key)
-    records = DynamoSuppressionRepository(resolve_table(args), policy_from_environment()).get_many(
-        candidates
-    )
+    from adapters import factory
+
+    records = factory.suppression_repository_for(resolve_table(args)).get_many(candidates)
     lifts = {a: t for a, r in records.items() if (t := latest_lift(r)) is not None}
     plan = plan_reconcile(entries, ours.values(), lifts, now)
     ses = _ses_list()
@@ -453,17 +449,15 @@ def _valid_address(raw: str) -> str | None:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from adapters.suppression_client import SuppressionClient
+    from adapters import factory
 
-    return SuppressionClient(resolve_table(args))
+    return factory.suppression_client_for(resolve_table(args))
 
 
 def _service(args: argparse.Namespace) -> Any:
-    from adapters.suppression_repository import DynamoSuppressionRepository
-    from domain.service import SuppressionService
+    from adapters import factory
 
-    policy = policy_from_environment()
-    return SuppressionService(DynamoSuppressionRepository(resolve_table(args), policy), policy)
+    return factory.suppression_service_for(resolve_table(args))
 
 
 def _ses_list() -> Any:

@@ -10,11 +10,14 @@ the operator decides what to lift (``ses-feedback reclassify``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from domain.classify import classify_ses_bounce_recipient
 from domain.policy import Decision, State
+from domain.record_codec import stored_decision
 from domain.verdicts import Classification, Verdict
 
 
@@ -69,3 +72,25 @@ def reclassify(address: str, decision: Decision, now: datetime) -> Reclassified 
         evidence_at=ev.at,
         suppressed_at=decision.suppressed_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ReclassifyReport:
+    read: int  # invalid-address suppressions read
+    changed: tuple[Reclassified, ...]  # those the current classifier reads otherwise
+
+
+def reclassify_items(items: Iterable[Mapping[str, Any]], now: datetime) -> ReclassifyReport:
+    """Every stored suppression item (docs/schema.md) whose decision is an invalid address,
+    read again (`ses-feedback reclassify`)."""
+    read = 0
+    changed: list[Reclassified] = []
+    for item in items:
+        decision = stored_decision(item)
+        if decision.category != Verdict.INVALID_ADDRESS.value:
+            continue
+        read += 1
+        found = reclassify(str(item["address"]), decision, now)
+        if found is not None:
+            changed.append(found)
+    return ReclassifyReport(read, tuple(changed))

@@ -10,21 +10,26 @@ gzip-compressed by Firehose; the adapter decompresses). Each document is one of:
 - a Lambda SQS/SNS event (`Records[]`), e.g. messages saved from the dead-letter queue.
 Anything else is counted as skipped; unreadable documents are counted as malformed. The
 suppression policy is idempotent and order-safe, so replaying twice changes nothing.
+
+`replay_archive` is the use case: every object of an archive (the port below; the adapter
+is adapters/archive.py), read in order, its outcomes applied in batches.
 """
 
 from __future__ import annotations
 
 import binascii
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, Protocol, TypeVar
 
 import orjson
 
 from domain.analytics import OK, is_analytics_row, outcomes_from_row, transform_record
 from domain.events import MalformedEventError, RecipientOutcome, parse_feedback
 from domain.ingest import decode_ses_payload
+from domain.service import ApplyResult, SuppressionService
 
 REPLAY_SOURCE = "replay"
 
@@ -148,3 +153,89 @@ def _from_payload(payload: Mapping[str, Any]) -> ReplayItem:
     if not event.known:
         return ReplayItem("skipped", event.occurred_at, reason="unknown event type")
     return ReplayItem("ses", event.occurred_at, event.outcomes)
+
+
+# --- the use case -----------------------------------------------------------------------------
+
+APPLY_BATCH = 1000
+
+
+class ArchivedObject(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+ObjectT = TypeVar("ObjectT", bound=ArchivedObject)
+
+
+class Archive(Protocol[ObjectT]):
+    """Where archived feedback is read from (adapters/archive.py: local files, S3)."""
+
+    def list(self, since: date | None = None) -> Sequence[ObjectT]:
+        """The objects to read; with `since`, those dated before it are left out."""
+
+    def read(self, obj: ObjectT, /) -> bytes:
+        """The object's bytes, decompressed."""
+
+
+class ReplayProgress(Protocol):
+    def start(self, total_bytes: int, total_objects: int) -> None: ...
+
+    def update(self, done_bytes: int, done_objects: int, events: int) -> None: ...
+
+
+@dataclass
+class ReplaySummary:
+    objects: int = 0
+    bytes: int = 0
+    documents: Counter[str] = field(default_factory=Counter)
+    before_since: int = 0
+    applied: ApplyResult = field(default_factory=ApplyResult)
+    error: str | None = None
+
+
+def replay_archive(
+    archive: Archive[ObjectT],
+    service: SuppressionService,
+    *,
+    since: datetime | None = None,
+    progress: ReplayProgress | None = None,
+) -> ReplaySummary:
+    """Apply every outcome found in `archive` through `service`, `APPLY_BATCH` at a time.
+    A failure stops the replay and is reported in the summary with what was done so far
+    (re-running is safe: the policy is idempotent)."""
+    summary = ReplaySummary()
+    objects = archive.list(since.date() if since else None)
+    if progress is not None:
+        progress.start(sum(o.size for o in objects), len(objects))
+    pending: list[RecipientOutcome] = []
+    events = 0
+
+    def flush() -> None:
+        if pending:
+            summary.applied.add(service.apply_outcomes(pending))
+            pending.clear()
+
+    try:
+        for obj in objects:
+            data = archive.read(obj)
+            for document in iter_documents(data):
+                for item in items_of(document):
+                    summary.documents[item.kind] += 1
+                    if not item.outcomes and item.kind not in ("analytics", "ses"):
+                        continue
+                    if since and item.occurred_at and item.occurred_at < since:
+                        summary.before_since += 1
+                        continue
+                    events += 1
+                    pending.extend(item.outcomes)
+                    if len(pending) >= APPLY_BATCH:
+                        flush()
+            summary.objects += 1
+            summary.bytes += obj.size
+            if progress is not None:
+                progress.update(summary.bytes, summary.objects, events)
+        flush()
+    except Exception as exc:  # noqa: BLE001 - report what was done; a re-run is safe
+        summary.error = f"{exc.__class__.__name__}: {exc}"
+    return summary

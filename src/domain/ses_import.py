@@ -86,7 +86,6 @@ class ImportJobStatus:
     failed: int = 0
     failed_records_url: str | None = None
     error: str | None = None
-    source_url: str | None = None
 
     @property
     def finished(self) -> bool:

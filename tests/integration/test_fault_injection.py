@@ -165,8 +165,9 @@ def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("no_backoff_sleep")
 def test_faults_at_10_and_30_percent_end_in_the_fault_free_table(
-    aws_endpoint, template, monkeypatch, no_backoff_sleep, capsys
+    aws_endpoint, template, monkeypatch, capsys
 ):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "CRITICAL")

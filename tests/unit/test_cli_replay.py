@@ -12,8 +12,9 @@ import pytest
 
 from adapters.archive import LocalArchive, object_date
 from cli import main as cli_main
-from cli.replay import DryRunRepository, format_summary, replay
+from cli.replay import format_summary, replay
 from domain.analytics import transform_record
+from domain.dry_run import DryRunRepository
 from domain.service import SuppressionService
 
 
@@ -155,3 +156,30 @@ def test_command_line_json(tmp_path, monkeypatch, capsys, memory_service, ses_sa
 def test_since_must_be_iso():
     with pytest.raises(SystemExit):
         cli_main.main(["replay", ".", "--since", "last tuesday"])
+
+
+def test_use_case_reports_totals_then_each_object(tmp_path, memory_service, ses_sample):
+    from domain.replay import replay_archive
+
+    (tmp_path / "a.json").write_text(json.dumps(ses_sample("event-bounce.json")))
+    (tmp_path / "b.json").write_text(json.dumps(ses_sample("event-complaint.json")))
+    sizes = [(tmp_path / name).stat().st_size for name in ("a.json", "b.json")]
+
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def start(self, total_bytes, total_objects):
+            self.calls.append(("start", total_bytes, total_objects))
+
+        def update(self, done_bytes, done_objects, events):
+            self.calls.append(("update", done_bytes, done_objects, events))
+
+    recorder = Recorder()
+    summary = replay_archive(LocalArchive(tmp_path), memory_service, progress=recorder)
+    assert recorder.calls == [
+        ("start", sum(sizes), 2),
+        ("update", sizes[0], 1, 1),
+        ("update", sum(sizes), 2, 2),
+    ]
+    assert summary.documents == {"ses": 2} and summary.error is None

@@ -27,7 +27,6 @@ UNSUB = ["unsubscribe@mail.example.com"]
 AUTHENTIC = AuthVerdicts(spf="PASS", dkim="PASS", dmarc="PASS", origin="receipt")
 AT = datetime(2025, 3, 4, 9, 15, 2, tzinfo=UTC)
 CORPUS = FIXTURES / "corpus" / "bounces"
-BASE64_CORPUS = sorted(p for p in CORPUS.glob("*.eml") if b"base64" in p.read_bytes())[:25]
 
 
 SIGNER = ReturnPathSigner([SAMPLE_RETURN_PATH_KEY.encode()])

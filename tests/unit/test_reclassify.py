@@ -143,3 +143,44 @@ def test_rules_of_this_change_apply_to_stored_evidence() -> None:
     )
     # the mailbox's own statement from a bare reply stays proof: nothing to report
     assert reclassify("a@example.com", _decision(None, "550 mailbox does not exist"), NOW) is None
+
+
+def _item(address: str, decision: Decision) -> dict:
+    """A stored item as the table holds it (the fields stored_decision reads)."""
+    from domain.record_codec import epoch, iso
+
+    ev = decision.evidence
+    assert ev is not None
+    evidence = {
+        "at": iso(ev.at),
+        "event_id": ev.event_id,
+        "event_type": ev.event_type,
+        "reason": ev.reason,
+        "category": ev.category,
+        **{k: v for k, v in {"status": ev.status, "diagnostic": ev.diagnostic}.items() if v},
+        "bounce_type": ev.bounce_type,
+        "bounce_sub_type": ev.bounce_sub_type,
+    }
+    return {
+        "address": address,
+        "state": str(decision.state),
+        "reason": decision.reason,
+        "category": decision.category,
+        "evidence": evidence,
+        "suppressed_at": iso(T0),
+        "expires_at": epoch(decision.expires_at) if decision.expires_at else None,
+    }
+
+
+def test_reclassify_items_counts_invalid_addresses_and_lists_the_changed_ones() -> None:
+    from domain.reclassify import reclassify_items
+
+    items = [
+        _item("a@example.com", _decision("5.2.1", "550 5.2.1 <a@example.com>... User Unknown")),
+        _item("b@example.com", _decision("5.1.1", "550 5.1.1 <b@example.com>: user unknown")),
+        _item("c@example.com", _decision("5.2.2", "552 mailbox full", category="mailbox-problem")),
+    ]
+    report = reclassify_items(items, NOW)
+    assert report.read == 2  # the mailbox-problem item is not an invalid-address suppression
+    assert [r.address for r in report.changed] == ["a@example.com"]
+    assert report.changed[0].reason == "filtered"

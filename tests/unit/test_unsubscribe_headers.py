@@ -120,7 +120,8 @@ def cli_env(monkeypatch):
     monkeypatch.setenv("UNSUBSCRIBE_MAILBOXES", f"{MAILBOX}, other@mail.example.com")
 
 
-def test_cli_prints_the_two_header_lines(cli_env, capsys, tokens):
+@pytest.mark.usefixtures("cli_env")
+def test_cli_prints_the_two_header_lines(capsys, tokens):
     assert main(["unsubscribe-headers", "Jane@Example.com", "--scope", "marketing"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":", 1)[0] for line in lines] == [
@@ -134,7 +135,8 @@ def test_cli_prints_the_two_header_lines(cli_env, capsys, tokens):
     assert mailto == "mailto:unsubscribe+marketing@mail.example.com?subject=unsubscribe"
 
 
-def test_cli_json_and_a_bad_address(cli_env, capsys):
+@pytest.mark.usefixtures("cli_env")
+def test_cli_json_and_a_bad_address(capsys):
     code = main(["unsubscribe-headers", "a@example.com", "not-an-address", "--json"])
     captured = capsys.readouterr()
     assert code == 1
@@ -144,7 +146,8 @@ def test_cli_json_and_a_bad_address(cli_env, capsys):
     assert "not-an-address" not in captured.err
 
 
-def test_cli_options_override_the_environment(cli_env, capsys):
+@pytest.mark.usefixtures("cli_env")
+def test_cli_options_override_the_environment(capsys):
     args = ["unsubscribe-headers", "a@example.com", "--base-url", "https://u.example.com"]
     assert main([*args, "--mailbox", "stop@news.example.com"]) == 0
     out = capsys.readouterr().out
@@ -152,7 +155,8 @@ def test_cli_options_override_the_environment(cli_env, capsys):
     assert "<mailto:stop@news.example.com?subject=unsubscribe>" in out
 
 
-def test_cli_refuses_a_bad_scope_or_no_key_with_one_line(cli_env, capsys, monkeypatch):
+@pytest.mark.usefixtures("cli_env")
+def test_cli_refuses_a_bad_scope_or_no_key_with_one_line(capsys, monkeypatch):
     assert main(["unsubscribe-headers", "a@example.com", "--scope", "not a scope"]) == 1
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     monkeypatch.setenv("RETURN_PATH_KEYS", "short")

@@ -47,7 +47,9 @@ def _gate(pattern: str) -> tuple[str, ...]:
     return _items_gate(list(parsed))
 
 
-def _items_gate(items: list[Any]) -> tuple[str, ...]:
+# C901: one walk over sre_parse's opcodes, a case per opcode kind, recursing into groups and
+# alternatives; split, the cases would pass the same closure state around.
+def _items_gate(items: list[Any]) -> tuple[str, ...]:  # noqa: C901
     best = ""
     run: list[str] = []
     groups: list[tuple[str, ...]] = []
@@ -117,15 +119,7 @@ _CONTINUATION_RE: Final = re.compile(
 _ID_TOKEN_RE: Final = re.compile(
     r"(?=[^\d]*\d)(?![^\d]*[a-z]{4}|.*[a-z]{4})(?![#(\[]*[245]\.\d)(?![245]\d\d[-:])"
 )
-_VOLATILE_RE: Final = re.compile(
-    r"(?<![^\s<>()\[\];,'\"])[^\s<>()\[\];,'\"]*[@\d][^\s<>()\[\];,'\"]*"
-)
-_WORD_RE: Final = re.compile(r"[a-z]{4,}")
 _ADDRESS_IN_TOKEN_RE: Final = re.compile(r"[^\s<>()\[\];,'\":]*@[^\s<>()\[\];,'\":]*")
-_CODE_TOKEN_RE: Final = re.compile(
-    r"^#?[245]\d\d(?:[-:]|$)|(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d])"
-)
-_SPACE_RE: Final = re.compile(r"\s+")
 _PREFIX_RE: Final = re.compile(r"^\s*(?:smtp|x-[\w.-]+|unknown|dns|mta)\s*;\s*", re.IGNORECASE)
 
 #: Phrase reasons that say more than any status code (the code is often a generic reuse).
@@ -208,15 +202,6 @@ def phrase_reason(text: str) -> str | None:
     matching and memoising: no phrase depends on them, and real diagnostics differ mostly
     by them, so the memo is shared by every bounce worded the same way."""
     return _phrase_reason(decision_text(text))
-
-
-def _volatile(m: re.Match[str]) -> str:
-    token = m.group(0)
-    if "@" in token:
-        return "x@x"
-    if len(token) <= 6 or _WORD_RE.search(token) or _CODE_TOKEN_RE.search(token):
-        return token  # short numbers ("550", "5.1.1", "8bit"), words and SMTP codes stay
-    return "0"
 
 
 @lru_cache(maxsize=4096)

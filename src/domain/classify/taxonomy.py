@@ -59,11 +59,6 @@ REASON_VERDICTS: Final[dict[str, Verdict]] = {
     Reason.UNDETERMINED: V.UNDETERMINED,
 }
 
-#: Reasons that make the address itself invalid (when the failure is permanent).
-INVALID_ADDRESS_REASONS: Final = frozenset(
-    r for r, v in REASON_VERDICTS.items() if v is V.INVALID_ADDRESS
-)
-
 
 def verdict_for(reason: str, permanent: bool | None) -> Verdict:
     """The verdict of *reason*; ``permanent`` is the failure class (5xx True, 4xx False).

@@ -135,7 +135,9 @@ def _header_end(buf: Buffer, start: int, end: int) -> tuple[int, int]:
     raise MimeStructureError(f"no end of the header block within {MAX_HEADER_BYTES // 1024} KB")
 
 
-def _entity(  # noqa: PLR0917 - internal recursion
+# C901: the recursive MIME walk; its branches are the limits (depth, parts, boundary), each a
+# clear error or defect in the order the structure is read, on every inbound message.
+def _entity(  # noqa: PLR0917, C901 - internal recursion
     buf: Buffer, start: int, end: int, depth: int, defects: list[str], counter: list[int]
 ) -> Part:
     if depth > MAX_DEPTH:
