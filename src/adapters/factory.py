@@ -5,27 +5,34 @@ Tests call `override(name=fake)` instead of patching modules; `reset()` restores
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from adapters.change_event_bus import ChangeEventBus
 from adapters.inbound_rate_limit import DynamoRateLimiter
 from adapters.inbound_repository import DynamoInboundRepository
 from adapters.mail_store import S3MailStore
+from adapters.published_events import PublishedEventStore
 from adapters.sending_control import SesSendingControl
 from adapters.ses_suppression_list import SesSuppressionList
 from adapters.settings import (
     AutoPauseSettings,
+    ChangeEventsSettings,
     InboundSettings,
     Settings,
     WebhookSettings,
     load_auto_pause_settings,
+    load_change_events_settings,
     load_inbound_settings,
     load_settings,
     load_webhook_settings,
 )
 from adapters.suppression_client import SuppressionClient
 from adapters.suppression_repository import DynamoSuppressionRepository
+from domain.change_publisher import ChangePublisher
 from domain.inbound import InboundService
 from domain.service import SuppressionService
 
@@ -161,9 +168,46 @@ def sending_control() -> SesSendingControl:
     return control
 
 
+# --- change events and the expiry sweep (issue 14) ----------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def change_events_settings() -> ChangeEventsSettings:
+    return load_change_events_settings()
+
+
+@lru_cache(maxsize=1)
+def _default_event_bus() -> ChangeEventBus:
+    return ChangeEventBus(bus_name=change_events_settings().bus_name)
+
+
+@lru_cache(maxsize=1)
+def _default_published_store() -> PublishedEventStore:
+    return PublishedEventStore(change_events_settings().published_table)
+
+
+def change_publisher() -> ChangePublisher:
+    """Built per call from the (cached) bus, store and SES list, so overrides apply."""
+    bus = _overrides.get("event_bus") or _default_event_bus()
+    store = _overrides.get("published_store") or _default_published_store()
+    return ChangePublisher(bus, store, ses_suppression_list())
+
+
+def clock() -> Callable[[], datetime]:
+    """The time source of scheduled jobs (tests override it with `clock=`)."""
+    now: Callable[[], datetime] = _overrides.get("clock") or (lambda: datetime.now(UTC))
+    return now
+
+
+def lapsed_addresses(now: datetime) -> Iterator[str]:
+    from adapters.lapsed_suppressions import lapsed_addresses as scan
+
+    return scan(settings().suppression_table, now)
+
+
 def override(service: Any = None, **others: Any) -> None:
     """Use fakes until reset(): `service=`, `ses_list=`, `client=`, `inbound=`,
-    `sending_control=`,
+    `sending_control=`, `event_bus=`, `published_store=`, `clock=`,
     `sns_fetcher=` (URL -> bytes, for certificates and SubscribeURLs), `sns_clock=` (None
     leaves a default)."""
     if service is not None:
@@ -187,5 +231,8 @@ def reset() -> None:
         _default_sns_verifier,
         auto_pause_settings,
         _default_sending_control,
+        change_events_settings,
+        _default_event_bus,
+        _default_published_store,
     ):
         cached.cache_clear()
