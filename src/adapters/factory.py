@@ -50,7 +50,9 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def _default_service() -> SuppressionService:
     cfg = settings()
-    repository = DynamoSuppressionRepository(cfg.suppression_table, cfg.policy)
+    # `updated_at` comes from the same clock as the expiry sweep's "now" (tests set it), so
+    # an expiry written by the sweep is never stamped before the moment it lapsed.
+    repository = DynamoSuppressionRepository(cfg.suppression_table, cfg.policy, clock=_now)
     return SuppressionService(repository, cfg.policy)
 
 
@@ -197,6 +199,11 @@ def clock() -> Callable[[], datetime]:
     """The time source of scheduled jobs (tests override it with `clock=`)."""
     now: Callable[[], datetime] = _overrides.get("clock") or (lambda: datetime.now(UTC))
     return now
+
+
+def _now() -> datetime:
+    """Looked up at every call, so an override given after the service was built applies."""
+    return clock()()
 
 
 def lapsed_addresses(now: datetime) -> Iterator[str]:
