@@ -77,6 +77,8 @@ class ChangeEvent:
     state: str  # the item's state after the change (`removed` when it was deleted)
     reason: str | None  # of the suppression added / kept, or of the one that ended
     category: str | None
+    # escalated / changed: the suppression before; added: a lapsed one it replaced
+    # (otherwise None)
     expires_at: datetime | None  # of that suppression; None = never
     suppressed_at: str | None
     previous_reason: str | None
@@ -183,11 +185,11 @@ def _transition(
     if before == "lapsed":
         assert old is not None
         lapsed_at = _expiry(old) or moment
-        events.append(event("expired", old, lapsed_at, old))
+        events.append(event("expired", old, lapsed_at, empty))
     elif before == "in-force" and after != "in-force":
         assert old is not None
         ended_by_ttl = new is None and removed_by_ttl
-        events.append(event("expired" if ended_by_ttl else "lifted", old, moment, old))
+        events.append(event("expired" if ended_by_ttl else "lifted", old, moment, empty))
     if after == "in-force":
         assert new is not None
         if before != "in-force":

@@ -105,7 +105,7 @@ def test_manual_unsuppress_is_lifted_and_names_what_ended() -> None:
     )
     assert event.change == "lifted" and event.state == "clear"
     assert (event.reason, event.category) == ("userunknown", "invalid-address")
-    assert event.at == T0 + days(2)
+    assert event.at == T0 + days(2) and event.previous_reason is None
     assert unlist_from_ses([event], exported) == ADDRESS
 
 
