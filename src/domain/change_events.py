@@ -8,8 +8,9 @@ or more `ChangeEvent`s (docs/events.md):
 - `lifted`: suppressed and in force -> not suppressed before its expiry (a manual unsuppress
   or allow, newer evidence, or the item deleted by someone other than DynamoDB's TTL).
 - `expired`: a suppression whose `expires_at` had passed by the time of the write is no
-  longer the stored state (the expiry sweep, or any later write), or the item was deleted by
-  DynamoDB's TTL while it still read as suppressed.
+  longer the stored state (the expiry sweep, or any later write), a write moved the expiry
+  of the suppression in force into the past, or the item was deleted by DynamoDB's TTL while
+  it still read as suppressed.
 - `escalated`: still suppressed, and either the category shown got stronger (policy
   precedence: SES's own list < soft-bounce escalation < invalid address < complaint or
   unsubscribe < manual) or, with a soft-bounce escalation shown, `escalations` rose.
@@ -182,10 +183,15 @@ def _transition(
 
     empty: Mapping[str, Any] = {}
     events: list[ChangeEvent] = []
-    if before == "lapsed":
+    if before == "lapsed" and after != "lapsed":
+        # (both lapsed: the stored state still reads suppressed, so the expiry is announced
+        # by the write that ends it, e.g. the sweep's, once)
         assert old is not None
         lapsed_at = _expiry(old) or moment
         events.append(event("expired", old, lapsed_at, empty))
+    elif before == "in-force" and after == "lapsed":
+        assert new is not None  # the expiry moved before the write (a shorter TTL setting)
+        events.append(event("expired", old or new, _expiry(new) or moment, empty))
     elif before == "in-force" and after != "in-force":
         assert old is not None
         ended_by_ttl = new is None and removed_by_ttl

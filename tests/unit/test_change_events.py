@@ -162,6 +162,31 @@ def test_any_later_write_over_a_lapsed_suppression_announces_the_expiry() -> Non
     assert changes(image(hard, T0, 1), image(delivered, T0 + days(40), 2)) == ["expired"]
 
 
+def test_a_late_write_that_leaves_the_lapsed_state_stored_announces_nothing() -> None:
+    """A delivery dated before the expiry, written after it: the item still reads
+    suppressed (lapsed), so the expiry is announced once, by the sweep's write."""
+    hard = apply(None, outcome("hard", 0))
+    late = apply(hard, outcome("delivered", 10))
+    assert late.decision.state == "suppressed"
+    first, second = image(hard, T0, 1), image(late, T0 + days(35), 2)
+    assert changes(first, second) == []
+    swept = materialise_at(late, T0 + days(36), SETTINGS)
+    assert changes(second, image(swept, T0 + days(36), 3)) == ["expired"]
+
+
+def test_a_write_that_moves_the_expiry_into_the_past_is_expired() -> None:
+    """E.g. HardBounceTtlDays lowered: the next write re-derives a shorter expiry."""
+    hard = image(apply(None, outcome("hard", 0)), T0, 1)
+    shorter = {
+        **hard,
+        "version": Decimal(2),
+        "updated_at": "2026-11-20T12:00:00.000Z",
+        "expires_at": Decimal(int((T0 + days(10)).timestamp())),
+    }
+    [event] = derive_changes(hard, shorter, recorded_at=T0)
+    assert (event.change, event.at) == ("expired", T0 + days(10))
+
+
 def test_a_new_suppression_over_a_lapsed_one_is_expired_then_added() -> None:
     hard = apply(None, outcome("hard", 0))
     again = apply(hard, outcome("hard", 40))
