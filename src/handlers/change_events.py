@@ -6,11 +6,13 @@ exported to SES is announced, the address is deleted from SES's account-level li
 already marked in PublishedEventsTable (an earlier delivery of the same record) are skipped;
 the rest are put on the bus and marked. A record that fails is reported as a batch item
 failure: Lambda retries from it (bisecting the batch), then sends the batch's description to
-the on-failure queue (docs/events.md).
+the on-failure queue (docs/events.md). A failed record holds back the later records of the
+same item in its batch, so one address's changes are published in table order.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -61,10 +63,28 @@ def changes_of(record: DynamoDBRecord) -> list[ChangeEvent]:
     )
 
 
-def record_handler(record: DynamoDBRecord, publisher: ChangePublisher) -> None:
+class HeldBackError(RuntimeError):
+    """An earlier record of the same item failed in this batch: this one waits for it, so
+    one address's changes are published in table order."""
+
+
+@dataclass
+class _Invocation:
+    publisher: ChangePublisher
+    failed_keys: set[str] = field(default_factory=set)
+
+
+def record_handler(record: DynamoDBRecord, invocation: _Invocation) -> None:
     sequence = record.dynamodb.sequence_number if record.dynamodb else None
-    events = changes_of(record)
-    report = publisher.handle(events)
+    key = str(record.dynamodb.keys.get("address")) if record.dynamodb else ""
+    if key in invocation.failed_keys:
+        raise HeldBackError("an earlier change of the same item failed in this batch")
+    try:
+        events = changes_of(record)
+        report = invocation.publisher.handle(events)
+    except Exception:
+        invocation.failed_keys.add(key)
+        raise
     if events:
         metrics.add_metric(
             name="ChangeEventsPublished", unit=MetricUnit.Count, value=report.published
@@ -110,7 +130,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     _prefetch(event, publisher)
     return process_partial_response(
         event=event,
-        record_handler=partial(record_handler, publisher=publisher),
+        record_handler=partial(record_handler, invocation=_Invocation(publisher)),
         processor=processor,
         context=context,
     )

@@ -262,3 +262,29 @@ def test_change_event_bus_against_the_emulators_eventbridge(aws_endpoint):
     result = bus.publish(changes * 11)  # 11 entries: two requests
     assert len(result.accepted) == 11 and result.refused == ()
     assert bus.requests == 2
+
+
+def test_a_failed_change_holds_back_the_same_addresses_later_changes(change_env, lambda_context):
+    events, _ses, stream = change_env
+    service = factory.suppression_service()
+    service.apply_outcomes([hard_bounce("jane@example.com", 1)])
+    service.apply_manual("jane@example.com", ManualKind.UNSUPPRESS, at=NOW, actor="ops")
+    again = outcome("hard", NOW + timedelta(minutes=1), address="jane@example.com")
+    service.apply_outcomes([again])
+    service.apply_outcomes([hard_bounce("bob@example.com", 1)])
+    batch = stream.batch()
+    assert len(batch["Records"]) == 4
+
+    events.refuse_change = "lifted"
+    failed = deliver(batch, lambda_context)
+    sequences = [r["dynamodb"]["SequenceNumber"] for r in batch["Records"]]
+    assert failed == sequences[1:3]  # jane's lift, and her new suppression held back
+    assert [(d["change"], d["address"]) for d in events.details()] == [
+        ("added", "jane@example.com"),
+        ("added", "bob@example.com"),  # another address is not held back
+    ]
+    events.refuse_change = None
+    assert deliver(retry_from(batch, failed), lambda_context) == []
+    jane = [d["change"] for d in events.details() if d["address"] == "jane@example.com"]
+    assert jane == ["added", "lifted", "added"]
+    assert len(events.details()) == 4
