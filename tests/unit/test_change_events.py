@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.change_events import (
     MalformedImageError,
@@ -25,6 +27,7 @@ from domain.policy import (
 from domain.record_codec import record_from_item, record_to_item
 from domain.ses_sync import export_reason
 from tests.builders import T0, days, outcome
+from tests.unit.test_policy_properties import POLICY, events_strategy
 
 ADDRESS = "user@example.com"
 SETTINGS = PolicySettings(hard_bounce_ttl_days=30)
@@ -285,3 +288,32 @@ def test_unknown_attributes_are_ignored_and_an_image_without_key_is_refused() ->
     with pytest.raises(MalformedImageError):
         derive_changes(None, {"state": "suppressed"}, recorded_at=T0)
     assert derive_changes(None, None, recorded_at=T0) == []
+
+
+# --- property: a sweep never changes what readers see --------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=events_strategy, data=st.data())
+def test_sweeps_anywhere_in_the_arrival_order_change_no_reader_answer(events, data) -> None:
+    """Readers apply `expires_at`; the sweep only makes stored what they already applied.
+    With sweeps at any times between any arrivals, the answer at any moment after everything
+    is the one the events alone give, and a suppression in force has the same expiry."""
+    sweeps = data.draw(st.lists(st.integers(min_value=0, max_value=130), max_size=3))
+    positions = [data.draw(st.integers(min_value=0, max_value=len(events))) for _ in sweeps]
+    record = None
+    plain = None
+    for i, ev in enumerate(events):
+        for at, position in zip(sweeps, positions, strict=True):
+            if position == i and record is not None:
+                record = materialise_at(record, T0 + days(at / 2), POLICY)
+        record = apply_outcome(record, ADDRESS, ev, POLICY)
+        plain = apply_outcome(plain, ADDRESS, ev, POLICY)
+    assert (record is None) == (plain is None)
+    if record is None or plain is None:
+        return
+    latest = max([ev.occurred_at for ev in events] + [T0 + days(s / 2) for s in sweeps])
+    for later in (latest, latest + days(1), latest + days(400)):
+        assert record.is_suppressed(later) == plain.is_suppressed(later)
+    if record.decision.state == "suppressed" and plain.decision.state == "suppressed":
+        assert record.decision.expires_at == plain.decision.expires_at
