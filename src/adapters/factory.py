@@ -170,7 +170,7 @@ def sending_control() -> SesSendingControl:
     return control
 
 
-# --- change events and the expiry sweep (issue 14) ----------------------------------------------
+# --- change events and the expiry sweep ------------------------------------------------------
 
 
 @lru_cache(maxsize=1)

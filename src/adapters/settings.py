@@ -287,7 +287,7 @@ def _boolean(env: Mapping[str, str], variable: str, default: bool) -> bool:
     return raw == "true"
 
 
-# --- change events (issue 14) -----------------------------------------------------------------
+# --- change events -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

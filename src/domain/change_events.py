@@ -230,7 +230,7 @@ def _status(image: Mapping[str, Any] | None, moment: datetime) -> _Status:
     return "lapsed" if expires is not None and expires <= moment else "in-force"
 
 
-# --- scoped suppressions (the `scopes` map; added by issue 14's scope work) ------------------
+# --- scoped suppressions (the `scopes` map, written by the per-scope policy) ----------------
 # MERGE NOTE: assumes `scopes` is a map {scope name: {reason, category, expires_at, ...}}
 # whose entries are present exactly while that scope's suppression is recorded. Presence
 # reads as suppressed (an entry may say otherwise with `state`); `expires_at` (epoch

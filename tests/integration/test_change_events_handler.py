@@ -8,6 +8,7 @@ given); SES's account-level list is the in-memory fake (moto has no SESv2 suppre
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 from adapters import factory
 from adapters.change_event_bus import ChangeEventBus
+from adapters.published_events import PublishedEventStore
 from cli import local_env
 from domain.policy import ManualKind
 from domain.ses_sync import SesListEntry
@@ -192,6 +194,11 @@ def test_a_batch_delivered_three_times_publishes_each_change_once(change_env, la
     ids = [d["event_id"] for d in events.details()]
     assert len(ids) == 13 and len(set(ids)) == 13
     assert events.requests == 13  # later deliveries found every mark: no PutEvents at all
+    marks = PublishedEventStore(os.environ["PUBLISHED_EVENTS_TABLE"])
+    assert marks.published(ids) == set(ids)
+    mark = marks.model.get(ids[0])
+    assert mark.published_at.endswith("Z")
+    assert mark.expires_at > datetime.now(UTC) + timedelta(days=6)  # outlives the stream
 
 
 def test_half_failed_batch_retried_publishes_each_change_exactly_once(change_env, lambda_context):

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.change_events import (
+    CHANGE_KINDS,
     MalformedImageError,
     derive_changes,
     unlist_from_ses,
@@ -27,6 +28,7 @@ from domain.policy import (
 from domain.record_codec import record_from_item, record_to_item
 from domain.ses_sync import export_reason
 from tests.builders import T0, days, outcome
+from tests.conftest import ROOT
 from tests.unit.test_policy_properties import POLICY, events_strategy
 
 ADDRESS = "user@example.com"
@@ -317,3 +319,9 @@ def test_sweeps_anywhere_in_the_arrival_order_change_no_reader_answer(events, da
         assert record.is_suppressed(later) == plain.is_suppressed(later)
     if record.decision.state == "suppressed" and plain.decision.state == "suppressed":
         assert record.decision.expires_at == plain.decision.expires_at
+
+
+def test_every_change_kind_is_defined_in_the_event_documentation() -> None:
+    text = (ROOT / "docs" / "events.md").read_text()
+    for kind in CHANGE_KINDS:
+        assert f"- **`{kind}`**:" in text, kind
