@@ -5,25 +5,29 @@ Tests call `override(name=fake)` instead of patching modules; `reset()` restores
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from adapters.change_event_bus import ChangeEventBus
 from adapters.import_files import S3ImportFiles
 from adapters.inbound_rate_limit import DynamoRateLimiter
 from adapters.inbound_repository import DynamoInboundRepository
 from adapters.mail_store import S3MailStore
+from adapters.published_events import PublishedEventStore
 from adapters.sending_control import SesSendingControl
 from adapters.ses_suppression_list import SesSuppressionList
 from adapters.settings import (
     AutoPauseSettings,
+    ChangeEventsSettings,
     InboundSettings,
     Settings,
     UnsubscribeSettings,
     WebhookSettings,
     load_auto_pause_settings,
+    load_change_events_settings,
     load_inbound_settings,
     load_settings,
     load_unsubscribe_settings,
@@ -31,6 +35,7 @@ from adapters.settings import (
 )
 from adapters.suppression_client import SuppressionClient
 from adapters.suppression_repository import DynamoSuppressionRepository
+from domain.change_publisher import ChangePublisher
 from domain.inbound import InboundService
 from domain.service import SuppressionService
 from domain.ses_import import BulkPath, JobWait
@@ -51,7 +56,9 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def _default_service() -> SuppressionService:
     cfg = settings()
-    repository = DynamoSuppressionRepository(cfg.suppression_table, cfg.policy)
+    # `updated_at` comes from the same clock as the expiry sweep's "now" (tests set it), so
+    # an expiry written by the sweep is never stamped before the moment it lapsed.
+    repository = DynamoSuppressionRepository(cfg.suppression_table, cfg.policy, clock=_now)
     return SuppressionService(repository, cfg.policy)
 
 
@@ -209,7 +216,8 @@ def unsubscribe_tokens() -> UnsubscribeTokens:
 
 
 def clock() -> Callable[[], datetime]:
-    """The time handlers judge token ages by (tests override it with `clock=`)."""
+    """The time handlers judge token ages by, scheduled jobs run at and writes are stamped
+    with (tests override it with `clock=`)."""
     now: Callable[[], datetime] = _overrides.get("clock") or _utc_now
     return now
 
@@ -238,10 +246,46 @@ def sending_control() -> SesSendingControl:
     return control
 
 
+# --- change events and the expiry sweep ------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def change_events_settings() -> ChangeEventsSettings:
+    return load_change_events_settings()
+
+
+@lru_cache(maxsize=1)
+def _default_event_bus() -> ChangeEventBus:
+    return ChangeEventBus(bus_name=change_events_settings().bus_name)
+
+
+@lru_cache(maxsize=1)
+def _default_published_store() -> PublishedEventStore:
+    return PublishedEventStore(change_events_settings().published_table)
+
+
+def change_publisher() -> ChangePublisher:
+    """Built per call from the (cached) bus, store and SES list, so overrides apply."""
+    bus = _overrides.get("event_bus") or _default_event_bus()
+    store = _overrides.get("published_store") or _default_published_store()
+    return ChangePublisher(bus, store, ses_suppression_list())
+
+
+def _now() -> datetime:
+    """Looked up at every call, so an override given after the service was built applies."""
+    return clock()()
+
+
+def lapsed_addresses(now: datetime) -> Iterator[str]:
+    from adapters.lapsed_suppressions import lapsed_addresses as scan
+
+    return scan(settings().suppression_table, now)
+
+
 def override(service: Any = None, **others: Any) -> None:
     """Use fakes until reset(): `service=`, `ses_list=`, `client=`, `inbound=`,
-    `sending_control=`, `import_files=`, `unsubscribe_tokens=`, `clock=` (a function
-    returning now),
+    `sending_control=`, `import_files=`, `unsubscribe_tokens=`, `event_bus=`,
+    `published_store=`, `clock=` (a function returning now),
     `sns_fetcher=` (URL -> bytes, for certificates and SubscribeURLs), `sns_clock=` (None
     leaves a default)."""
     if service is not None:
@@ -268,6 +312,9 @@ def reset() -> None:
         _default_sending_control,
         unsubscribe_settings,
         _default_unsubscribe_tokens,
+        change_events_settings,
+        _default_event_bus,
+        _default_published_store,
     ):
         cached.cache_clear()
 

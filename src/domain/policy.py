@@ -182,6 +182,9 @@ class Ledger:
     audit: tuple[AuditEntry, ...] = ()  # every manual action, newest first, never capped
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    #: Not evidence: the latest clock reading an expiry sweep applied the ledger at (see
+    #: materialise_at). A lower bound on "now", like last_seen; merged by maximum.
+    evaluated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,10 +439,12 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
 
     state, shown, start, expires_at = State.CLEAR, None, None, None
     ends: list[datetime | None] = [c.end for c in candidates]
-    # The latest event time is a lower bound on "now": a suppression that ended before it
-    # has certainly lapsed, so the item stops reading (and indexing) as suppressed.
-    live = [c for c in candidates if _in_force_at(c, ledger.last_seen)]
-    if _allow_in_force(manual, ledger.last_seen):
+    # The latest event time (or sweep time) is a lower bound on "now": a suppression that
+    # ended before it has certainly lapsed, so the item stops reading (and indexing) as
+    # suppressed.
+    moment = _known_now(ledger)
+    live = [c for c in candidates if _in_force_at(c, moment)]
+    if _allow_in_force(manual, moment):
         assert manual is not None
         state, shown, ends = State.ALLOWED, manual, [manual.until]
     elif live:
@@ -463,6 +468,11 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
         escalations=len(escalations),
         purge_at=_purge_at(ledger, settings, ends),
     )
+
+
+def _known_now(ledger: Ledger) -> datetime | None:
+    moments = [t for t in (ledger.last_seen, ledger.evaluated_at) if t is not None]
+    return max(moments) if moments else None
 
 
 def _allow_in_force(manual: Evidence | None, last_seen: datetime | None) -> bool:
@@ -599,3 +609,24 @@ def apply_manual(
     )
     version = record.version if record else 0
     return SuppressionRecord(address, merged, decide(merged, settings), version)
+
+
+def materialise_at(
+    record: SuppressionRecord, now: datetime, settings: PolicySettings
+) -> SuppressionRecord:
+    """The record as it stands at `now`: a suppression (or allow entry) whose end has passed
+    stops being the stored state. DynamoDB writes nothing when `expires_at` passes, so the
+    expiry sweep calls this to make the lapse visible in the item (and its stream).
+
+    No evidence is added: only the ledger's clock mark moves (a maximum, so merging stays
+    commutative and idempotent). Returns `record` itself when the decision would not change,
+    so the caller writes nothing."""
+    now = truncate_ms(now)
+    current = record.ledger.evaluated_at
+    if current is not None and current >= now:
+        return record
+    ledger = replace(record.ledger, evaluated_at=now)
+    decision = decide(ledger, settings)
+    if decision == record.decision:
+        return record
+    return SuppressionRecord(record.address, ledger, decision, record.version)

@@ -182,6 +182,8 @@ def _ledger_to_map(ledger: Ledger) -> dict[str, Any]:
         out["softs"] = [_evidence_to_map(ev) for ev in ledger.softs]
     if ledger.last_delivery is not None:
         out["last_delivery"] = _history_to_map(ledger.last_delivery)
+    if ledger.evaluated_at is not None:
+        out["evaluated_at"] = iso(ledger.evaluated_at)
     return out
 
 
@@ -215,4 +217,5 @@ def _ledger_from_item(item: Mapping[str, Any]) -> Ledger:
         history=tuple(_history_from_map(h) for h in item.get("history") or ()),
         first_seen=parse_iso(item["first_seen"]) if item.get("first_seen") else None,
         last_seen=parse_iso(item["last_seen"]) if item.get("last_seen") else None,
+        evaluated_at=parse_iso(data["evaluated_at"]) if data.get("evaluated_at") else None,
     )

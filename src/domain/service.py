@@ -23,6 +23,7 @@ from domain.policy import (
     apply_manual,
     apply_outcome,
     is_relevant,
+    materialise_at,
 )
 
 
@@ -170,6 +171,18 @@ class SuppressionService:
         record = self._repo.get(address)
         assert record is not None
         return record
+
+    def materialise_expiry(self, address: str, now: datetime) -> bool:
+        """Store the state `address` has at `now` when a suppression has lapsed by then
+        (the expiry sweep). True when the item was rewritten; False when nothing had lapsed
+        or the address is unknown. Retried on concurrent updates like every write."""
+        result = ApplyResult()
+
+        def change(rec: SuppressionRecord | None) -> SuppressionRecord | None:
+            return None if rec is None else materialise_at(rec, now, self._settings)
+
+        self._update(address, self._repo.get(address), result, change)
+        return result.written > 0
 
     def _fold(
         self,

@@ -41,6 +41,15 @@ def test_sample_through_its_handler(
     handler = getattr(importlib.import_module(module_name), func_name)
     if path.parent.name == "SesSyncFunction":  # the emulator has no SESv2 suppression API
         factory.override(ses_list=FakeSesList())
+    if path.parent.name == "ChangeEventsFunction":  # EventBridge is the emulator's; SES fake
+        import boto3
+
+        from cli import local_env
+
+        marks = f"{suppression_table}-published-events"
+        local_env.create_tables(boto3.client("dynamodb"), {"PublishedEventsTable": marks}, template)
+        monkeypatch.setenv("PUBLISHED_EVENTS_TABLE", marks)
+        factory.override(ses_list=FakeSesList())
     if path.parent.name == "AutoPauseFunction":  # nor configuration-set sending options
         cset = "ses-feedback-dev"
         monkeypatch.setenv("AUTO_PAUSE_CONFIGURATION_SET", cset)

@@ -20,7 +20,11 @@ import pytest
 # botocore service name -> IAM action prefix
 IAM_PREFIX = {"dynamodb": "dynamodb", "s3": "s3", "sesv2": "ses", "sqs": "sqs"}
 # environment variable naming each table -> the table's logical ID in template.yaml
-TABLE_ENV = {"SUPPRESSION_TABLE": "SuppressionTable", "INBOUND_TABLE": "InboundTable"}
+TABLE_ENV = {
+    "SUPPRESSION_TABLE": "SuppressionTable",
+    "INBOUND_TABLE": "InboundTable",
+    "PUBLISHED_EVENTS_TABLE": "PublishedEventsTable",
+}
 
 
 def as_list(value: Any) -> list[Any]:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from adapters import inbound_table, suppression_table
+from adapters import inbound_table, published_events, suppression_table
 
 MODELS = {
     "SuppressionTable": (suppression_table.SuppressionModel, suppression_table.TTL_ATTRIBUTE),
     "InboundTable": (inbound_table.InboundModel, inbound_table.TTL_ATTRIBUTE),
+    "PublishedEventsTable": (
+        published_events.PublishedEventModel,
+        published_events.TTL_ATTRIBUTE,
+    ),
 }
 
 
@@ -32,7 +36,7 @@ def test_table_matches_its_model(template, logical_id):
 
     template_indexes = {
         g["IndexName"]: (_keys(g["KeySchema"]), g["Projection"]["ProjectionType"])
-        for g in props["GlobalSecondaryIndexes"]
+        for g in props.get("GlobalSecondaryIndexes", [])
     }
     model_indexes = {}
     for index in model._indexes.values():

@@ -37,6 +37,24 @@ DYNAMODB_CALLS: dict[str, dict[str, set[str]]] = {
             "dynamodb:GetItem",
         },
     },
+    # The stream grants (DescribeStream, GetRecords, ...) are on SuppressionTable.StreamArn,
+    # labelled SuppressionTable here; the Lambda service reads the stream for the function.
+    # The handler itself reads and writes only the published-event marks.
+    "ChangeEventsFunction": {
+        "SuppressionTable": {
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+        },
+        "PublishedEventsTable": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
+    },
+    # A filtered Scan of the sparse by-reason index, then SuppressionService's re-read and
+    # conditional write of each lapsed item.
+    "ExpirySweepFunction": {
+        "SuppressionTable/index/by-reason": {"dynamodb:Scan"},
+        "SuppressionTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    },
     # SuppressionClient: check/check_many use batch_get_item; listing queries two indexes.
     "SuppressionApiFunction": {
         "SuppressionTable": {"dynamodb:BatchGetItem"},
