@@ -99,6 +99,7 @@ def test_refuses_suppressed_and_invalid_keeps_the_rest_in_order(client, suppress
         "reason": "userunknown",
         "category": "invalid-address",
         "expires_at": later.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "blocked_by": "global",
     }
     assert "error" in as_json["refused"][1]
 
