@@ -242,6 +242,7 @@ EXPECTED: dict[str, Check] = {
     "FeedbackFunction/sns-bounce-transient.json": returns({"processed": 1}),
     "FeedbackFunction/sns-complaint.json": returns({"processed": 1}),
     "FeedbackFunction/sns-delivery.json": returns({"processed": 1}),
+    "FeedbackFunction/sns-subscription.json": returns({"processed": 1}),
     "FeedbackFunction/sns-topic-validation.json": returns({"processed": 1}),
     "FeedbackFunction/sqs-batch-with-malformed-record.json": batch_failures(1),
     "FeedbackFunction/sqs-bounce-permanent.json": batch_failures(0),
