@@ -11,8 +11,9 @@ API, payload format 2.0, IAM authorization), for services that cannot read Dynam
 Status objects are `SuppressionStatus.to_json()`, the same objects `ses-feedback check --json`
 prints, so expiry is applied the same way everywhere (docs/schema.md). `scope` (default
 global) is the mail stream asked about: a global suppression or one in a scope covering it
-refuses, and `blocked_by` names which; a scope that is not a scope name is a 400. Addresses and bodies
-are personal data and are never logged; errors are `{"error": "..."}` with a 4xx status.
+refuses, and `blocked_by` names which; a scope that is not a scope name is a 400.
+Addresses and bodies are personal data and are never logged; errors are `{"error": "..."}`
+with a 4xx status.
 """
 
 from __future__ import annotations
