@@ -156,6 +156,7 @@ class HistoryEntry:
     event_type: str
     reason: str
     category: str
+    scope: str = GLOBAL_SCOPE  # the scope of a scoped unsubscribe, re-subscribe or action
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +331,7 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
         current = ledger.scope(scope)
         subscription = _latest(current.subscription, ev)
         scoped = ledger.with_scope(scope, replace(current, subscription=subscription))
-        return _touch(scoped, ev, settings)
+        return _touch(scoped, ev, settings, scope)
     if c.reason == REASON_SES_SUPPRESSED:
         changes["ses_suppressed"] = _latest(ledger.ses_suppressed, ev)
     elif c.verdict is Verdict.INVALID_ADDRESS:
@@ -405,7 +406,7 @@ def merge_manual(
         current = ledger.scope(scope)
         scoped = replace(current, manual=_latest(current.manual, ev))
         changed = replace(ledger.with_scope(scope, scoped), audit=audit)
-    return _touch(changed, ev, settings)
+    return _touch(changed, ev, settings, scope)
 
 
 def _audit_union(
@@ -476,13 +477,15 @@ def _softs(
     return tuple(kept[-settings.soft_memory_limit :])
 
 
-def _history_entry(ev: Evidence) -> HistoryEntry:
-    return HistoryEntry(ev.at, ev.event_id, ev.event_type, ev.reason, ev.category)
+def _history_entry(ev: Evidence, scope: str = GLOBAL_SCOPE) -> HistoryEntry:
+    return HistoryEntry(ev.at, ev.event_id, ev.event_type, ev.reason, ev.category, scope)
 
 
-def _touch(ledger: Ledger, ev: Evidence, settings: PolicySettings) -> Ledger:
+def _touch(
+    ledger: Ledger, ev: Evidence, settings: PolicySettings, scope: str = GLOBAL_SCOPE
+) -> Ledger:
     entries = {h.event_id: h for h in ledger.history}
-    entries[ev.event_id] = _history_entry(ev)
+    entries[ev.event_id] = _history_entry(ev, scope)
     history = sorted(entries.values(), key=_hkey, reverse=True)[: settings.history_limit]
     first = ev.at if ledger.first_seen is None else min(ledger.first_seen, ev.at)
     last = ev.at if ledger.last_seen is None else max(ledger.last_seen, ev.at)

@@ -148,13 +148,16 @@ def _evidence_from_map(data: Mapping[str, Any]) -> Evidence:
 
 
 def _history_to_map(h: HistoryEntry) -> dict[str, Any]:
-    return {
+    out = {
         "at": iso(h.at),
         "event_id": h.event_id,
         "event_type": h.event_type,
         "reason": h.reason,
         "category": h.category,
     }
+    if h.scope != GLOBAL_SCOPE:  # only scoped entries name one: older entries are global
+        out["scope"] = h.scope
+    return out
 
 
 def _history_from_map(data: Mapping[str, Any]) -> HistoryEntry:
@@ -164,6 +167,7 @@ def _history_from_map(data: Mapping[str, Any]) -> HistoryEntry:
         str(data["event_type"]),
         str(data["reason"]),
         str(data["category"]),
+        str(data.get("scope") or GLOBAL_SCOPE),
     )
 
 

@@ -257,6 +257,11 @@ def test_the_item_lists_scoped_suppressions_in_force_and_round_trips():
         "source": "test",
         "expires_at": int((T0 + days(30)).timestamp()),
     }
+    assert sorted((h["reason"], h.get("scope")) for h in item["history"]) == [
+        ("subscribe", "news:weekly"),
+        ("unsubscribe", "marketing"),
+        ("unsubscribe", "news:weekly"),
+    ]
     back = record_from_item(replace_version(item), settings)
     assert back.ledger == record.ledger
     assert back.decision == record.decision
