@@ -266,6 +266,7 @@ EXPECTED: dict[str, Check] = {
     # moto has no SESv2 suppression-list API (404); in AWS this sample runs the sync.
     "SesSyncFunction/scheduled-event.json": raises("ClientError", "ListSuppressedDestinations"),
     "SuppressionApiFunction/get-address.json": http(200, '"address"'),
+    "SuppressionApiFunction/get-address-with-scope.json": http(200, '"scope":"newsletter:weekly"'),
     "SuppressionApiFunction/list-by-domain.json": http(200, '"items"'),
     "SuppressionApiFunction/list-by-reason-since.json": http(200, '"items"'),
     "SuppressionApiFunction/post-check-malformed-json.json": http(400, "not valid JSON"),
