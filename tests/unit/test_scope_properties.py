@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.suppression_client import status_from_item
-from domain.policy import PolicySettings, apply_outcome
+from domain.policy import ManualKind, PolicySettings, apply_manual, apply_outcome
 from domain.record_codec import record_to_item
-from tests.builders import outcome, scoped_outcome
+from tests.builders import T0, outcome, scoped_outcome
 
 GLOBAL_KINDS = ["hard", "soft", "transient", "complaint", "delivered", "ses-suppressed"]
 SCOPED_KINDS = ["unsubscribe", "subscribe"]
@@ -74,16 +74,70 @@ def client_answer(record, now, scope):
     return status_from_item(ADDRESS, ADDRESS, item, now, scope)
 
 
+class Manual:
+    """An operator's action (`--force` given, so lifting an unsubscribe is allowed)."""
+
+    def __init__(self, kind: ManualKind, half_days: int, scope: str, until_days: int | None):
+        self.kind, self.scope = kind, scope
+        self.occurred_at = T0 + timedelta(days=half_days / 2)
+        self.until = None if until_days is None else self.occurred_at + timedelta(days=until_days)
+
+    def apply(self, record):
+        return apply_manual(
+            record,
+            ADDRESS,
+            self.kind,
+            at=self.occurred_at,
+            actor="ops",
+            note="property test",
+            until=self.until,
+            settings=POLICY,
+            force=True,
+            scope=self.scope,
+        )
+
+
+manual_action = st.builds(
+    Manual,
+    st.sampled_from(list(ManualKind)),
+    st.integers(0, 120),
+    st.sampled_from(EVENT_SCOPES),
+    st.one_of(st.none(), st.integers(1, 90)),
+)
+
+
+def fold_all(items):
+    record = None
+    for item in items:
+        if isinstance(item, Manual):
+            record = item.apply(record)
+        else:
+            record = apply_outcome(record, ADDRESS, item, POLICY)
+    return record
+
+
+def scoped_item(item):
+    if isinstance(item, Manual):
+        return item.scope != "global"
+    return is_scoped(item)
+
+
 @settings(max_examples=400, deadline=None)
-@given(events=events_strategy, data=st.data())
-def test_a_globally_suppressed_address_is_refused_under_every_scope(events, data):
+@given(
+    events=events_strategy,
+    manual=st.lists(manual_action, max_size=3),
+    data=st.data(),
+)
+def test_a_globally_suppressed_address_is_refused_under_every_scope(events, manual, data):
+    """Events and operator actions, global and scoped, in any order, with duplicates."""
+    items = events + manual
     arrival = data.draw(
-        st.permutations(events + data.draw(st.lists(st.sampled_from(events), max_size=4)))
+        st.permutations(items + data.draw(st.lists(st.sampled_from(events), max_size=4)))
     )
-    mixed = fold(arrival)
-    # the same events without the scoped ones: what the global decision alone says
-    global_only = fold([ev for ev in arrival if not is_scoped(ev)])
-    last = max(ev.occurred_at for ev in events)
+    mixed = fold_all(arrival)
+    # the same history without anything scoped: what the global decision alone says
+    global_only = fold_all([item for item in arrival if not scoped_item(item)])
+    last = max(item.occurred_at for item in items)
     now = last + timedelta(hours=data.draw(st.integers(0, 24 * 150)))
 
     globally = suppressed_at(global_only, now)
