@@ -290,3 +290,18 @@ def test_a_scoped_manual_audit_entry_names_its_scope_and_round_trips():
     assert record_from_item(item, POLICY).ledger == record.ledger
     global_only = manual(None, ManualKind.SUPPRESS, T0, "global")
     assert "scope" not in record_to_item(global_only, T0)["audit"][0]
+
+
+def test_the_service_applies_a_scoped_manual_action_and_refuses_a_bad_scope(
+    memory_service, memory_repo
+):
+    with pytest.raises(InvalidScopeError):
+        memory_service.apply_manual(
+            ADDRESS, ManualKind.SUPPRESS, at=T0, actor="ops", note="x", scope="a b"
+        )
+    assert memory_repo.writes == 0
+    record = memory_service.apply_manual(
+        ADDRESS, ManualKind.SUPPRESS, at=T0, actor="ops", note="x", scope="Marketing"
+    )
+    assert record.blocked_by("marketing", LATER) == ("marketing",)
+    assert record.blocked_by("global", LATER) == ()
