@@ -1,8 +1,9 @@
 """A small read client for services that ask "may I send to this address?".
 
 It depends only on boto3, the pure address normaliser and the scope names (domain.scopes),
-never on handlers, so another service can vendor this module. It applies read-time expiry: an item whose `expires_at` has
-passed reads as not suppressed, because DynamoDB deletes expired items days late.
+never on handlers, so another service can vendor this module. It applies read-time expiry:
+an item whose `expires_at` has passed reads as not suppressed, because DynamoDB deletes
+expired items days late.
 
 Scopes (docs/schema.md): a check under scope S is refused when the item's global state is a
 suppression in force OR its `scopes` map holds a suppression in force for any scope covering
