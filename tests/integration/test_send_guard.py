@@ -132,7 +132,7 @@ def test_a_table_error_is_raised_not_read_as_sendable(aws_endpoint):
         guard.filter_sendable(["jane@example.com"])
 
 
-# --- scopes (issue 14) ----------------------------------------------------------------------
+# --- scopes ----------------------------------------------------------------------------------
 
 
 def test_filter_sendable_with_a_scope_in_one_batched_read(client, suppression_table):

@@ -415,7 +415,7 @@ def test_domain_query_accepts_an_internationalised_name(store, call):
     assert [i["address"] for i in body["items"]] == ["jane@xn--bcher-kva.example"]
 
 
-# --- scopes (issue 14): ?scope= and {"scope": ...} ----------------------------------------
+# --- scopes: ?scope= and {"scope": ...} ----------------------------------------------------
 
 
 @pytest.fixture
