@@ -225,7 +225,9 @@ def run() -> str:
             f"Naive baseline (one read and one write per recipient event): "
             f"{d['naive_per_1000']:.0f}, so "
             f"{d['total_per_1000'] / d['naive_per_1000']:.2f}x of it. "
-            "Send/Open/Click/Reject/Subscription/DeliveryDelay events make no request; each SQS "
+            "Send/Open/Click/Reject/DeliveryDelay events make no request (Subscription events "
+            "record their scoped opt-outs and opt-ins, so their recipients are read and written "
+            "like bounces); each SQS "
             "batch makes one BatchGetItem for all its addresses (read-ahead), and one PutItem per "
             "address whose state changes, including a delivery newer than the one stored (the "
             "delivery marker that makes the table exact under any arrival order).",

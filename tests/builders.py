@@ -86,3 +86,30 @@ def sqs_event(*bodies: str, id_prefix: str = "m-") -> dict:
             for i, body in enumerate(bodies)
         ]
     }
+
+
+SCOPED_CLASSIFICATIONS = {
+    "unsubscribe": Classification("unsubscribe", Verdict.UNDETERMINED),
+    "subscribe": Classification("subscribe", Verdict.UNDETERMINED),
+}
+
+
+def scoped_outcome(
+    kind: str,
+    at: datetime | float = 0,
+    scope: str = "global",
+    *,
+    address: str = "user@example.com",
+    event_id: str | None = None,
+) -> RecipientOutcome:
+    """An unsubscribe or re-subscribe (SES Subscription OptOut / OptIn) in `scope`."""
+    when = at if isinstance(at, datetime) else T0 + timedelta(days=at)
+    return RecipientOutcome(
+        address=address,
+        event_type="Subscription",
+        event_id=event_id or f"Subscription:{kind}:{scope}:{when.isoformat()}:{address}",
+        occurred_at=when,
+        classification=SCOPED_CLASSIFICATIONS[kind],
+        source="test",
+        scope=scope,
+    )

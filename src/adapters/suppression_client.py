@@ -1,8 +1,13 @@
 """A small read client for services that ask "may I send to this address?".
 
-It depends only on boto3 and the pure address normaliser, never on handlers, so another
-service can vendor this module. It applies read-time expiry: an item whose `expires_at` has
-passed reads as not suppressed, because DynamoDB deletes expired items days late.
+It depends only on boto3, the pure address normaliser and the scope names (domain.scopes),
+never on handlers, so another service can vendor this module. It applies read-time expiry:
+an item whose `expires_at` has passed reads as not suppressed, because DynamoDB deletes
+expired items days late.
+
+Scopes (docs/schema.md): a check under scope S is refused when the item's global state is a
+suppression in force OR its `scopes` map holds a suppression in force for any scope covering
+S (`a:b` is covered by `a`, and every scope by global). Still one read per address.
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from domain.addresses import InvalidAddressError, normalise_addr_spec
+from domain.scopes import GLOBAL_SCOPE, covering_scopes, normalise_scope
 
 BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum keys per request
 MAX_PAGE_SIZE = 1000
 PAGE_ROUND_TRIPS = 10  # Query calls one page may take to fill up past expired items
 _PROJECTION = "address, #st, suppressed, reason, category, expires_at, suppressed_at, evidence"
 _NAMES = {"#st": "state"}
+_CHECK_PROJECTION = f"{_PROJECTION}, #sc"
+_CHECK_NAMES = {**_NAMES, "#sc": "scopes"}
 _deserializer = TypeDeserializer()
 
 
@@ -49,6 +57,13 @@ class SuppressionStatus:
     expires_at: datetime | None = None
     suppressed_at: str | None = None
     error: str | None = None
+    #: the scope the question was asked for (the mail's stream: global, marketing, ...)
+    scope: str = GLOBAL_SCOPE
+    #: the scope whose suppression refuses it (`global` first when several do); None when
+    #: sendable. `reason`/`category`/`suppressed_at` are then that suppression's, and
+    #: `expires_at` is when every blocking suppression has lapsed (None: never). `state` is
+    #: always the item's global state.
+    blocked_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,27 +75,98 @@ class SuppressionStatus:
             "category": self.category,
             "expires_at": _iso(self.expires_at),
             "suppressed_at": self.suppressed_at,
+            "scope": self.scope,
+            "blocked_by": self.blocked_by,
             **({"error": self.error} if self.error else {}),
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Blocker:
+    scope: str
+    reason: str | None
+    category: str | None
+    since: str | None
+    expires_at: datetime | None
+
+
+def _epoch_time(raw: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(raw), UTC) if raw is not None else None
+
+
+def _blockers(item: dict[str, Any], scope: str, now: datetime) -> list[_Blocker]:
+    """The suppressions in force that refuse mail sent under `scope`, broadest first."""
+    found: list[_Blocker] = []
+    expires = _epoch_time(item.get("expires_at"))
+    if item.get("state") == "suppressed" and (expires is None or expires > now):
+        found.append(
+            _Blocker(
+                GLOBAL_SCOPE,
+                item.get("reason"),
+                item.get("category"),
+                item.get("suppressed_at"),
+                expires,
+            )
+        )
+    scoped = item.get("scopes")
+    if not isinstance(scoped, dict):
+        return found
+    for covering in covering_scopes(scope)[1:]:
+        entry = scoped.get(covering)
+        if not isinstance(entry, dict) or entry.get("state") != "suppressed":
+            continue
+        entry_expires = _epoch_time(entry.get("expires_at"))
+        if entry_expires is None or entry_expires > now:
+            found.append(
+                _Blocker(
+                    covering,
+                    entry.get("reason"),
+                    entry.get("category"),
+                    entry.get("since"),
+                    entry_expires,
+                )
+            )
+    return found
+
+
 def status_from_item(
-    given: str, normalised: str | None, item: dict[str, Any] | None, now: datetime
+    given: str,
+    normalised: str | None,
+    item: dict[str, Any] | None,
+    now: datetime,
+    scope: str = GLOBAL_SCOPE,
 ) -> SuppressionStatus:
+    """The answer for mail sent under `scope` (already normalised)."""
     if item is None:
-        return SuppressionStatus(given, normalised, False, state=None)
-    expires_raw = item.get("expires_at")
-    expires = datetime.fromtimestamp(int(expires_raw), UTC) if expires_raw is not None else None
-    in_force = item.get("state") == "suppressed" and (expires is None or expires > now)
+        return SuppressionStatus(given, normalised, False, state=None, scope=scope)
+    blockers = _blockers(item, scope, now)
+    if not blockers:
+        return SuppressionStatus(
+            address=given,
+            normalised=normalised,
+            suppressed=False,
+            state=item.get("state"),
+            reason=item.get("reason"),
+            category=item.get("category"),
+            expires_at=_epoch_time(item.get("expires_at")),
+            suppressed_at=item.get("suppressed_at"),
+            scope=scope,
+        )
+    first = blockers[0]
+    ends = [b.expires_at for b in blockers]
+    # sendable again only once every blocking suppression has lapsed
+    expires_at = None if None in ends else max(e for e in ends if e is not None)
     return SuppressionStatus(
         address=given,
         normalised=normalised,
-        suppressed=in_force,
+        suppressed=True,
         state=item.get("state"),
-        reason=item.get("reason"),
-        category=item.get("category"),
-        expires_at=expires,
-        suppressed_at=item.get("suppressed_at"),
+        reason=first.reason,
+        category=first.category,
+        expires_at=expires_at,
+        suppressed_at=first.since,
+        scope=scope,
+        blocked_by=first.scope,
     )
 
 
@@ -100,6 +186,7 @@ class Refusal:
     category: str | None = None
     expires_at: datetime | None = None
     error: str | None = None
+    blocked_by: str | None = None  # the scope whose suppression refused it (global first)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,6 +194,7 @@ class Refusal:
             "reason": self.reason,
             "category": self.category,
             "expires_at": _iso(self.expires_at),
+            "blocked_by": self.blocked_by,
             **({"error": self.error} if self.error else {}),
         }
 
@@ -117,9 +205,14 @@ class SendableRecipients:
 
     sendable: list[str]
     refused: list[Refusal]
+    scope: str = GLOBAL_SCOPE
 
     def to_json(self) -> dict[str, Any]:
-        return {"sendable": self.sendable, "refused": [r.to_json() for r in self.refused]}
+        return {
+            "scope": self.scope,
+            "sendable": self.sendable,
+            "refused": [r.to_json() for r in self.refused],
+        }
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -213,17 +306,22 @@ class SuppressionClient:
         self._max_attempts = max_attempts
         self._sleep = sleep
 
-    def is_suppressed(self, address: str) -> bool:
-        return self.check(address).suppressed
+    def is_suppressed(self, address: str, scope: str = GLOBAL_SCOPE) -> bool:
+        return self.check(address, scope).suppressed
 
-    def check(self, address: str) -> SuppressionStatus:
-        return self.check_many([address])[address]
+    def check(self, address: str, scope: str = GLOBAL_SCOPE) -> SuppressionStatus:
+        return self.check_many([address], scope)[address]
 
-    def check_many(self, addresses: Iterable[str]) -> dict[str, SuppressionStatus]:
-        """Status per address as given. An input that is not exactly one bare addr-spec
-        (a display name, several addresses, control characters...) is never looked up as
-        some other address: it reads as not suppressed, with `error` set and `normalised`
-        None; callers that must fail closed check `error` (the HTTP API and CLI do)."""
+    def check_many(
+        self, addresses: Iterable[str], scope: str = GLOBAL_SCOPE
+    ) -> dict[str, SuppressionStatus]:
+        """Status per address as given, for mail sent under `scope` (default global; raises
+        domain.scopes.InvalidScopeError, a ValueError, for a name that is not a scope). An
+        input that is not exactly one bare addr-spec (a display name, several addresses,
+        control characters...) is never looked up as some other address: it reads as not
+        suppressed, with `error` set and `normalised` None; callers that must fail closed
+        check `error` (the HTTP API and CLI do)."""
+        scope = normalise_scope(scope)
         now = self._clock()
         given = list(dict.fromkeys(addresses))
         keyed: dict[str, list[str]] = {}
@@ -232,18 +330,24 @@ class SuppressionClient:
             try:
                 keyed.setdefault(normalise_addr_spec(raw), []).append(raw)
             except InvalidAddressError as exc:
-                results[raw] = SuppressionStatus(raw, None, False, error=str(exc))
+                results[raw] = SuppressionStatus(raw, None, False, error=str(exc), scope=scope)
         keys = list(keyed)
         items: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), BATCH_GET_LIMIT):
             items.update(self._batch_get(keys[start : start + BATCH_GET_LIMIT]))
         for normalised, raws in keyed.items():
             for raw in raws:
-                results[raw] = status_from_item(raw, normalised, items.get(normalised), now)
+                item = items.get(normalised)
+                results[raw] = status_from_item(raw, normalised, item, now, scope)
         return {raw: results[raw] for raw in given}
 
-    def filter_sendable(self, recipients: Iterable[str]) -> SendableRecipients:
-        """The send guard: which recipients may be mailed now, and why the others may not.
+    def filter_sendable(
+        self, recipients: Iterable[str], scope: str = GLOBAL_SCOPE
+    ) -> SendableRecipients:
+        """The send guard: which recipients may be mailed now under `scope` (the mail's
+        stream: `marketing`, a list id, `list:topic`; default global), and why the others
+        may not (reason, expiry and `blocked_by`, the scope whose suppression refused it).
+        A global suppression refuses under every scope.
 
         One batched read (`check_many`: BatchGetItem, 100 keys a call) with read-time expiry,
         so a lapsed suppression is sendable. An input that is not exactly one bare addr-spec
@@ -252,9 +356,10 @@ class SuppressionClient:
         string twice) are answered once. Sendable recipients are returned as given, so the
         caller sends to exactly what it asked about. A DynamoDB error propagates: "unknown"
         must never read as "sendable"."""
+        scope = normalise_scope(scope)
         sendable: list[str] = []
         refused: list[Refusal] = []
-        for given, status in self.check_many(recipients).items():
+        for given, status in self.check_many(recipients, scope).items():
             if status.error is not None:
                 refused.append(Refusal(given, REFUSED_INVALID_ADDRESS, error=status.error))
             elif status.suppressed:
@@ -264,18 +369,19 @@ class SuppressionClient:
                         status.reason or "suppressed",
                         status.category,
                         status.expires_at,
+                        blocked_by=status.blocked_by,
                     )
                 )
             else:
                 sendable.append(given)
-        return SendableRecipients(sendable, refused)
+        return SendableRecipients(sendable, refused, scope)
 
     def _batch_get(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         request: dict[str, Any] = {
             self.table_name: {
                 "Keys": [{"address": {"S": k}} for k in keys],
-                "ProjectionExpression": _PROJECTION,
-                "ExpressionAttributeNames": _NAMES,
+                "ProjectionExpression": _CHECK_PROJECTION,
+                "ExpressionAttributeNames": _CHECK_NAMES,
             }
         }
         found: dict[str, dict[str, Any]] = {}

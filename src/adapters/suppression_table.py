@@ -68,6 +68,8 @@ class SuppressionModel(Model):
     evidence = MapAttribute[str, object](null=True)
     history = ListAttribute[object](null=True)
     audit = ListAttribute[object](null=True)  # every manual action, never capped
+    # scoped suppressions in force: scope -> {state, reason, category, since, ...}
+    scopes = MapAttribute[str, object](null=True)
     ledger = UnicodeAttribute(null=True)  # internal: JSON text
     version = VersionAttribute()
 

@@ -1,10 +1,11 @@
 """Operator commands on the suppression table and SES's account-level list.
 
-    ses-feedback check ADDRESS...             is each address suppressed now?
+    ses-feedback check ADDRESS... [--scope S]  is each address suppressed now (for mail in S)?
     ses-feedback list [--domain D] [--reason R] [--since T]
-    ses-feedback suppress ADDRESS --reason TEXT [--days N | --until T]
-    ses-feedback unsuppress ADDRESS [--reason TEXT] [--force] [--no-ses]
+    ses-feedback suppress ADDRESS --reason TEXT [--days N | --until T] [--scope S]
+    ses-feedback unsuppress ADDRESS [--reason TEXT] [--force] [--no-ses] [--scope S]
     ses-feedback allow ADDRESS [--reason TEXT] [--days N | --until T] [--force] [--no-ses]
+                       [--scope S]
     ses-feedback export [--since T] [--dry-run]  our hard bounces/complaints -> SES list
     ses-feedback import [--since T]              SES list -> our table
     ses-feedback ses-sync [--since T]            both, as the scheduled function does
@@ -19,6 +20,10 @@ SesImportBucketName output of --stack); --per-address keeps one request per addr
 `unsuppress` and `allow` also take the address off SES's account-level list (after the
 table is written), unless --no-ses. Lifting a complaint or an unsubscribe needs --force
 and --reason; the item's `audit` keeps every manual action with its actor and reason.
+
+--scope (default global) names the mail stream: `check --scope marketing` is refused by a
+global suppression or one in `marketing` (or a scope covering it); `suppress/unsuppress/allow
+--scope marketing` act on that scope alone and never touch SES's list, which is global.
 
 The table comes from --table, else SUPPRESSION_TABLE, else the stack's outputs (--stack);
 endpoints and credentials from the standard AWS variables. Every command takes --json for
@@ -44,6 +49,7 @@ from cli.ses_import_jobs import (
 )
 from cli.table_options import add_table_options, parse_when, resolve_table
 from domain.policy import ManualKind
+from domain.scopes import GLOBAL_SCOPE, InvalidScopeError, normalise_scope
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
     p = sub.add_parser("check", parents=[common], help="is each address suppressed now?")
     p.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    _add_scope_option(p, "the mail stream to check for")
     p.set_defaults(func=run_check)
 
     p = sub.add_parser("list", parents=[common], help="list suppressed addresses")
@@ -69,6 +76,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     ):
         p = sub.add_parser(name, parents=[common], help=text)
         p.add_argument("address", metavar="ADDRESS")
+        _add_scope_option(p, "act on this scope only (SES's list is left alone)")
         p.add_argument(
             "--reason",
             default="",
@@ -129,6 +137,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(func=run_sync)
 
 
+def _scope(raw: str) -> str:
+    try:
+        return normalise_scope(raw)
+    except InvalidScopeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_scope_option(p: argparse.ArgumentParser, text: str) -> None:
+    p.add_argument(
+        "--scope",
+        type=_scope,
+        default=GLOBAL_SCOPE,
+        help=f"{text}: global (default), a name such as marketing, or list:topic",
+    )
+
+
 # --- commands -------------------------------------------------------------------------------
 
 
@@ -136,9 +160,12 @@ def run_check(args: argparse.Namespace) -> int:
     if not all(_valid_address(raw) for raw in args.addresses):
         return 1
     client = _client(args)
-    statuses = client.check_many(args.addresses)
+    statuses = client.check_many(args.addresses, args.scope)
     rows = [s.to_json() for s in statuses.values()]
-    _emit(args, rows, ["address", "suppressed", "reason", "category", "expires_at"])
+    columns = ["address", "suppressed", "reason", "category", "expires_at"]
+    if args.scope != GLOBAL_SCOPE:
+        columns.append("blocked_by")
+    _emit(args, rows, columns)
     return 0
 
 
@@ -194,27 +221,43 @@ def run_manual(args: argparse.Namespace) -> int:
             note=args.reason,
             until=until,
             force=getattr(args, "force", False),
+            scope=args.scope,
         )
     except ForceRequiredError as exc:
         print(f"error: nothing changed: {exc} (--force --reason TEXT)", file=sys.stderr)
         return 1
     d = record.decision
+    blocked_by = record.blocked_by(args.scope, now)
     row = {
         "address": args.address,
         "normalised": address,
+        "scope": args.scope,
         "state": str(d.state),
-        "suppressed": record.is_suppressed(now),
+        # for mail sent under --scope: global, or a scoped suppression covering it
+        "suppressed": bool(blocked_by),
+        "blocked_by": blocked_by[0] if blocked_by else None,
         "reason": d.reason,
         "expires_at": _iso(d.expires_at) if d.expires_at else None,
     }
     columns = ["address", "state", "suppressed", "reason", "expires_at"]
+    if args.scope != GLOBAL_SCOPE:
+        scoped = {s.scope: s for s in d.scopes}.get(args.scope)
+        row["reason"] = scoped.evidence.reason if scoped else None
+        row["expires_at"] = _iso(scoped.expires_at) if scoped and scoped.expires_at else None
+        columns = ["address", "scope", "suppressed", "blocked_by", "reason", "expires_at"]
     if args.kind is not ManualKind.SUPPRESS:
         # what this action lifted with --force (complaint / unsubscribe), from its audit entry
-        mine = [a for a in record.ledger.audit if a.at == truncate_ms(now) and a.action != "manual"]
+        mine = [
+            a
+            for a in record.ledger.audit
+            if a.at == truncate_ms(now) and a.action != "manual" and a.scope == args.scope
+        ]
         row["lifted"] = mine[0].lifted if mine else None
     failure = None
     if args.kind is not ManualKind.SUPPRESS:
-        row["ses_list"], failure = _lift_from_ses(address, skip=args.no_ses)
+        # SES's account-level list is global: a scoped lift must not take the address off it
+        skip = args.no_ses or args.scope != GLOBAL_SCOPE
+        row["ses_list"], failure = _lift_from_ses(address, skip=skip)
         columns.append("ses_list")
     _emit(args, [row], columns)
     if failure:

@@ -33,6 +33,7 @@ from domain.events import (
 from domain.ingest import decode_ses_payload
 from domain.metrics_plan import outcome_metric_name
 from domain.policy import DIAGNOSTIC_LIMIT
+from domain.scopes import GLOBAL_SCOPE
 from domain.verdicts import Classification, Verdict
 
 SCHEMA_VERSION: Final = 1
@@ -75,6 +76,7 @@ RECIPIENT_COLUMNS: Final = (
     "status",
     "reply_code",
     "diagnostic",
+    "scope",
 )
 
 # Firehose dynamic-partitioning keys (template.yaml uses !{partitionKeyFromLambda:<key>}).
@@ -152,6 +154,9 @@ def analytics_row(event: FeedbackEvent, payload: Mapping[str, Any], source: str)
                 "status": c.status,
                 "reply_code": c.reply_code,
                 "diagnostic": c.diagnostic[:DIAGNOSTIC_LIMIT] if c.diagnostic else None,
+                # what mail the outcome concerns (global, or a list/topic for Subscription
+                # events), so a replay rebuilds a scoped unsubscribe as scoped
+                "scope": outcome.scope,
             }
         )
     row["recipients"] = recipients
@@ -258,6 +263,8 @@ def outcomes_from_row(row: Mapping[str, Any]) -> list[RecipientOutcome]:
                     feedback_type=row.get("complaint_feedback_type"),
                     configuration_set=row.get("configuration_set"),
                     source=str(row.get("source") or "replay"),
+                    # rows written before scopes hold only global outcomes
+                    scope=str(rec.get("scope") or GLOBAL_SCOPE),
                 )
             )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

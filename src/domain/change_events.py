@@ -231,10 +231,10 @@ def _status(image: Mapping[str, Any] | None, moment: datetime) -> _Status:
 
 
 # --- scoped suppressions (the `scopes` map, written by the per-scope policy) ----------------
-# MERGE NOTE: assumes `scopes` is a map {scope name: {reason, category, expires_at, ...}}
-# whose entries are present exactly while that scope's suppression is recorded. Presence
-# reads as suppressed (an entry may say otherwise with `state`); `expires_at` (epoch
-# seconds) lapses it as at top level. Adjust `_scope_view` if the stored shape differs.
+# `scopes` is a map {scope name: {state, reason, category, since, expires_at?, ...}} whose
+# entries are present exactly while that scope's suppression is in force when written
+# (docs/schema.md). Presence reads as suppressed (an entry may say otherwise with `state`);
+# `expires_at` (epoch seconds) lapses it as at top level.
 
 
 def _scope_changes(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,8 +25,15 @@ from domain.classify import (
     classify_ses_bounce_entry,
     classify_ses_delay_entry,
 )
-from domain.event_types import BOUNCE, COMPLAINT, DELIVERY, DELIVERY_DELAY, EVENT_TYPES
-from domain.scopes import GLOBAL_SCOPE
+from domain.event_types import (
+    BOUNCE,
+    COMPLAINT,
+    DELIVERY,
+    DELIVERY_DELAY,
+    EVENT_TYPES,
+    SUBSCRIPTION,
+)
+from domain.scopes import GLOBAL_SCOPE, SCOPE_SEPARATOR, InvalidScopeError, normalise_scope
 from domain.verdicts import Classification, Verdict
 from domain.vocabulary import Reason
 
@@ -229,11 +237,100 @@ def _delay(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -
     return _collect(_records(detail, "delayedRecipients"), _email_address, build)
 
 
+#: SES `Subscription` preference -> the reason it is recorded under (other values ignored)
+_SUBSCRIPTION_REASONS: Mapping[str, Reason] = {
+    "OptOut": Reason.UNSUBSCRIBE,
+    "OptIn": Reason.SUBSCRIBE,
+}
+_NOT_IN_SCOPE_NAMES = re.compile(r"[^a-z0-9._-]+")
+_SCOPE_PART_LIMIT = 63  # so `list:topic` always fits domain.scopes.MAX_SCOPE_LENGTH
+
+
+def contact_list_scope(name: str) -> str:
+    """The scope part for an SES contact-list or topic name: lower-cased, every run of
+    characters outside the scope grammar replaced by one '-', separators trimmed from the
+    ends, at most 63 characters. A list called `global` becomes `global-list`, so a
+    contact list can never name the global scope. Raises InvalidScopeError when nothing
+    usable is left (a name of punctuation only)."""
+    part = _NOT_IN_SCOPE_NAMES.sub("-", name.strip().lower())[:_SCOPE_PART_LIMIT]
+    part = part.strip("-._")
+    if part == GLOBAL_SCOPE:
+        part = f"{GLOBAL_SCOPE}-list"
+    if not part:
+        raise InvalidScopeError("a contact-list or topic name has no letter or digit")
+    return normalise_scope(part)
+
+
+def _subscription_scopes(detail: Mapping[str, Any]) -> list[tuple[str, Reason]]:
+    """(scope, unsubscribe | subscribe) for each preference in `newTopicPreferences`:
+    `unsubscribeAll` speaks for the whole list (scope = the list), each topic status for
+    `<list>:<topic>`. The new preferences are the contact's whole state, so an OptIn (or
+    `unsubscribeAll: false`) is recorded as well: the later of two events wins per scope."""
+    contact_list = _opt_str(detail.get("contactList"))
+    if contact_list is None:
+        raise MalformedEventError("subscription has no contactList")
+    prefs = detail.get("newTopicPreferences")
+    if prefs is None:
+        return []
+    if not isinstance(prefs, dict):
+        raise MalformedEventError("subscription has a malformed newTopicPreferences object")
+    try:
+        list_scope = contact_list_scope(contact_list)
+        found: list[tuple[str, Reason]] = []
+        everything = prefs.get("unsubscribeAll")
+        if isinstance(everything, bool):
+            found.append((list_scope, Reason.UNSUBSCRIBE if everything else Reason.SUBSCRIBE))
+        topics = prefs.get("topicSubscriptionStatus")
+        for topic in topics if isinstance(topics, list) else ():
+            if not isinstance(topic, dict):
+                continue
+            name = _opt_str(topic.get("topicName"))
+            reason = _SUBSCRIPTION_REASONS.get(str(topic.get("subscriptionStatus")))
+            if name is not None and reason is not None:
+                scope = f"{list_scope}{SCOPE_SEPARATOR}{contact_list_scope(name)}"
+                found.append((scope, reason))
+    except InvalidScopeError as exc:
+        raise MalformedEventError(f"subscription names no usable scope: {exc}") from None
+    return found
+
+
+def _subscription(ctx: _Context, detail: Mapping[str, Any], mail: Mapping[str, Any]) -> _Built:
+    """SES list-management opt-outs and opt-ins, scoped to the contact list or topic. The
+    event names no recipient of its own: it concerns the message's destination (SES sends
+    list-managed mail to one contact; with several, each gets the preference, as each
+    listed recipient gets a complaint)."""
+    scopes = _subscription_scopes(detail)
+    # one message's unsubscribe link can be used more than once: the event's own time
+    # tells the events apart
+    base = ctx.event_key({}) if ctx.message_id else ctx.event_key(detail)
+    key = f"{base}:{_opt_str(detail.get('timestamp')) or ''}"
+    source = _opt_str(detail.get("source")) or "unknown"
+    destination = mail.get("destination")
+    outcomes: list[RecipientOutcome] = []
+    skipped = 0
+    for raw in destination if isinstance(destination, list) else ():
+        address = _address(raw)
+        if address is None:
+            skipped += 1
+            continue
+        for scope, reason in scopes:
+            verb = "opted out of" if reason is Reason.UNSUBSCRIBE else "opted in to"
+            classification = Classification(
+                reason,
+                Verdict.UNDETERMINED,
+                diagnostic=f"SES subscription ({source}): {verb} {scope}",
+            )
+            outcome = ctx.outcome(address, f"{key}:{scope}", classification, scope=scope)
+            outcomes.append(outcome)
+    return outcomes, skipped
+
+
 _OUTCOME_BUILDERS = {
     BOUNCE: _bounce,
     COMPLAINT: _complaint,
     DELIVERY: _delivery,
     DELIVERY_DELAY: _delay,
+    SUBSCRIPTION: _subscription,
 }
 
 

@@ -11,6 +11,14 @@ without a log of every event.
 Precedence: manual (allow / suppress / unsuppress) > complaint > invalid address >
 soft-bounce escalation > "already suppressed by SES". A weaker suppression never shortens a
 stronger one: the expiry is the latest end among the suppressions in force.
+
+Scopes (domain.scopes): the ledger also keeps, per named scope, the latest subscription
+evidence (an unsubscribe or a re-subscribe: latest by (at, event_id) wins, so arrival order
+does not matter) and the latest manual action in that scope. Scoped evidence never changes
+the global decision (state, reason, expiry); it yields `Decision.scopes`, the scoped
+suppressions in force. Hard bounces, complaints and every other reason are global whatever
+scope an outcome carries; only unsubscribes and re-subscribes are scoped. "Suppressed for
+scope S" = the global decision OR a scoped suppression in any scope covering S.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.events import RecipientOutcome, truncate_ms
+from domain.scopes import GLOBAL_SCOPE, covering_scopes, normalise_scope
 from domain.verdicts import REASON_SES_SUPPRESSED, SOFT_VERDICTS, Verdict
 from domain.vocabulary import Reason
 
@@ -28,10 +37,14 @@ DIAGNOSTIC_LIMIT = 500
 #: An unsubscribe request (from inbound mail): suppresses like a complaint, but is not one
 #: (its verdict is not `complaint`, so it never counts toward the complaint rate).
 REASON_UNSUBSCRIBE = Reason.UNSUBSCRIBE
+#: A re-subscribe (SES `Subscription` OptIn): lifts an unsubscribe in the same named scope
+#: when it is the later of the two. Never global: nothing automatic lifts a global unsubscribe.
+REASON_SUBSCRIBE = Reason.SUBSCRIBE
 # Reasons whose verdict alone would read "undetermined" on the item get a category that
 # says what they are.
 _REASON_CATEGORIES: dict[str, str] = {
     REASON_UNSUBSCRIBE: "unsubscribe",
+    REASON_SUBSCRIBE: "subscribe",
     REASON_SES_SUPPRESSED: "ses-suppressed",
 }
 
@@ -143,6 +156,7 @@ class HistoryEntry:
     event_type: str
     reason: str
     category: str
+    scope: str = GLOBAL_SCOPE  # the scope of a scoped unsubscribe, re-subscribe or action
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +170,7 @@ class AuditEntry:
     note: str | None = None  # the operator's reason
     until: datetime | None = None
     lifted: str | None = None  # category lifted with --force: complaint / unsubscribe
+    scope: str = GLOBAL_SCOPE  # the scope the action applies to
 
 
 class ForceRequiredError(ValueError):
@@ -165,6 +180,15 @@ class ForceRequiredError(ValueError):
 #: Categories a manual lift may override only with force and a reason: the recipient asked
 #: not to be mailed, so lifting it is a decision someone must own.
 FORCE_TO_LIFT = frozenset({str(Verdict.COMPLAINT), REASON_UNSUBSCRIBE})
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeLedger:
+    """The evidence for one named scope. Both fields keep only the latest by (at, event_id),
+    so merging stays commutative and idempotent."""
+
+    subscription: Evidence | None = None  # latest unsubscribe or re-subscribe in this scope
+    manual: Evidence | None = None  # latest manual action in this scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +210,31 @@ class Ledger:
     #: materialise_at). A lower bound on "now", like last_seen; merged by maximum.
     evaluated_at: datetime | None = None
 
+    #: named scopes only (never global), sorted by name, so equal evidence compares equal
+    scopes: tuple[tuple[str, ScopeLedger], ...] = ()
+
+    def scope(self, name: str) -> ScopeLedger:
+        for scope, entry in self.scopes:
+            if scope == name:
+                return entry
+        return ScopeLedger()
+
+    def with_scope(self, name: str, entry: ScopeLedger) -> Ledger:
+        others = {scope: e for scope, e in self.scopes if scope != name}
+        others[name] = entry
+        return replace(self, scopes=tuple(sorted(others.items())))
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeDecision:
+    """A scoped suppression in force: what blocks mail sent under `scope` (and under every
+    scope nested in it)."""
+
+    scope: str
+    evidence: Evidence
+    since: datetime
+    expires_at: datetime | None  # None = never expires
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -198,6 +247,9 @@ class Decision:
     soft_bounce_count: int
     escalations: int
     purge_at: datetime | None  # when DynamoDB may delete the item (TTL attribute)
+    #: scoped suppressions in force (as of the ledger's last event), sorted by scope; they
+    #: never change the global fields above
+    scopes: tuple[ScopeDecision, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +266,17 @@ class SuppressionRecord:
             return False
         return d.expires_at is None or d.expires_at > now
 
+    def blocked_by(self, scope: str, now: datetime) -> tuple[str, ...]:
+        """Every scope whose suppression blocks mail sent under `scope` now, broadest
+        first (`global` first when the global decision suppresses). Empty: sendable."""
+        blocking = [GLOBAL_SCOPE] if self.is_suppressed(now) else []
+        by_scope = {d.scope: d for d in self.decision.scopes}
+        for covering in covering_scopes(scope)[1:]:
+            found = by_scope.get(covering)
+            if found is not None and (found.expires_at is None or found.expires_at > now):
+                blocking.append(covering)
+        return tuple(dict.fromkeys(blocking))
+
 
 # --- which outcomes matter --------------------------------------------------------------
 
@@ -221,6 +284,9 @@ class SuppressionRecord:
 def is_relevant(outcome: RecipientOutcome) -> bool:
     """Whether an outcome can change a ledger at all (others cost no read or write)."""
     verdict = outcome.classification.verdict
+    if outcome.classification.reason == REASON_SUBSCRIBE:
+        # a re-subscribe only ever lifts a scoped unsubscribe
+        return scope_of(outcome) is not None
     if outcome.event_type == "DeliveryDelay":
         # SES retries after every delay; only its final Transient bounce counts as a soft
         # bounce, otherwise one slow mailbox would escalate within an hour.
@@ -243,6 +309,17 @@ def creates_record(outcome: RecipientOutcome, settings: PolicySettings) -> bool:
     return settings.delivery_markers or outcome.classification.verdict is not Verdict.DELIVERED
 
 
+def scope_of(outcome: RecipientOutcome) -> str | None:
+    """The named scope an outcome applies to, or None for global. Only unsubscribes and
+    re-subscribes are scoped: a bounce or a complaint is global whatever scope it carries
+    (the mailbox is gone, or the person objected to us, whichever stream sent the mail).
+    Raises InvalidScopeError when the outcome's scope is not a scope name."""
+    if outcome.classification.reason not in (REASON_UNSUBSCRIBE, REASON_SUBSCRIBE):
+        return None
+    scope = normalise_scope(outcome.scope)
+    return None if scope == GLOBAL_SCOPE else scope
+
+
 # --- merging ------------------------------------------------------------------------------
 
 
@@ -253,6 +330,12 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
     c = outcome.classification
     ev = Evidence.from_outcome(outcome)
     changes: dict[str, object] = {}
+    scope = scope_of(outcome)
+    if scope is not None:
+        current = ledger.scope(scope)
+        subscription = _latest(current.subscription, ev)
+        scoped = ledger.with_scope(scope, replace(current, subscription=subscription))
+        return _touch(scoped, ev, settings, scope)
     if c.reason == REASON_SES_SUPPRESSED:
         changes["ses_suppressed"] = _latest(ledger.ses_suppressed, ev)
     elif c.verdict is Verdict.INVALID_ADDRESS:
@@ -292,9 +375,13 @@ def merge_manual(
     until: datetime | None,
     settings: PolicySettings,
     lifted: str | None = None,
+    scope: str = GLOBAL_SCOPE,
 ) -> Ledger:
-    """Record an operator's decision. The latest manual action wins the decision; every
-    one is kept in `audit` (a union by event id, so still commutative and idempotent)."""
+    """Record an operator's decision. The latest manual action wins the decision (of its
+    scope: a scoped action never changes the global decision, nor a global one a scoped
+    suppression); every one is kept in `audit` (a union by event id, so still commutative
+    and idempotent)."""
+    scope = normalise_scope(scope)
     at = truncate_ms(at)
     until = truncate_ms(until) if until is not None else None
     reason = {
@@ -302,9 +389,11 @@ def merge_manual(
         ManualKind.UNSUPPRESS: Reason.MANUAL_UNSUPPRESS,
         ManualKind.ALLOW: Reason.MANUAL_ALLOW,
     }[kind]
+    # global actions keep the event id they always had; scoped ones name their scope
+    scope_part = "" if scope == GLOBAL_SCOPE else f"{scope}:"
     ev = Evidence(
         at=at,
-        event_id=f"manual:{kind}:{at.isoformat()}",
+        event_id=f"manual:{kind}:{scope_part}{at.isoformat()}",
         event_type="Manual",
         reason=str(reason),  # plain str for storage, as in from_outcome
         category="manual",
@@ -313,10 +402,15 @@ def merge_manual(
         actor=actor,
         until=until,
     )
-    latest = _latest(ledger.manual, ev)
-    entry = AuditEntry(at, ev.event_id, reason, actor, ev.diagnostic, until, lifted)
+    entry = AuditEntry(at, ev.event_id, reason, actor, ev.diagnostic, until, lifted, scope)
     audit = _audit_union(ledger.audit, [entry])
-    return _touch(replace(ledger, manual=latest, audit=audit), ev, settings)
+    if scope == GLOBAL_SCOPE:
+        changed = replace(ledger, manual=_latest(ledger.manual, ev), audit=audit)
+    else:
+        current = ledger.scope(scope)
+        scoped = replace(current, manual=_latest(current.manual, ev))
+        changed = replace(ledger.with_scope(scope, scoped), audit=audit)
+    return _touch(changed, ev, settings, scope)
 
 
 def _audit_union(
@@ -340,14 +434,21 @@ def audit_from_manual(manual: Evidence | None) -> tuple[AuditEntry, ...]:
     )
 
 
-def lift_needs_force(ledger: Ledger, at: datetime, settings: PolicySettings) -> str | None:
+def lift_needs_force(
+    ledger: Ledger, at: datetime, settings: PolicySettings, scope: str = GLOBAL_SCOPE
+) -> str | None:
     """The category (`complaint` / `unsubscribe`) an unsuppress or allow at `at` would lift,
     when that needs force: the recipient's own complaint or unsubscribe, still counted (not
-    lifted already) and not expired by then. None: nothing of the kind to lift."""
-    complaint = ledger.complaint
+    lifted already) and not expired by then. None: nothing of the kind to lift. A scoped
+    action looks at that scope's unsubscribe only."""
+    if scope == GLOBAL_SCOPE:
+        complaint, manual = ledger.complaint, ledger.manual
+    else:
+        entry = ledger.scope(scope)
+        complaint, manual = entry.subscription, entry.manual
     if complaint is None or complaint.category not in FORCE_TO_LIFT:
         return None
-    cutoff = _manual_cutoff(ledger.manual)
+    cutoff = _manual_cutoff(manual)
     if cutoff is not None and complaint.at <= cutoff:
         return None  # already lifted, or under an allow
     end = _plus_days(complaint.at, settings.complaint_ttl_days)
@@ -380,13 +481,15 @@ def _softs(
     return tuple(kept[-settings.soft_memory_limit :])
 
 
-def _history_entry(ev: Evidence) -> HistoryEntry:
-    return HistoryEntry(ev.at, ev.event_id, ev.event_type, ev.reason, ev.category)
+def _history_entry(ev: Evidence, scope: str = GLOBAL_SCOPE) -> HistoryEntry:
+    return HistoryEntry(ev.at, ev.event_id, ev.event_type, ev.reason, ev.category, scope)
 
 
-def _touch(ledger: Ledger, ev: Evidence, settings: PolicySettings) -> Ledger:
+def _touch(
+    ledger: Ledger, ev: Evidence, settings: PolicySettings, scope: str = GLOBAL_SCOPE
+) -> Ledger:
     entries = {h.event_id: h for h in ledger.history}
-    entries[ev.event_id] = _history_entry(ev)
+    entries[ev.event_id] = _history_entry(ev, scope)
     history = sorted(entries.values(), key=_hkey, reverse=True)[: settings.history_limit]
     first = ev.at if ledger.first_seen is None else min(ledger.first_seen, ev.at)
     last = ev.at if ledger.last_seen is None else max(ledger.last_seen, ev.at)
@@ -457,6 +560,12 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
     last_soft = ledger.last_soft
     if shown is not None and last_soft is not None and shown.event_id == last_soft.event_id:
         shown = last_soft  # the full evidence of the same soft bounce
+    scoped: list[ScopeDecision] = []
+    for scope, entry in ledger.scopes:
+        in_force, scope_ends = _decide_scope(scope, entry, moment, settings)
+        ends.extend(scope_ends)  # the item is kept while a scoped suppression may hold
+        if in_force is not None:
+            scoped.append(in_force)
     return Decision(
         state=state,
         reason=shown.reason if shown else None,
@@ -467,12 +576,42 @@ def decide(ledger: Ledger, settings: PolicySettings) -> Decision:
         soft_bounce_count=len(pending),
         escalations=len(escalations),
         purge_at=_purge_at(ledger, settings, ends),
+        scopes=tuple(scoped),
     )
 
 
 def _known_now(ledger: Ledger) -> datetime | None:
     moments = [t for t in (ledger.last_seen, ledger.evaluated_at) if t is not None]
     return max(moments) if moments else None
+
+
+def _decide_scope(
+    scope: str, entry: ScopeLedger, moment: datetime | None, settings: PolicySettings
+) -> tuple[ScopeDecision | None, list[datetime | None]]:
+    """(the scoped suppression in force or None, the ends of every suppression counted).
+    The global rules in small: a manual suppress outranks an unsubscribe; an unsuppress
+    disregards what came before it; an allow blocks automatic suppression until it ends;
+    an unsubscribe lasts `complaint_ttl_days` (0 = for good), like a global one."""
+    manual = entry.manual
+    if _allow_in_force(manual, moment):
+        assert manual is not None
+        return None, [manual.until]
+    cutoff = _manual_cutoff(manual)
+    candidates: list[_Candidate] = []
+    if manual is not None and manual.reason == Reason.MANUAL:
+        candidates.append(_Candidate(_PRECEDENCE["manual"], manual.at, manual.until, manual))
+    sub = entry.subscription
+    if sub is not None and sub.reason == REASON_UNSUBSCRIBE and (cutoff is None or sub.at > cutoff):
+        end = _plus_days(sub.at, settings.complaint_ttl_days)
+        candidates.append(_Candidate(_PRECEDENCE["complaint"], sub.at, end, sub))
+    ends = [c.end for c in candidates]
+    live = [c for c in candidates if _in_force_at(c, moment)]
+    if not live:
+        return None, ends
+    primary = max(live)
+    live_ends = [c.end for c in live]
+    expires_at = None if None in live_ends else max(e for e in live_ends if e is not None)
+    return ScopeDecision(scope, primary.evidence, primary.start, expires_at), ends
 
 
 def _allow_in_force(manual: Evidence | None, last_seen: datetime | None) -> bool:
@@ -585,13 +724,16 @@ def apply_manual(
     until: datetime | None,
     settings: PolicySettings,
     force: bool = False,
+    scope: str = GLOBAL_SCOPE,
 ) -> SuppressionRecord:
     """Raises ForceRequiredError when an unsuppress or allow would lift a complaint or an
-    unsubscribe without `force` and a non-empty `note` (nothing is changed then)."""
+    unsubscribe without `force` and a non-empty `note` (nothing is changed then). With a
+    named `scope`, the action applies to that scope only (InvalidScopeError: not a scope)."""
+    scope = normalise_scope(scope)
     ledger = record.ledger if record else Ledger()
     lifted = None
     if kind is not ManualKind.SUPPRESS:
-        lifted = lift_needs_force(ledger, truncate_ms(at), settings)
+        lifted = lift_needs_force(ledger, truncate_ms(at), settings, scope)
         if lifted is not None and not (force and note.strip()):
             raise ForceRequiredError(
                 f"this lifts a {lifted}: the recipient asked not to be mailed; "
@@ -606,6 +748,7 @@ def apply_manual(
         until=until,
         settings=settings,
         lifted=lifted,
+        scope=scope,
     )
     version = record.version if record else 0
     return SuppressionRecord(address, merged, decide(merged, settings), version)

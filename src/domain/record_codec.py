@@ -23,11 +23,14 @@ from domain.policy import (
     HistoryEntry,
     Ledger,
     PolicySettings,
+    ScopeDecision,
+    ScopeLedger,
     State,
     SuppressionRecord,
     audit_from_manual,
     decide,
 )
+from domain.scopes import GLOBAL_SCOPE
 
 FORMAT_VERSION = 1
 
@@ -71,9 +74,27 @@ def record_to_item(record: SuppressionRecord, now: datetime) -> dict[str, Any]:
         "evidence": _evidence_to_map(d.evidence) if d.evidence else None,
         "history": [_history_to_map(h) for h in record.ledger.history] or None,
         "audit": [_audit_to_map(a) for a in record.ledger.audit] or None,
+        # public: scoped suppressions in force, scope -> entry (docs/schema.md); absent when
+        # there are none, so items without scoped suppressions look as they always did
+        "scopes": {s.scope: _scope_entry(s) for s in d.scopes} or None,
     }
     item.update({k: v for k, v in optional.items() if v is not None})
     return item
+
+
+def _scope_entry(d: ScopeDecision) -> dict[str, Any]:
+    ev = d.evidence
+    out: dict[str, Any] = {
+        "state": str(State.SUPPRESSED),
+        "reason": ev.reason,
+        "category": ev.category,
+        "since": iso(d.since),
+        "event_id": ev.event_id,
+        "source": ev.source,
+        "actor": ev.actor,
+        "expires_at": epoch(d.expires_at) if d.expires_at else None,
+    }
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def record_from_item(item: Mapping[str, Any], settings: PolicySettings) -> SuppressionRecord:
@@ -127,13 +148,16 @@ def _evidence_from_map(data: Mapping[str, Any]) -> Evidence:
 
 
 def _history_to_map(h: HistoryEntry) -> dict[str, Any]:
-    return {
+    out = {
         "at": iso(h.at),
         "event_id": h.event_id,
         "event_type": h.event_type,
         "reason": h.reason,
         "category": h.category,
     }
+    if h.scope != GLOBAL_SCOPE:  # only scoped entries name one: older entries are global
+        out["scope"] = h.scope
+    return out
 
 
 def _history_from_map(data: Mapping[str, Any]) -> HistoryEntry:
@@ -143,6 +167,7 @@ def _history_from_map(data: Mapping[str, Any]) -> HistoryEntry:
         str(data["event_type"]),
         str(data["reason"]),
         str(data["category"]),
+        str(data.get("scope") or GLOBAL_SCOPE),
     )
 
 
@@ -156,6 +181,7 @@ def _audit_to_map(a: AuditEntry) -> dict[str, Any]:
         "note": a.note,
         "until": iso(a.until) if a.until else None,
         "lifted": str(a.lifted) if a.lifted is not None else None,
+        "scope": a.scope if a.scope != GLOBAL_SCOPE else None,
     }
     return {k: v for k, v in out.items() if v is not None}
 
@@ -169,6 +195,7 @@ def _audit_from_map(data: Mapping[str, Any]) -> AuditEntry:
         note=str(data["note"]) if data.get("note") else None,
         until=parse_iso(data["until"]) if data.get("until") else None,
         lifted=str(data["lifted"]) if data.get("lifted") else None,
+        scope=str(data.get("scope") or GLOBAL_SCOPE),
     )
 
 
@@ -184,7 +211,39 @@ def _ledger_to_map(ledger: Ledger) -> dict[str, Any]:
         out["last_delivery"] = _history_to_map(ledger.last_delivery)
     if ledger.evaluated_at is not None:
         out["evaluated_at"] = iso(ledger.evaluated_at)
+
+    scopes: dict[str, Any] = {}
+    for scope, entry in ledger.scopes:
+        kept = {
+            name: _evidence_to_map(ev)
+            for name, ev in (("subscription", entry.subscription), ("manual", entry.manual))
+            if ev is not None
+        }
+        if kept:
+            scopes[scope] = kept
+    if scopes:
+        out["scopes"] = scopes
     return out
+
+
+def _scopes_from_map(data: Any) -> tuple[tuple[str, ScopeLedger], ...]:
+    if not isinstance(data, Mapping):
+        return ()
+    found = []
+    for scope, entry in data.items():
+        if not isinstance(entry, Mapping):
+            continue
+        sub, manual = entry.get("subscription"), entry.get("manual")
+        found.append(
+            (
+                str(scope),
+                ScopeLedger(
+                    subscription=_evidence_from_map(sub) if isinstance(sub, Mapping) else None,
+                    manual=_evidence_from_map(manual) if isinstance(manual, Mapping) else None,
+                ),
+            )
+        )
+    return tuple(sorted(found, key=lambda pair: pair[0]))
 
 
 def _ledger_from_item(item: Mapping[str, Any]) -> Ledger:
@@ -218,4 +277,5 @@ def _ledger_from_item(item: Mapping[str, Any]) -> Ledger:
         first_seen=parse_iso(item["first_seen"]) if item.get("first_seen") else None,
         last_seen=parse_iso(item["last_seen"]) if item.get("last_seen") else None,
         evaluated_at=parse_iso(data["evaluated_at"]) if data.get("evaluated_at") else None,
+        scopes=_scopes_from_map(data.get("scopes")),
     )

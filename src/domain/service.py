@@ -25,6 +25,7 @@ from domain.policy import (
     is_relevant,
     materialise_at,
 )
+from domain.scopes import GLOBAL_SCOPE
 
 
 class ConcurrentUpdateError(Exception):
@@ -149,9 +150,11 @@ class SuppressionService:
         note: str = "",
         until: datetime | None = None,
         force: bool = False,
+        scope: str = GLOBAL_SCOPE,
     ) -> SuppressionRecord:
         """Raises policy.ForceRequiredError (nothing written) when lifting a complaint or
-        an unsubscribe without `force` and a note."""
+        an unsubscribe without `force` and a note. A named `scope` acts on that scope only
+        (domain.scopes.InvalidScopeError, nothing written, when it is not a scope name)."""
         result = ApplyResult()
 
         def change(rec: SuppressionRecord | None) -> SuppressionRecord | None:
@@ -165,6 +168,7 @@ class SuppressionService:
                 until=until,
                 settings=self._settings,
                 force=force,
+                scope=scope,
             )
 
         self._update(address, self._repo.get(address), result, change)

@@ -5,7 +5,10 @@ refuses to send to them, but that is not new evidence about the address, so it n
 outranks our own and never counts as a hard bounce.
 Export: our own invalid-address and complaint suppressions become SES entries (BOUNCE /
 COMPLAINT), so SES stops sending even for mail that bypasses this pipeline. Entries that
-came from SES, manual decisions and soft-bounce escalations are not exported.
+came from SES, manual decisions and soft-bounce escalations are not exported. Nor are scoped
+suppressions (an item's `scopes` map: unsubscribes from one list or topic): SES's list is
+account-wide, so exporting one would block every stream; only the item's global state is
+read here.
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ def outcomes_from_ses_entries(entries: Iterable[SesListEntry]) -> list[Recipient
 
 
 def export_reason(item: Mapping[str, Any], now: datetime) -> str | None:
-    """The SES reason to export an item under, or None when it should not be exported."""
+    """The SES reason to export an item under, or None when it should not be exported.
+    Reads the global state only: the `scopes` map is never exported."""
     if item.get("state") != "suppressed" or item.get("reason") == REASON_SES_SUPPRESSED:
         return None
     expires = item.get("expires_at")

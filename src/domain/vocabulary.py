@@ -59,6 +59,7 @@ class Reason(StrEnum):
     CHALLENGE = "challenge"  # a challenge/response sender-verification request
     SUPPRESSED = "suppressed"  # SES refused to send: the address is on a suppression list
     UNSUBSCRIBE = "unsubscribe"  # the recipient asked to be removed (inbound mail)
+    SUBSCRIBE = "subscribe"  # the recipient opted back in to a list or topic (SES OptIn)
     # an operator's decision (policy.merge_manual): suppress, lift a suppression, allow
     MANUAL = "manual"
     MANUAL_UNSUPPRESS = "manual-unsuppress"

@@ -1,16 +1,20 @@
 """SuppressionApiFunction: a read-only HTTP API over the suppression table (API Gateway HTTP
 API, payload format 2.0, IAM authorization), for services that cannot read DynamoDB.
 
-    GET  /suppressions/{address}                  one status object
-    POST /suppressions/check  {"addresses": [...]}  {"results": [status, ...]}, in input order
+    GET  /suppressions/{address}[?scope=S]        one status object
+    POST /suppressions/check  {"addresses": [...], "scope": S?}
+                                                  {"results": [status, ...]}, in input order
                                                   (400 naming every input that is not an address)
     GET  /suppressions?domain=D                   {"items": [...], "next": token | null}
     GET  /suppressions?reason=R[&since=T]         same shape (index by-reason)
     GET  /openapi.json                            this API's OpenAPI document (docs/openapi.json)
 
 Status objects are `SuppressionStatus.to_json()`, the same objects `ses-feedback check --json`
-prints, so expiry is applied the same way everywhere (docs/schema.md). Addresses and bodies
-are personal data and are never logged; errors are `{"error": "..."}` with a 4xx status.
+prints, so expiry is applied the same way everywhere (docs/schema.md). `scope` (default
+global) is the mail stream asked about: a global suppression or one in a scope covering it
+refuses, and `blocked_by` names which; a scope that is not a scope name is a 400.
+Addresses and bodies are personal data and are never logged; errors are `{"error": "..."}`
+with a 4xx status.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from adapters.suppression_client import InvalidPageTokenError, SuppressionPage
 from domain.addresses import InvalidAddressError, domain_of, normalise_addr_spec
 from domain.events import parse_timestamp
 from domain.record_codec import iso
+from domain.scopes import InvalidScopeError, normalise_scope
 from handlers import suppression_api_schemas as schemas
 
 MAX_BATCH = 500  # addresses per POST /suppressions/check
@@ -114,17 +119,20 @@ def query_parameters(route: Callable[..., Any]) -> Callable[..., Any]:
 @app.get(
     "/suppressions/<address>",
     summary="Is this address suppressed?",
-    description="The address is percent-encoded in the path. Expiry is applied.",
+    description="The address is percent-encoded in the path. Expiry is applied. `scope` "
+    "(default global) is the mail stream asked about: a global suppression, or one in a scope "
+    "covering it (`a` covers `a:b`), refuses, and `blocked_by` names which.",
     responses={
         200: schemas.json_body(schemas.STATUS, "the address's status"),
         **schemas.error_responses(400),
     },
 )
-def get_suppression(address: str) -> dict[str, Any]:
+@query_parameters
+def get_suppression(address: str, *, scope: str | None = None) -> dict[str, Any]:
     # The path may reach us percent-encoded or already decoded, depending on the source
     # (API Gateway, sam local, tests). Decoding a decoded path changes nothing unless the
     # address holds a literal "%xx"; such callers use POST /suppressions/check.
-    status = factory.suppression_client().check(unquote(address))
+    status = factory.suppression_client().check(unquote(address), _scope(scope))
     if status.error:
         raise BadRequestError(status.error)
     return status.to_json()
@@ -150,13 +158,17 @@ def check_suppressions() -> dict[str, Any]:
         raise BadRequestError('body must be {"addresses": ["...", ...]}')
     if len(addresses) > MAX_BATCH:
         raise BadRequestError(f"at most {MAX_BATCH} addresses per request")
+    raw_scope = body.get("scope")
+    if raw_scope is not None and not isinstance(raw_scope, str):
+        raise BadRequestError("scope must be a string")
+    scope = _scope(raw_scope)
     invalid = _invalid_addresses(addresses)
     if invalid:
         # The whole batch fails (fail closed: no "suppressed": false for an input that is not
         # an address); every bad position is named so the caller can drop them and resend.
         raise InvalidBatchError(invalid)
     logger.append_keys(addresses=len(addresses))
-    statuses = factory.suppression_client().check_many(addresses)
+    statuses = factory.suppression_client().check_many(addresses, scope)
     # check_many answers each distinct input once; repeat duplicates so results line up.
     return {"results": [statuses[a].to_json() for a in addresses]}
 
@@ -264,6 +276,13 @@ def _domain(raw: str) -> str:
     if not _DOMAIN.fullmatch(domain):
         raise BadRequestError("domain is not a valid domain name")
     return domain
+
+
+def _scope(raw: str | None) -> str:
+    try:
+        return normalise_scope(raw)
+    except InvalidScopeError as exc:  # the message never quotes the input
+        raise BadRequestError(f"scope is not valid: {exc}") from None
 
 
 def _reason(raw: str) -> str:

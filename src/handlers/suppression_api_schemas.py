@@ -21,7 +21,16 @@ _NULLABLE_STRING: Final = {"type": ["string", "null"]}
 STATUS: Final[dict[str, Any]] = {
     "type": "object",
     "description": "Whether one address may be mailed, with the expiry already applied.",
-    "required": ["address", "normalised", "suppressed", "state", "reason", "category"],
+    "required": [
+        "address",
+        "normalised",
+        "suppressed",
+        "state",
+        "reason",
+        "category",
+        "scope",
+        "blocked_by",
+    ],
     "properties": {
         "address": {"type": "string", "description": "the address as the caller gave it"},
         "normalised": {
@@ -49,6 +58,16 @@ STATUS: Final[dict[str, Any]] = {
             **_NULLABLE_STRING,
             "format": "date-time",
             "description": "start of the suppression in force",
+        },
+        "scope": {
+            "type": "string",
+            "description": "the scope asked about (`global` unless the request named one)",
+        },
+        "blocked_by": {
+            **_NULLABLE_STRING,
+            "description": "the scope whose suppression refuses the address (`global` first "
+            "when several do); null when sendable. `reason`, `category` and `suppressed_at` "
+            "are then that suppression's; `state` is always the global state",
         },
         "error": {"type": "string", "description": "why the input could not be checked"},
     },
@@ -79,6 +98,11 @@ CHECK_REQUEST: Final[dict[str, Any]] = {
             "type": "array",
             "items": {"type": "string"},
             "description": "bare addresses (addr-spec), at most 500",
+        },
+        "scope": {
+            "type": "string",
+            "description": "the mail stream asked about (default `global`); a suppression in "
+            "a covering scope or a global one refuses",
         },
     },
 }

@@ -98,3 +98,39 @@ def test_soft_bounces_escalate_across_invocations(
     item = items(suppression_table)["recipient@example.com"]
     assert item["state"] == "suppressed" and item["reason"] == "mailboxfull"
     assert item["category"] == "mailbox-problem"
+
+
+def test_a_subscription_event_suppresses_in_its_scope_only(
+    suppression_table, ses_sample, lambda_context
+):
+    """SES list-management opt-outs reach the item's `scopes` map; the global state, what
+    existing readers of `suppressed` see, is unchanged; a later opt-in lifts the scope."""
+    from adapters.suppression_client import SuppressionClient
+
+    opt_out = ses_sample("event-subscription.json")
+    response = feedback.lambda_handler(sqs_event(sns_body(opt_out)), lambda_context)
+    assert response == {"batchItemFailures": []}
+    item = items(suppression_table)["recipient@example.com"]
+    assert item["state"] == "clear" and item["suppressed"] is False
+    assert set(item["scopes"]) == {"contactlistname", "contactlistname:exampletopicname"}
+    assert item["scopes"]["contactlistname"]["reason"] == "unsubscribe"
+
+    client = SuppressionClient(suppression_table, boto3.client("dynamodb"))
+    assert not client.check("recipient@example.com").suppressed
+    topic = client.check("recipient@example.com", scope="contactlistname:exampletopicname")
+    assert topic.suppressed and topic.blocked_by == "contactlistname"
+
+    opt_in = ses_sample("event-subscription.json")
+    opt_in["subscription"]["timestamp"] = "2022-01-12T01:05:00.000Z"
+    opt_in["subscription"]["newTopicPreferences"] = {
+        "unsubscribeAll": False,
+        "topicSubscriptionStatus": [
+            {"topicName": "ExampleTopicName", "subscriptionStatus": "OptIn"}
+        ],
+    }
+    feedback.lambda_handler(sqs_event(sns_body(opt_in)), lambda_context)
+    item = items(suppression_table)["recipient@example.com"]
+    assert "scopes" not in item
+    assert not client.check(
+        "recipient@example.com", scope="contactlistname:exampletopicname"
+    ).suppressed

@@ -99,6 +99,7 @@ def test_refuses_suppressed_and_invalid_keeps_the_rest_in_order(client, suppress
         "reason": "userunknown",
         "category": "invalid-address",
         "expires_at": later.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "blocked_by": "global",
     }
     assert "error" in as_json["refused"][1]
 
@@ -129,3 +130,71 @@ def test_a_table_error_is_raised_not_read_as_sendable(aws_endpoint):
     guard = SuppressionClient("no-such-table", boto3.client("dynamodb"), clock=lambda: NOW)
     with pytest.raises(ClientError):
         guard.filter_sendable(["jane@example.com"])
+
+
+# --- scopes ----------------------------------------------------------------------------------
+
+
+def test_filter_sendable_with_a_scope_in_one_batched_read(client, suppression_table):
+    from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.policy import PolicySettings
+    from domain.service import SuppressionService
+    from tests.builders import outcome, scoped_outcome
+
+    settings = PolicySettings(complaint_ttl_days=90, hard_bounce_ttl_days=30)
+    service = SuppressionService(DynamoSuppressionRepository(suppression_table, settings), settings)
+    at = NOW - timedelta(days=1)
+    service.apply_outcomes(
+        [
+            scoped_outcome("unsubscribe", at, "news", address="reader@example.com"),
+            scoped_outcome("unsubscribe", at, "news:weekly", address="weekly@example.com"),
+            scoped_outcome("unsubscribe", at, "offers", address="offers@example.com"),
+            outcome("hard", at, address="gone@example.com"),
+            # globally suppressed and unsubscribed from news: sendable when both have lapsed
+            outcome("hard", at, address="both@example.com"),
+            scoped_outcome("unsubscribe", at, "news", address="both@example.com"),
+        ]
+    )
+    recipients = [
+        "reader@example.com",
+        "weekly@example.com",
+        "offers@example.com",
+        "gone@example.com",
+        "both@example.com",
+        "fresh@example.com",
+    ]
+
+    weekly = client.filter_sendable(recipients, scope="news:weekly")
+    assert weekly.sendable == ["offers@example.com", "fresh@example.com"]
+    refused = {r.address: r for r in weekly.refused}
+    assert {a: r.blocked_by for a, r in refused.items()} == {
+        "reader@example.com": "news",
+        "weekly@example.com": "news:weekly",
+        "gone@example.com": "global",
+        "both@example.com": "global",
+    }
+    assert refused["reader@example.com"].reason == "unsubscribe"
+    assert refused["reader@example.com"].expires_at == (at + timedelta(days=90)).replace(
+        microsecond=0
+    )
+    assert refused["gone@example.com"].reason == "userunknown"
+    assert refused["gone@example.com"].expires_at == (at + timedelta(days=30)).replace(
+        microsecond=0
+    )
+    # the latest of the two ends: the global bounce lapses first, the unsubscribe later
+    assert refused["both@example.com"].expires_at == (at + timedelta(days=90)).replace(
+        microsecond=0
+    )
+    assert weekly.to_json()["scope"] == "news:weekly"
+
+    transactional = client.filter_sendable(recipients)  # global: unsubscribes do not count
+    assert [r.address for r in transactional.refused] == ["gone@example.com", "both@example.com"]
+    assert client.batch_calls == [6, 6]  # one BatchGetItem per call, scope or not
+
+
+def test_filter_sendable_refuses_an_invalid_scope_before_reading(client):
+    from domain.scopes import InvalidScopeError
+
+    with pytest.raises(InvalidScopeError):
+        client.filter_sendable(["a@example.com"], scope="not a scope")
+    assert client.batch_calls == []

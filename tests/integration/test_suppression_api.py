@@ -20,7 +20,7 @@ from domain.addresses import normalise_address
 from domain.policy import PolicySettings
 from domain.service import SuppressionService
 from handlers import suppression_api
-from tests.builders import T0, outcome
+from tests.builders import T0, outcome, scoped_outcome
 
 pytestmark = pytest.mark.integration
 
@@ -430,3 +430,64 @@ def test_list_route_receives_its_query_parameters(store, call):
     assert status == 400 and "limit" in body["error"]
     status, body = call("GET", "/suppressions", {"domain": "example.com", "bogus": "1"})
     assert status == 200 and body == {"items": [], "next": None}
+
+
+# --- scopes: ?scope= and {"scope": ...} ----------------------------------------------------
+
+
+@pytest.fixture
+def scoped(store):
+    store(
+        [
+            scoped_outcome("unsubscribe", 0, "news", address="reader@example.com"),
+            outcome("complaint", 0, address="rick@example.com"),
+        ]
+    )
+
+
+def test_get_with_a_scope(scoped, call):
+    status, body = call("GET", "/suppressions/reader@example.com")
+    assert status == 200
+    assert (body["suppressed"], body["scope"], body["blocked_by"]) == (False, "global", None)
+    status, body = call("GET", "/suppressions/reader@example.com", {"scope": "news:weekly"})
+    assert status == 200
+    assert (body["suppressed"], body["scope"], body["blocked_by"]) == (True, "news:weekly", "news")
+    assert body["reason"] == "unsubscribe" and body["expires_at"] is None
+    status, body = call("GET", "/suppressions/rick@example.com", {"scope": "news"})
+    assert (body["suppressed"], body["blocked_by"]) == (True, "global")
+
+
+def test_post_check_with_a_scope(scoped, call):
+    addresses = ["reader@example.com", "rick@example.com", "new@example.com"]
+    status, body = call("POST", "/suppressions/check", body={"addresses": addresses})
+    assert status == 200
+    assert [r["suppressed"] for r in body["results"]] == [False, True, False]
+    status, body = call(
+        "POST", "/suppressions/check", body={"addresses": addresses, "scope": "News"}
+    )
+    assert status == 200
+    assert [(r["suppressed"], r["blocked_by"]) for r in body["results"]] == [
+        (True, "news"),
+        (True, "global"),
+        (False, None),
+    ]
+    assert {r["scope"] for r in body["results"]} == {"news"}
+
+
+@pytest.mark.parametrize("bad", ["not a scope", "a::b", "x" * 200])
+def test_an_invalid_scope_is_a_400_that_does_not_quote_it(scoped, call, bad):
+    status, body = call("GET", "/suppressions/reader@example.com", {"scope": bad})
+    assert status == 400
+    assert body["error"].startswith("scope is not valid")
+    assert bad not in body["error"]
+    status, body = call(
+        "POST", "/suppressions/check", body={"addresses": ["reader@example.com"], "scope": bad}
+    )
+    assert status == 400 and body["error"].startswith("scope is not valid")
+
+
+def test_a_scope_that_is_not_a_string_is_a_400(scoped, call):
+    status, body = call(
+        "POST", "/suppressions/check", body={"addresses": ["reader@example.com"], "scope": 7}
+    )
+    assert (status, body["error"]) == (400, "scope must be a string")

@@ -44,18 +44,16 @@ def test_a_global_one_click_suppresses_the_address_once(endpoint, lambda_context
     assert stored[RECIPIENT]["version"] == 1  # three POSTs, one write
 
 
-def test_a_named_scope_reaches_the_table_as_the_policy_of_this_branch_stores_it(
-    endpoint, lambda_context
-):
-    """The outcome carries scope `marketing` (tests/unit/test_unsubscribe_handler.py). The
-    policy on this branch does not read RecipientOutcome.scope yet, so the address is
-    suppressed for every scope. Once scoped suppressions are merged this test must change to
-    expect a `marketing` suppression only (docs/unsubscribe.md)."""
+def test_a_named_scope_suppresses_that_scope_only(endpoint, lambda_context):
+    """A `marketing` token: the address is refused for marketing mail (and scopes nested in
+    it) and stays sendable for everything else."""
     event = one_click_post(demo_tokens().mint(RECIPIENT, "marketing", MINTED))
     assert unsubscribe.lambda_handler(event, lambda_context)["statusCode"] == 200
     stored = items(endpoint)[RECIPIENT]
-    assert stored["state"] == "suppressed"
-    assert stored["reason"] == "unsubscribe"
+    assert stored["state"] == "clear"
+    assert stored["scopes"]["marketing"]["reason"] == "unsubscribe"
+    assert stored["scopes"]["marketing"]["source"] == "one-click"
+    assert set(stored["scopes"]) == {"marketing"}
 
 
 def test_get_and_refused_posts_write_nothing(endpoint, lambda_context):

@@ -131,6 +131,23 @@ def test_mixed_stream_round_trips():
         ]
 
 
+def test_a_subscription_row_keeps_the_scope_so_a_replay_stays_scoped(ses_sample):
+    event = parse_feedback(ses_sample("event-subscription.json"), source="firehose")
+    row = orjson.loads(transform_record(record(ses_sample("event-subscription.json"))).data())
+    assert [r["scope"] for r in row["recipients"]] == [
+        "contactlistname",
+        "contactlistname:exampletopicname",
+    ]
+    rebuilt = outcomes_from_row(row)
+    assert [(o.event_id, o.scope) for o in rebuilt] == [
+        (o.event_id, o.scope) for o in event.outcomes
+    ]
+    # rows written before scopes have no scope: their outcomes were global
+    for rec in row["recipients"]:
+        del rec["scope"]
+    assert {o.scope for o in outcomes_from_row(row)} == {"global"}
+
+
 def test_bounce_row_columns(ses_sample):
     row = orjson.loads(transform_record(record(ses_sample("event-bounce.json"))).data())
     assert row["event_type"] == "Bounce"

@@ -325,3 +325,20 @@ def test_every_change_kind_is_defined_in_the_event_documentation() -> None:
     text = (ROOT / "docs" / "events.md").read_text()
     for kind in CHANGE_KINDS:
         assert f"- **`{kind}`**:" in text, kind
+
+
+def test_scoped_changes_from_items_the_policy_writes() -> None:
+    # The stored `scopes` map as the per-scope policy writes it: an opt-out announces
+    # `added` in its scope only, the later opt-in `lifted`, and the global state says nothing.
+    from tests.builders import scoped_outcome
+
+    opted_out = apply(None, scoped_outcome("unsubscribe", 1, "news", address=ADDRESS))
+    first = derive_changes(None, image(opted_out, T0 + days(1), 1), recorded_at=T0 + days(1))
+    assert [(e.change, e.scope, e.reason) for e in first] == [("added", "news", "unsubscribe")]
+    opted_in = apply(opted_out, scoped_outcome("subscribe", 2, "news", address=ADDRESS))
+    second = derive_changes(
+        image(opted_out, T0 + days(1), 1),
+        image(opted_in, T0 + days(2), 2),
+        recorded_at=T0 + days(2),
+    )
+    assert [(e.change, e.scope) for e in second] == [("lifted", "news")]

@@ -60,7 +60,10 @@ def test_query_parameters_of_the_list_route_are_documented():
         "next",
     }
     address = _document()["paths"]["/suppressions/{address}"]["get"]["parameters"]
-    assert [(p["name"], p["in"], p["required"]) for p in address] == [("address", "path", True)]
+    assert [(p["name"], p["in"], p["required"]) for p in address] == [
+        ("address", "path", True),
+        ("scope", "query", False),
+    ]
 
 
 def test_status_schema_lists_exactly_what_the_api_returns():

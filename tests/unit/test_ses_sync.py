@@ -251,3 +251,30 @@ def test_latest_lift_is_the_time_of_an_unsuppress_or_allow_only(memory_service, 
     later = at + timedelta(hours=1)
     memory_service.apply_manual("a@x.com", ManualKind.SUPPRESS, at=later, actor="op", note="no")
     assert latest_lift(memory_repo.records["a@x.com"]) is None  # suppressed again by hand
+
+
+def test_scoped_suppressions_are_never_exported_to_the_global_ses_list():
+    """SES's account-level list is global: an unsubscribe from one list must not reach it,
+    whether the item is otherwise clear or also globally suppressed."""
+    from domain.policy import PolicySettings, apply_outcome
+    from domain.record_codec import record_to_item
+    from tests.builders import scoped_outcome
+
+    def item_of(*outcomes):
+        record = None
+        for o in outcomes:
+            record = apply_outcome(record, o.address, o, PolicySettings())
+        assert record is not None
+        return record_to_item(record, T0)
+
+    scoped_only = item_of(scoped_outcome("unsubscribe", 0, "news", address="a@x.com"))
+    assert scoped_only["scopes"]["news"]["reason"] == "unsubscribe"
+    scoped_and_hard = item_of(
+        scoped_outcome("unsubscribe", 0, "news", address="b@x.com"),
+        outcome("hard", 0, address="b@x.com"),
+    )
+    ses = FakeSesList()
+    report = export_to_ses(ses, [scoped_only, scoped_and_hard], NOW)
+    assert ses.puts == [("b@x.com", "BOUNCE")]  # the hard bounce only, as before
+    assert (report.exported, report.export_skipped) == (1, 1)
+    assert export_reason(scoped_only, NOW) is None

@@ -53,6 +53,7 @@ TABLES: dict[str, Iterable[str]] = {
         REASON_UNDETERMINED,
         REASON_CHALLENGE,
         policy.REASON_UNSUBSCRIBE,
+        policy.REASON_SUBSCRIBE,
         DELIVERED.reason,
     ],
 }
@@ -74,6 +75,7 @@ def test_every_reason_but_unsubscribe_has_a_verdict() -> None:
     # verdict or category by policy.py, never looked up
     assert KNOWN - taxonomy.REASON_VERDICTS.keys() == {
         Reason.UNSUBSCRIBE,
+        Reason.SUBSCRIBE,
         Reason.MANUAL,
         Reason.MANUAL_UNSUPPRESS,
         Reason.MANUAL_ALLOW,
@@ -92,6 +94,7 @@ def test_the_corpus_taxonomy_is_the_reason_list() -> None:
     assert documented
     assert documented <= KNOWN
     added = {Reason.CHALLENGE, Reason.SUPPRESSED, Reason.UNSUBSCRIBE, Reason.UNDETERMINED}
+    added |= {Reason.SUBSCRIBE}
     added |= {Reason.MANUAL, Reason.MANUAL_UNSUPPRESS, Reason.MANUAL_ALLOW}
     assert KNOWN - documented == added
 

@@ -11,7 +11,9 @@ Order of decisions (docs/inbound.md):
    delivery report -> ``dsn``; complaint -> ``arf``; automatic reply -> ``auto-reply``.
 4. automatic-reply headers or subject -> ``auto-reply``.
 5. sent to an unsubscribe mailbox, or a ``List-Unsubscribe`` mailto reply (subject
-   "unsubscribe") -> ``unsubscribe``, about the ``From`` address.
+   "unsubscribe") -> ``unsubscribe``, about the ``From`` address. A subaddress names the
+   scope (``unsubscribe+marketing@...`` unsubscribes from ``marketing`` only); without one
+   the unsubscribe is global.
 6. anything else -> ``human``.
 
 DSN, ARF and unsubscribe messages change an address's state only with proof that it
@@ -56,6 +58,7 @@ from domain.inbound.scan import (
     top_headers,
 )
 from domain.policy import REASON_UNSUBSCRIBE
+from domain.scopes import GLOBAL_SCOPE, InvalidScopeError, normalise_scope
 from domain.verdicts import Classification, Verdict
 
 InboundKind = Literal["human", "dsn", "arf", "auto-reply", "unsubscribe", "unparseable", "virus"]
@@ -112,6 +115,7 @@ class Feedback:
     address: str
     classification: Classification
     proof: str | None = None  # what proves it concerns mail we sent; None: nothing does
+    scope: str = GLOBAL_SCOPE  # unsubscribes only: the list the request names
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,9 +272,13 @@ def _analyse(
         note = "looked like a delivery or feedback report, but the classifier found none"
     if _auto_reply(structure.root.headers, common.subject or ""):
         return replace(base, kind="auto-reply", note=note)
+    unsubscribe = tuple(unsubscribe)
     mailbox = _unsubscribe_mailbox(common.recipients, unsubscribe)
     if mailbox is not None or _UNSUBSCRIBE_SUBJECT_RE.search(common.subject or ""):
-        return _unsubscribe_report(common, verdicts, mailbox, base)
+        scope, scope_note = _unsubscribe_scope(mailbox, unsubscribe)
+        return _unsubscribe_report(
+            common, verdicts, mailbox, base, scope=scope, scope_note=scope_note
+        )
     return replace(base, note=note)
 
 
@@ -441,11 +449,36 @@ def _unsubscribe_mailbox(recipients: Sequence[str], mailboxes: Iterable[str]) ->
     return None
 
 
+def _unsubscribe_scope(mailbox: str | None, mailboxes: Iterable[str]) -> tuple[str, str | None]:
+    """(the scope an unsubscribe mailbox names, a note when its subaddress is not a scope).
+    ``unsubscribe+marketing@d`` -> ``marketing``; a configured mailbox itself, or one
+    without a subaddress, is global (today's behaviour). A subaddress that is not a scope
+    name is read as global: the sender asked to be removed, and we cannot tell from what,
+    so the request is honoured for everything rather than dropped."""
+    if mailbox is None or mailbox in {_address(m) for m in mailboxes}:
+        return GLOBAL_SCOPE, None
+    local = mailbox.rpartition("@")[0]
+    if "+" not in local:
+        return GLOBAL_SCOPE, None
+    try:
+        return normalise_scope(local.split("+", 1)[1]), None
+    except InvalidScopeError:
+        return GLOBAL_SCOPE, "the mailbox's subaddress is not a scope name: applied as global"
+
+
 def _unsubscribe_report(
-    common: _Common, verdicts: AuthVerdicts, mailbox: str | None, base: InboundReport
+    common: _Common,
+    verdicts: AuthVerdicts,
+    mailbox: str | None,
+    base: InboundReport,
+    *,
+    scope: str = GLOBAL_SCOPE,
+    scope_note: str | None = None,
 ) -> InboundReport:
     authenticated, _ = verdicts.authenticated()
     how = "sent to the unsubscribe mailbox" if mailbox else "subject asks to unsubscribe"
+    if scope != GLOBAL_SCOPE:
+        how = f"{how}, scope {scope}"
     feedback: tuple[Feedback, ...] = ()
     aligned = verdicts.aligned_with(base.sender_domain)  # base carries common.sender
     if not common.sender:
@@ -461,6 +494,8 @@ def _unsubscribe_report(
         )
     else:
         note = f"{how}; {aligned}"
+    if scope_note and mailbox is not None:
+        note = f"{note}; {scope_note}"
     if common.sender:
         c = Classification(
             REASON_UNSUBSCRIBE,
@@ -468,7 +503,7 @@ def _unsubscribe_report(
             diagnostic=f"unsubscribe request by email ({how})",
         )
         proof = aligned if mailbox is not None else None
-        feedback = (Feedback(common.sender, c, proof),)
+        feedback = (Feedback(common.sender, c, proof, scope),)
     return replace(
         base, kind="unsubscribe", feedback=feedback, authenticated=authenticated, note=note
     )
@@ -585,6 +620,7 @@ def feedback_outcomes(
             message_id=message_id,
             feedback_type=report.feedback_type,
             source="inbound",
+            scope=f.scope,
         )
         for f in report.feedback
         if f.proof

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from domain.inbound.service import InboundRecord
+from domain.scopes import GLOBAL_SCOPE
 
 ITEM_FORMAT: Final = 1
 DIAGNOSTIC_CHARS: Final = 300
@@ -61,6 +62,8 @@ def inbound_item(record: InboundRecord, recorded_at: datetime) -> dict[str, Any]
                     "status": f.classification.status,
                     "diagnostic": (f.classification.diagnostic or "")[:DIAGNOSTIC_CHARS],
                     "proof": f.proof,
+                    # unsubscribes through a subaddressed mailbox only: the list it names
+                    "scope": f.scope if f.scope != GLOBAL_SCOPE else None,
                 }
             )
             for f in r.feedback
