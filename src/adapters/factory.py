@@ -9,11 +9,6 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from adapters.inbound_rate_limit import DynamoRateLimiter
-from adapters.inbound_repository import DynamoInboundRepository
-from adapters.mail_store import S3MailStore
-from adapters.sending_control import SesSendingControl
-from adapters.ses_suppression_list import SesSuppressionList
 from adapters.settings import (
     AutoPauseSettings,
     InboundSettings,
@@ -24,13 +19,17 @@ from adapters.settings import (
     load_settings,
     load_webhook_settings,
 )
-from adapters.suppression_client import SuppressionClient
-from adapters.suppression_repository import DynamoSuppressionRepository
-from domain.inbound import InboundService
 from domain.service import SuppressionService
 
-if TYPE_CHECKING:  # imported lazily: only the webhook needs cryptography at cold start
+# Each adapter is imported where it is built: a function imports only what its own path
+# uses (the inbound analysis, the SESv2 and S3 clients, cryptography for the webhook), which
+# keeps every cold start close to `import boto3` alone (docs/benchmarks.md).
+if TYPE_CHECKING:
+    from adapters.sending_control import SesSendingControl
+    from adapters.ses_suppression_list import SesSuppressionList
     from adapters.sns_certificates import Fetcher, SnsSignatureVerifier, SubscriptionConfirmer
+    from adapters.suppression_client import SuppressionClient
+    from domain.inbound import InboundService
 
 _overrides: dict[str, Any] = {}
 
@@ -42,6 +41,8 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def _default_service() -> SuppressionService:
+    from adapters.suppression_repository import DynamoSuppressionRepository
+
     cfg = settings()
     repository = DynamoSuppressionRepository(cfg.suppression_table, cfg.policy)
     return SuppressionService(repository, cfg.policy)
@@ -49,11 +50,15 @@ def _default_service() -> SuppressionService:
 
 @lru_cache(maxsize=1)
 def _default_ses_list() -> SesSuppressionList:
+    from adapters.ses_suppression_list import SesSuppressionList
+
     return SesSuppressionList()
 
 
 @lru_cache(maxsize=1)
 def _default_client() -> SuppressionClient:
+    from adapters.suppression_client import SuppressionClient
+
     return SuppressionClient(settings().suppression_table)
 
 
@@ -79,7 +84,11 @@ def inbound_settings() -> InboundSettings:
 
 @lru_cache(maxsize=1)
 def _default_inbound_service() -> InboundService:
+    from adapters.inbound_rate_limit import DynamoRateLimiter
+    from adapters.inbound_repository import DynamoInboundRepository
+    from adapters.mail_store import S3MailStore
     from adapters.return_path_keys import load_signer
+    from domain.inbound import InboundService
 
     cfg = inbound_settings()
     policy = replace(cfg.policy, signer=load_signer(cfg.return_path))
@@ -152,6 +161,8 @@ def auto_pause_settings() -> AutoPauseSettings:
 @lru_cache(maxsize=1)
 def _default_sending_control() -> SesSendingControl:
     import boto3
+
+    from adapters.sending_control import SesSendingControl
 
     return SesSendingControl(boto3.client("sesv2"))
 

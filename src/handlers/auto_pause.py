@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# What the first request uses is loaded at init, though the factory builds it lazily.
+import boto3  # noqa: F401
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+import adapters.sending_control  # noqa: F401
 from adapters import factory
 from domain.auto_pause import Ignored, pause_request, pause_tags
 
