@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# What the first request uses is loaded at init, though the factory builds it lazily.
+# What the first request uses, loaded at init though imported lazily where it is used.
 import boto3  # noqa: F401
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit

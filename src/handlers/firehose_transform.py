@@ -24,8 +24,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import KinesisFirehoseEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# What the first request uses is loaded at init, though the factory builds it lazily.
+# What the first request uses, loaded at init though imported lazily where it is used.
 import adapters.suppression_repository  # noqa: F401
+import domain.classify  # noqa: F401
 from adapters import factory
 from adapters.emf import emit_reputation_metrics
 from domain.analytics import DROPPED, FAILED, OK, RecordTransform, transform_record

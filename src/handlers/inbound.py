@@ -26,7 +26,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, SESEvent, SNSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# What the first request uses is loaded at init, though the factory builds it lazily.
+# What the first request uses, loaded at init though imported lazily where it is used.
 import adapters.inbound_rate_limit
 import adapters.inbound_repository
 import adapters.mail_store

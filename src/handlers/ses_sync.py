@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# What the first request uses is loaded at init, though the factory builds it lazily.
+# What the first request uses, loaded at init though imported lazily where it is used.
 import adapters.ses_suppression_list
 import adapters.suppression_client
 import adapters.suppression_repository  # noqa: F401
