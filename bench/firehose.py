@@ -287,7 +287,7 @@ def run() -> str:
         f"{t['avg_record_bytes']:,.0f} bytes), as Firehose records (SES JSON + newline), in "
         f"batches of {t['per_call']:,} records (the {FIREHOSE_PROCESSOR_MB:g} MB processor "
         "buffer of base64 records, as in production). All rows measured in the same run, "
-        "taking turns, best of 7.",
+        "taking turns, best of 7 (CPU time of the process).",
         "",
         "| measurement | time ratio to `orjson.loads` alone | ratio to the floor | events/s |",
         "| --- | --- | --- | --- |",

@@ -12,16 +12,16 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
-        start = time.process_time()
+        start = time.perf_counter()
         fn()
-        best = min(best, time.process_time() - start)
+        best = min(best, time.perf_counter() - start)
     return best
 
 
 def best_of_interleaved(fns: dict[str, Callable[[], object]], repeat: int = 7) -> dict[str, float]:
-    """The fastest of `repeat` runs of each function, taking turns (one run of each per
-    round), so a busy moment on a shared machine slows every measurement alike rather than
-    whichever happened to be running."""
+    """The fastest of `repeat` runs of each function, in CPU seconds of this process, taking
+    turns (one run of each per round): on a shared machine, other processes then neither add
+    to a measurement nor slow one function's runs more than another's."""
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(repeat):
         for name, fn in fns.items():
