@@ -31,7 +31,7 @@ MB = 1_000_000
 UNZIPPED_LIMIT = 250 * 1024 * 1024  # function + all its layers, unzipped
 ZIPPED_DIRECT_LIMIT = 50 * 1024 * 1024  # zip uploaded directly (SAM uploads to S3 instead)
 FUNCTIONS_TARGET = 5 * MB  # the function packages together (six when set), unzipped
-REPEAT = 7
+REPEAT = 9
 TARGET_RATIO = 1.5  # each handler's cold import at most this multiple of `import boto3`
 
 # A fresh interpreter imports one module from the given path and prints the CPU seconds it
