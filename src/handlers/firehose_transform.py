@@ -67,8 +67,9 @@ class Answer(NamedTuple):
 
 def answer_records(records: list[tuple[str, Any]], tally: MetricsTally) -> list[Answer]:
     """Decode, transform and answer each (recordId, data) in order, counting its events in
-    `tally`. The cyclic garbage collector is paused meanwhile: what this allocates has no
-    reference cycles, so reference counting frees it; the collector resumes afterwards."""
+    `tally`. The cyclic garbage collector is paused meanwhile (it would walk the growing
+    batch again and again): what the transform allocates is freed by reference counting,
+    and anything else waits for the collector, which resumes after the batch."""
     answers = []
     was_enabled = gc.isenabled()
     gc.disable()
