@@ -83,7 +83,7 @@ sam-validate: $(SAM_VENV)/.installed
 
 # The deployment artifacts: one package per function (src/Makefile) and DependencyLayer (layer/).
 sam-build: $(SAM_VENV)/.installed
-	$(SAM_BUILD_ENV) $(SAM) build --build-dir .aws-sam/build
+	LAYER_ARCHITECTURE=$(DEPLOY_ARCH) $(SAM_BUILD_ENV) $(SAM) build --build-dir .aws-sam/build
 
 # The same build for this machine's architecture (the deploy build itself on an arm64 machine).
 sam-build-native: $(SAM_VENV)/.installed $(VENV)/.installed
@@ -91,7 +91,8 @@ ifeq ($(MACHINE_ARCH),$(DEPLOY_ARCH))
 	$(MAKE) sam-build
 else
 	$(PY) tools/template_for_arch.py $(MACHINE_ARCH) -o .aws-sam/template-$(MACHINE_ARCH).yaml
-	$(SAM_BUILD_ENV) $(SAM) build --template .aws-sam/template-$(MACHINE_ARCH).yaml --base-dir . \
+	LAYER_ARCHITECTURE=$(MACHINE_ARCH) $(SAM_BUILD_ENV) $(SAM) build \
+		--template .aws-sam/template-$(MACHINE_ARCH).yaml --base-dir . \
 		--build-dir $(NATIVE_BUILD_DIR)
 endif
 

@@ -33,11 +33,12 @@ from tests.builders import sns_envelope, sqs_event  # noqa: E402
 from tests.fakes import InMemoryRepository  # noqa: E402
 
 from bench.pipeline import mixed_stream  # noqa: E402
-from bench.timing import best_of  # noqa: E402
+from bench.timing import best_of_interleaved  # noqa: E402
 from domain.analytics import OK, transform_record  # noqa: E402
+from domain.metrics_plan import MetricsTally  # noqa: E402
 from domain.policy import PolicySettings, SuppressionRecord  # noqa: E402
 from domain.service import SuppressionService  # noqa: E402
-from handlers.firehose_transform import _response_record, _transform  # noqa: E402
+from handlers.firehose_transform import answer_records, batch_outcomes  # noqa: E402
 
 # Template values the cost model uses (template.yaml).
 FEEDBACK_MEMORY_MB = 256  # Globals MemorySize (FeedbackFunction)
@@ -48,37 +49,21 @@ FIREHOSE_PROCESSOR_MB = 1.0  # FirehoseProcessorBufferMB default
 DYNAMODB_MS = 5.0  # one in-region DynamoDB request, single-digit ms
 LAMBDA_ARM_GB_S_USD = 0.0000133334  # us-east-1 list price, arm64, first tier
 LAMBDA_REQUEST_USD = 0.20 / 1_000_000
+TARGET_VS_FLOOR = 1.5  # the full transform vs the no-logic floor
 
 
 def throughput(n: int = 20_000) -> dict[str, float]:
     raw = [r + b"\n" for r in mixed_stream(n)]  # SES appends a newline in Firehose records
     encoded = [base64.b64encode(r).decode() for r in raw]
     settings = PolicySettings()
+    # Records per invocation as in production: the processor buffer of base64 records.
+    per_call = max(1, int(FIREHOSE_PROCESSOR_MB * 1_000_000 / (sum(map(len, encoded)) / n)))
+    records = [(str(i), e) for i, e in enumerate(encoded)]
+    batches = [records[i : i + per_call] for i in range(0, n, per_call)]
 
     def decode_only() -> None:
         for r in raw:
             orjson.loads(r)
-
-    def transform_only() -> None:
-        for r in raw:
-            t = transform_record(r)
-            if t.result == OK:
-                t.data()
-
-    def full() -> None:
-        # The handler's own per-record code (base64 in, normalise, analytics line, partition
-        # keys, base64 out, Powertools response record) and one policy fold for the batch,
-        # minus DynamoDB (in-memory store), logging and metrics.
-        service = SuppressionService(InMemoryRepository(), settings)
-        outcomes = []
-        out = []
-        for i, e in enumerate(encoded):
-            t = _transform(e)
-            out.append(_response_record(str(i), e, t).asdict())
-            if t.result == OK:
-                for parsed in t.events:
-                    outcomes.extend(parsed.event.outcomes)
-        service.apply_outcomes(outcomes)
 
     def floor() -> None:
         # What any transform must do, with no logic at all: base64 in, JSON in, JSON out,
@@ -86,19 +71,43 @@ def throughput(n: int = 20_000) -> dict[str, float]:
         for e in encoded:
             base64.b64encode(orjson.dumps(orjson.loads(binascii.a2b_base64(e))))
 
-    base = best_of(decode_only)
-    bottom = best_of(floor)
-    only = best_of(transform_only)
-    whole = best_of(full)
+    def transform_only() -> None:
+        for r in raw:
+            t = transform_record(r)
+            if t.result == OK:
+                t.data()
+
+    def per_record() -> None:
+        # The handler's per-record work for each batch (its own function): base64 in,
+        # normalise and classify, analytics line, partition keys, metrics tally, base64 out,
+        # response entry. No policy fold, logging or metrics output.
+        for batch in batches:
+            answer_records(batch, MetricsTally())
+
+    def full() -> None:
+        # The same, plus one policy fold per batch (in-memory store, no DynamoDB), as the
+        # handler does it.
+        for batch in batches:
+            service = SuppressionService(InMemoryRepository(), settings)
+            service.apply_outcomes(batch_outcomes(answer_records(batch, MetricsTally())))
+
+    best = best_of_interleaved(
+        {
+            "decode": decode_only,
+            "floor": floor,
+            "transform": transform_only,
+            "per_record": per_record,
+            "full": full,
+        }
+    )
+    base = best["decode"]
     return {
         "events": n,
-        "decode_s": base,
-        "floor_s": bottom,
-        "transform_s": only,
-        "full_s": whole,
-        "floor_ratio": bottom / base,
-        "transform_ratio": only / base,
-        "full_ratio": whole / base,
+        "per_call": per_call,
+        **{f"{name}_s": seconds for name, seconds in best.items()},
+        **{f"{name}_ratio": seconds / base for name, seconds in best.items()},
+        "per_record_vs_floor": best["per_record"] / best["floor"],
+        "full_vs_floor": best["full"] / best["floor"],
         "avg_record_bytes": sum(map(len, raw)) / n,
     }
 
@@ -269,30 +278,36 @@ def cost_model(n: int = 3_000) -> dict[str, Any]:
 def run() -> str:
     t = throughput()
     c = cost_model()
-    target = "meets" if t["full_ratio"] <= 3 else "misses"
+    target = "meets" if t["full_vs_floor"] <= TARGET_VS_FLOOR else "misses"
+    per_record_target = "meets" if t["per_record_vs_floor"] <= TARGET_VS_FLOOR else "misses"
     lines = [
         "## Firehose transform",
         "",
         f"The same mixed stream as above ({t['events']:,} events, average record "
-        f"{t['avg_record_bytes']:,.0f} bytes), as Firehose records (SES JSON + newline).",
+        f"{t['avg_record_bytes']:,.0f} bytes), as Firehose records (SES JSON + newline), in "
+        f"batches of {t['per_call']:,} records (the {FIREHOSE_PROCESSOR_MB:g} MB processor "
+        "buffer of base64 records, as in production). All rows measured in the same run, "
+        "taking turns, best of 7 (CPU time of the process).",
         "",
-        "| measurement | time ratio to `orjson.loads` alone | events/s |",
-        "| --- | --- | --- |",
-        f"| `orjson.loads` alone (baseline) | 1.00x | {t['events'] / t['decode_s']:,.0f} |",
+        "| measurement | time ratio to `orjson.loads` alone | ratio to the floor | events/s |",
+        "| --- | --- | --- | --- |",
+        f"| `orjson.loads` alone (baseline) | 1.00x | | {t['events'] / t['decode_s']:,.0f} |",
         f"| floor: base64 decode + `orjson.loads` + `orjson.dumps` + base64 encode, no logic | "
-        f"{t['floor_ratio']:.2f}x | {t['events'] / t['floor_s']:,.0f} |",
+        f"{t['floor_ratio']:.2f}x | 1.00x | {t['events'] / t['floor_s']:,.0f} |",
         f"| decode + normalise + classify + analytics line (`transform_record` + `data()`) | "
-        f"{t['transform_ratio']:.2f}x | {t['events'] / t['transform_s']:,.0f} |",
-        f"| full transform: + base64 in/out, partition keys, one policy fold per batch "
-        f"(in-memory store, no DynamoDB) | {t['full_ratio']:.2f}x | "
+        f"{t['transform_ratio']:.2f}x | | {t['events'] / t['transform_s']:,.0f} |",
+        f"| per-record path: + base64 in/out, partition keys, metrics tally, response entry "
+        f"| {t['per_record_ratio']:.2f}x | **{t['per_record_vs_floor']:.2f}x** | "
+        f"{t['events'] / t['per_record_s']:,.0f} |",
+        f"| full transform: + one policy fold per batch (in-memory store, no DynamoDB) | "
+        f"{t['full_ratio']:.2f}x | **{t['full_vs_floor']:.2f}x** | "
         f"{t['events'] / t['full_s']:,.0f} |",
         "",
-        f"Target: the full transform at most 3x the JSON decode time; this run {target} it. "
-        "The floor row is what base64 costs before any of our code runs: CPython's base64 "
-        "codec is slower per byte than orjson's SIMD parser, so with base64 in and out the "
-        "3x target leaves little room for normalising, classifying and the analytics line. "
-        "The handler adds, per record, the Powertools response objects and, per batch, its "
-        "logs and EMF metrics.",
+        f"Target: the full transform at most {TARGET_VS_FLOOR:g}x the floor; this run "
+        f"{target} it (the per-record path alone {per_record_target} it). The floor is what "
+        "base64 and JSON cost before any of our code runs; the policy fold is the suppression "
+        "policy itself (domain/policy.py), the same work the SNS/SQS path does per event. "
+        "The handler adds, per batch, its logs and EMF metrics.",
         "",
         "### Cost model (Lambda only)",
         "",

@@ -11,14 +11,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from adapters.change_event_bus import ChangeEventBus
-from adapters.import_files import S3ImportFiles
-from adapters.inbound_rate_limit import DynamoRateLimiter
-from adapters.inbound_repository import DynamoInboundRepository
-from adapters.mail_store import S3MailStore
-from adapters.published_events import PublishedEventStore
-from adapters.sending_control import SesSendingControl
-from adapters.ses_suppression_list import SesSuppressionList
 from adapters.settings import (
     AutoPauseSettings,
     ChangeEventsSettings,
@@ -33,16 +25,24 @@ from adapters.settings import (
     load_unsubscribe_settings,
     load_webhook_settings,
 )
-from adapters.suppression_client import SuppressionClient
-from adapters.suppression_repository import DynamoSuppressionRepository
-from domain.change_publisher import ChangePublisher
-from domain.inbound import InboundService
 from domain.service import SuppressionService
 from domain.ses_import import BulkPath, JobWait
 
-if TYPE_CHECKING:  # imported lazily: only the webhook and unsubscribe need cryptography
+# Each adapter is imported where it is built: a function imports only what its own path
+# uses (the inbound analysis, the SESv2 and S3 clients, cryptography for the webhook), which
+# keeps every cold start close to `import boto3` alone (docs/benchmarks.md).
+if TYPE_CHECKING:
+    from adapters.change_event_bus import ChangeEventBus
+    from adapters.import_files import S3ImportFiles
+    from adapters.published_events import PublishedEventStore
+    from adapters.sending_control import SesSendingControl
     from adapters.ses_identity import SesIdentityNotifications
+    from adapters.ses_suppression_list import SesSuppressionList
     from adapters.sns_certificates import Fetcher, SnsSignatureVerifier, SubscriptionConfirmer
+    from adapters.suppression_client import SuppressionClient
+    from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.change_publisher import ChangePublisher
+    from domain.inbound import InboundService
     from domain.unsubscribe_token import UnsubscribeTokens
 
 _overrides: dict[str, Any] = {}
@@ -55,6 +55,8 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def _default_service() -> SuppressionService:
+    from adapters.suppression_repository import DynamoSuppressionRepository
+
     cfg = settings()
     # `updated_at` comes from the same clock as the expiry sweep's "now" (tests set it), so
     # an expiry written by the sweep is never stamped before the moment it lapsed.
@@ -64,11 +66,15 @@ def _default_service() -> SuppressionService:
 
 @lru_cache(maxsize=1)
 def _default_ses_list() -> SesSuppressionList:
+    from adapters.ses_suppression_list import SesSuppressionList
+
     return SesSuppressionList()
 
 
 @lru_cache(maxsize=1)
 def _default_client() -> SuppressionClient:
+    from adapters.suppression_client import SuppressionClient
+
     return SuppressionClient(settings().suppression_table)
 
 
@@ -92,6 +98,8 @@ def suppression_client() -> SuppressionClient:
 
 @lru_cache(maxsize=1)
 def _default_import_files() -> S3ImportFiles | None:
+    from adapters.import_files import S3ImportFiles
+
     bucket = settings().ses_import_bucket
     return S3ImportFiles(bucket) if bucket else None
 
@@ -102,6 +110,8 @@ def ses_import_files(bucket: str | None = None) -> S3ImportFiles | None:
     if "import_files" in _overrides:
         overridden: S3ImportFiles = _overrides["import_files"]
         return overridden
+    from adapters.import_files import S3ImportFiles
+
     return S3ImportFiles(bucket) if bucket else _default_import_files()
 
 
@@ -120,7 +130,11 @@ def inbound_settings() -> InboundSettings:
 
 @lru_cache(maxsize=1)
 def _default_inbound_service() -> InboundService:
+    from adapters.inbound_rate_limit import DynamoRateLimiter
+    from adapters.inbound_repository import DynamoInboundRepository
+    from adapters.mail_store import S3MailStore
     from adapters.return_path_keys import load_signer
+    from domain.inbound import InboundService
 
     cfg = inbound_settings()
     policy = replace(cfg.policy, signer=load_signer(cfg.return_path))
@@ -238,6 +252,8 @@ def auto_pause_settings() -> AutoPauseSettings:
 def _default_sending_control() -> SesSendingControl:
     import boto3
 
+    from adapters.sending_control import SesSendingControl
+
     return SesSendingControl(boto3.client("sesv2"))
 
 
@@ -256,16 +272,22 @@ def change_events_settings() -> ChangeEventsSettings:
 
 @lru_cache(maxsize=1)
 def _default_event_bus() -> ChangeEventBus:
+    from adapters.change_event_bus import ChangeEventBus
+
     return ChangeEventBus(bus_name=change_events_settings().bus_name)
 
 
 @lru_cache(maxsize=1)
 def _default_published_store() -> PublishedEventStore:
+    from adapters.published_events import PublishedEventStore
+
     return PublishedEventStore(change_events_settings().published_table)
 
 
 def change_publisher() -> ChangePublisher:
     """Built per call from the (cached) bus, store and SES list, so overrides apply."""
+    from domain.change_publisher import ChangePublisher
+
     bus = _overrides.get("event_bus") or _default_event_bus()
     store = _overrides.get("published_store") or _default_published_store()
     return ChangePublisher(bus, store, ses_suppression_list())
@@ -359,6 +381,7 @@ def suppression_repository_for(table: str) -> DynamoSuppressionRepository:
     """The repository on `table` with the policy numbers from the environment (reads of
     whole records, e.g. the latest manual action for `ses-sync --reconcile`)."""
     from adapters.settings import policy_from_environment
+    from adapters.suppression_repository import DynamoSuppressionRepository
 
     return DynamoSuppressionRepository(table, policy_from_environment())
 

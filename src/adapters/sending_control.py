@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Its client is built by the factory from boto3; importing it here makes a handler that
+# preloads this adapter at init load the SDK at init too, not on its first request.
+import boto3  # noqa: F401
+
 from domain.auto_pause import PAUSE_TAG_KEYS, PAUSED_AT_TAG, PAUSED_BY_TAG
 
 

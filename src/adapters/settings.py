@@ -11,12 +11,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
-from domain.inbound.service import InboundPolicy
 from domain.policy import PolicySettings
 from domain.ses_import import DEFAULT_BULK_THRESHOLD
 from domain.sns_signature import SnsMessageError, topic_region
+
+if TYPE_CHECKING:  # imported where used: only InboundFunction loads the inbound side
+    from domain.inbound.service import InboundPolicy
 
 
 class ConfigurationError(RuntimeError):
@@ -152,6 +154,8 @@ class InboundSettings:
 def load_return_path_settings(environ: Mapping[str, str] | None = None) -> ReturnPathSettings:
     """RETURN_PATH_SECRET_ARN (Secrets Manager) or RETURN_PATH_KEYS (the keys, comma-separated:
     local runs and tests); RETURN_PATH_PREFIX (bounces); RETURN_PATH_MAX_AGE_DAYS (90)."""
+    from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
+
     env = os.environ if environ is None else environ
     arn = env.get("RETURN_PATH_SECRET_ARN", "").strip() or None
     if arn is not None and not arn.startswith("arn:"):
@@ -172,6 +176,8 @@ def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSe
     object key prefix); UNSUBSCRIBE_MAILBOXES (comma-separated); INBOUND_RETENTION_DAYS;
     INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR (0: no limit); the return-path keys
     (:func:`load_return_path_settings`)."""
+    from domain.inbound.service import InboundPolicy
+
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     for variable in ("INBOUND_TABLE", "INBOUND_BUCKET"):

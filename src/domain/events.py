@@ -20,11 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.addresses import InvalidAddressError, normalise_address
-from domain.classify import (
-    classify_complaint,
-    classify_ses_bounce_entry,
-    classify_ses_delay_entry,
-)
 from domain.event_types import (
     BOUNCE,
     COMPLAINT,
@@ -179,7 +174,14 @@ def _email_address(rec: Mapping[str, Any]) -> Any:
     return rec.get("emailAddress")
 
 
+# The classifier is imported by the builders that use it, when first used: reading events
+# (settings, the API, auto-pause, sync) does not need it at cold start, and the handlers
+# whose first request may classify import it at init themselves.
+
+
 def _bounce(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
+    from domain.classify import classify_ses_bounce_entry
+
     bounce_type = _opt_str(detail.get("bounceType"))
     sub_type = _opt_str(detail.get("bounceSubType"))
     feedback_id = _opt_str(detail.get("feedbackId"))
@@ -200,6 +202,8 @@ def _bounce(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) 
 
 
 def _complaint(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
+    from domain.classify import classify_complaint
+
     feedback_type = _opt_str(detail.get("complaintFeedbackType"))
     classification = classify_complaint(feedback_type, _opt_str(detail.get("complaintSubType")))
     feedback_id = _opt_str(detail.get("feedbackId"))
@@ -226,6 +230,8 @@ def _delivery(ctx: _Context, detail: Mapping[str, Any], mail: Mapping[str, Any])
 
 
 def _delay(ctx: _Context, detail: Mapping[str, Any], _mail: Mapping[str, Any]) -> _Built:
+    from domain.classify import classify_ses_delay_entry
+
     delay_type = _opt_str(detail.get("delayType"))
     # A message can be delayed many times; each delay's own timestamp tells them apart.
     key = f"{ctx.event_key({})}:{_opt_str(detail.get('timestamp')) or ''}"

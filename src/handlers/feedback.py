@@ -22,6 +22,9 @@ from aws_lambda_powertools.utilities.data_classes import SNSEvent
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# What the first request uses, loaded at init though imported lazily where it is used.
+import adapters.suppression_repository  # noqa: F401
+import domain.classify  # noqa: F401
 from adapters import factory
 from adapters.emf import emit_reputation_metrics
 from domain.events import MalformedEventError

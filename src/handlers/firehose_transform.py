@@ -14,24 +14,23 @@ All outcomes of the batch are applied in one `SuppressionService.apply_outcomes`
 
 from __future__ import annotations
 
-import base64
 import binascii
+import gc
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import (
-    KinesisFirehoseDataTransformationRecord,
-    KinesisFirehoseDataTransformationRecordMetadata,
-    KinesisFirehoseDataTransformationResponse,
-    KinesisFirehoseEvent,
-)
+from aws_lambda_powertools.utilities.data_classes import KinesisFirehoseEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# What the first request uses, loaded at init though imported lazily where it is used.
+import adapters.suppression_repository  # noqa: F401
+import domain.classify  # noqa: F401
 from adapters import factory
 from adapters.emf import emit_reputation_metrics
 from domain.analytics import DROPPED, FAILED, OK, RecordTransform, transform_record
+from domain.events import FeedbackEvent, RecipientOutcome
 from domain.metrics_plan import MetricsTally
 from domain.policy import is_relevant
 
@@ -49,13 +48,57 @@ def _transform(data: str) -> RecordTransform:
     return transform_record(raw, PIPELINE)
 
 
-def _apply(transforms: list[RecordTransform], tally: MetricsTally) -> list[RecordTransform]:
+class Answer(NamedTuple):
+    """One record, answered as soon as it is decoded: its response entry and what the batch
+    still needs of it (its events, for the metrics tally and the policy). The analytics row
+    is not kept: holding a whole batch of decoded records until the end cost more than
+    decoding them (memory no longer reused while hot, and the garbage collector walking it)."""
+
+    record_id: str
+    data: str  # the record's original base64 data (kept for a later ProcessingFailed)
+    entry: dict[str, Any]
+    events: tuple[FeedbackEvent, ...]
+    reason: str  # why the record was dropped or failed (never its content)
+
+    @property
+    def result(self) -> str:
+        return str(self.entry["result"])
+
+
+def answer_records(records: list[tuple[str, Any]], tally: MetricsTally) -> list[Answer]:
+    """Decode, transform and answer each (recordId, data) in order, counting its events in
+    `tally`. The cyclic garbage collector is paused meanwhile (it would walk the growing
+    batch again and again): what the transform allocates is freed by reference counting,
+    and anything else waits for the collector, which resumes after the batch."""
+    answers = []
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for record_id, data in records:
+            transform = _transform(data)
+            events = tuple(parsed.event for parsed in transform.events)
+            for event in events:
+                tally.add_event(event)
+            entry = _response_record(record_id, data or "", transform)
+            answers.append(Answer(record_id, data or "", entry, events, transform.reason))
+    finally:
+        if was_enabled:
+            gc.enable()
+    return answers
+
+
+def batch_outcomes(answers: list[Answer]) -> list[RecipientOutcome]:
+    """Every recipient outcome of the batch's records, in record order."""
+    return [o for a in answers for event in a.events for o in event.outcomes]
+
+
+def _apply(answers: list[Answer], tally: MetricsTally) -> list[Answer]:
     """Apply every outcome of the batch at once. If the store fails, the records that carry
     suppression-relevant outcomes become ProcessingFailed (replayable from
     processing-failed/); the others stay Ok (docs/decisions.md)."""
-    outcomes = [o for t in transforms if t.result == OK for p in t.events for o in p.event.outcomes]
+    outcomes = batch_outcomes(answers)
     if not outcomes:
-        return transforms
+        return answers
     try:
         applied = factory.suppression_service().apply_outcomes(outcomes)
     except Exception as exc:  # noqa: BLE001 - any store failure: fail the affected records only
@@ -63,10 +106,10 @@ def _apply(transforms: list[RecordTransform], tally: MetricsTally) -> list[Recor
         logger.error("suppression changes not stored", extra={"error": exc.__class__.__name__})
         metrics.add_metric(name="SuppressionApplyFailures", unit=MetricUnit.Count, value=1)
         return [
-            RecordTransform(FAILED, reason=reason)
-            if t.result == OK and any(is_relevant(o) for p in t.events for o in p.event.outcomes)
-            else t
-            for t in transforms
+            _failed(a, reason)
+            if a.result == OK and any(is_relevant(o) for e in a.events for o in e.outcomes)
+            else a
+            for a in answers
         ]
     tally.add_suppressions(applied.newly_suppressed, outcomes)
     logger.info(
@@ -79,27 +122,32 @@ def _apply(transforms: list[RecordTransform], tally: MetricsTally) -> list[Recor
             "newly_suppressed": len(applied.newly_suppressed),
         },
     )
-    return transforms
+    return answers
 
 
-def _response_record(
-    record_id: str, data: str, transform: RecordTransform
-) -> KinesisFirehoseDataTransformationRecord:
+def _failed(answer: Answer, reason: str) -> Answer:
+    failed = RecordTransform(FAILED, reason=reason)
+    entry = _response_record(answer.record_id, answer.data, failed)
+    return Answer(answer.record_id, answer.data, entry, (), reason)
+
+
+def _response_record(record_id: str, data: str, transform: RecordTransform) -> dict[str, Any]:
+    """One entry of the response, as a plain dict with exactly the keys and order that
+    Powertools' KinesisFirehoseDataTransformationRecord.asdict() gives (a test checks the
+    two agree): building its dataclasses per record cost as much as normalising the event."""
     if transform.result != OK:
         # Firehose keeps the original data for ProcessingFailed records (processing-failed/).
-        return KinesisFirehoseDataTransformationRecord(
-            record_id=record_id,
-            result=FAILED if transform.result == FAILED else DROPPED,
-            data=data,
-        )
-    return KinesisFirehoseDataTransformationRecord(
-        record_id=record_id,
-        result=OK,
-        data=base64.b64encode(transform.data()).decode("ascii"),
-        metadata=KinesisFirehoseDataTransformationRecordMetadata(
-            partition_keys=transform.partition_keys()
-        ),
-    )
+        return {
+            "recordId": record_id,
+            "result": FAILED if transform.result == FAILED else DROPPED,
+            "data": data,
+        }
+    return {
+        "recordId": record_id,
+        "result": OK,
+        "data": binascii.b2a_base64(transform.data(), newline=False).decode("ascii"),
+        "metadata": {"partitionKeys": transform.partition_keys()},
+    }
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -107,25 +155,19 @@ def _response_record(
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     firehose_event = KinesisFirehoseEvent(event)
     raw_records = list(firehose_event.raw_event.get("records") or [])
-    ids_and_data = [(str(r.get("recordId", "")), r.get("data")) for r in raw_records]
-    transforms = [_transform(data) for _, data in ids_and_data]
-
     tally = MetricsTally()
-    for t in transforms:
-        if t.result == OK:
-            for parsed in t.events:
-                tally.add_event(parsed.event)
-    transforms = _apply(transforms, tally)
+    answers = answer_records(
+        [(str(r.get("recordId", "")), r.get("data")) for r in raw_records], tally
+    )
+    answers = _apply(answers, tally)
 
-    response = KinesisFirehoseDataTransformationResponse()
     results: Counter[str] = Counter()
-    for (record_id, data), transform in zip(ids_and_data, transforms, strict=True):
-        results[transform.result] += 1
-        if transform.result == FAILED:
+    for answer in answers:
+        results[answer.result] += 1
+        if answer.result == FAILED:
             logger.warning(
-                "record failed", extra={"record_id": record_id, "reason": transform.reason}
+                "record failed", extra={"record_id": answer.record_id, "reason": answer.reason}
             )
-        response.add_record(_response_record(record_id, data or "", transform))
 
     for result, count in results.items():
         metrics.add_metric(name=f"Records{result}", unit=MetricUnit.Count, value=count)
@@ -136,13 +178,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.info(
         "batch transformed",
         extra={
-            "records": len(transforms),
+            "records": len(answers),
             "ok": results[OK],
             "dropped": results[DROPPED],
             "failed": results[FAILED],
             "invocation_id": firehose_event.invocation_id,
         },
     )
-    if not raw_records:
-        return {"records": []}
-    return response.asdict()
+    return {"records": [a.entry for a in answers]}

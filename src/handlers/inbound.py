@@ -26,6 +26,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import S3Event, SESEvent, SNSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# What the first request uses, loaded at init though imported lazily where it is used.
+import adapters.inbound_rate_limit
+import adapters.inbound_repository
+import adapters.mail_store
+import adapters.return_path_keys
+import adapters.suppression_repository  # noqa: F401
 from adapters import factory
 from adapters.settings import InboundSettings
 from domain.addresses import normalise_all

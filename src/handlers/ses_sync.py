@@ -17,6 +17,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# What the first request uses, loaded at init though imported lazily where it is used.
+import adapters.ses_suppression_list
+import adapters.suppression_client
+import adapters.suppression_repository  # noqa: F401
 from adapters import factory
 from domain.ses_import import JobWait
 from domain.ses_sync import synchronise

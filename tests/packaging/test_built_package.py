@@ -107,8 +107,18 @@ def test_the_build_has_every_function_of_the_template(built):
 def test_package_holds_only_the_runtime_code(built, function):
     package = build_dir() / built["Resources"][function]["Properties"]["CodeUri"]
     assert {p.name for p in package.iterdir()} == RUNTIME_PACKAGES
-    caches = [str(p) for p in package.rglob("__pycache__")]
-    assert caches == [], "bytecode caches were packaged"
+    # Bytecode is shipped (src/Makefile): exactly one runtime-version .pyc per source file,
+    # compiled from the packaged source (nothing from the development tree's caches).
+    runtime = built["Globals"]["Function"]["Runtime"]  # python3.13 -> cpython-313
+    tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
+    sources = {p.relative_to(package).with_suffix("") for p in package.rglob("*.py")}
+    compiled = {
+        (p.parent.parent / p.name.removesuffix(f".{tag}.pyc")).relative_to(package)
+        for p in package.rglob("__pycache__/*.pyc")
+    }
+    strays = [p for p in package.rglob("__pycache__/*") if not p.name.endswith(f".{tag}.pyc")]
+    assert compiled == sources, "every packaged source has its bytecode, and only those"
+    assert strays == [], "bytecode for another interpreter was packaged"
 
 
 def prepare(function: str, event: dict[str, Any], request: pytest.FixtureRequest) -> dict:

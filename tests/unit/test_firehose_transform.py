@@ -188,3 +188,42 @@ def test_an_identity_notification_copied_by_sns_is_archived_and_applied(
     row = orjson.loads(base64.b64decode(record["data"]))
     assert row["event_type"] == "Bounce"
     assert repo.records["jane@example.com"].decision.state == "suppressed"
+
+
+@pytest.mark.parametrize(
+    ("data", "result"),
+    [
+        (
+            ses(json.loads((EVENTS.parent / "tests/fixtures/ses/event-bounce.json").read_text())),
+            "Ok",
+        ),
+        (b'{"not": "ses"}\n', "Dropped"),
+        (b'{"eventType": "Bounce", "mail": {"messageId": "trunc', "ProcessingFailed"),
+    ],
+)
+def test_response_entries_match_powertools_data_classes(data, result):
+    """The handler builds its response entries as plain dicts (cheaper per record); they must
+    be exactly what Powertools' Firehose response classes would give."""
+    from aws_lambda_powertools.utilities.data_classes import (
+        KinesisFirehoseDataTransformationRecord,
+        KinesisFirehoseDataTransformationRecordMetadata,
+    )
+
+    encoded = base64.b64encode(data).decode()
+    transform = firehose_transform._transform(encoded)
+    assert transform.result == result
+    if result == "Ok":
+        expected = KinesisFirehoseDataTransformationRecord(
+            record_id="rec-1",
+            result="Ok",
+            data=base64.b64encode(transform.data()).decode(),
+            metadata=KinesisFirehoseDataTransformationRecordMetadata(
+                partition_keys=transform.partition_keys()
+            ),
+        )
+    else:
+        expected = KinesisFirehoseDataTransformationRecord(
+            record_id="rec-1", result=result, data=encoded
+        )
+    ours = firehose_transform._response_record("rec-1", encoded, transform)
+    assert orjson.dumps(ours) == orjson.dumps(expected.asdict())

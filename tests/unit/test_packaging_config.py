@@ -70,11 +70,29 @@ def test_the_layer_is_built_for_the_functions_runtime_and_architecture(template)
     layer = template["Resources"][LAYER]
     runtime = template["Globals"]["Function"]["Runtime"]
     [architecture] = template["Globals"]["Function"]["Architectures"]
-    assert layer["Metadata"] == {"BuildMethod": runtime, "BuildArchitecture": architecture}
+    # layer/Makefile installs the pinned wheels and compiles them (docs/decisions.md)
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": architecture}
     assert layer["Properties"]["CompatibleRuntimes"] == [runtime]
     assert layer["Properties"]["CompatibleArchitectures"] == [architecture]
     assert layer["Properties"]["ContentUri"] == "layer/"
-    assert sorted(p.name for p in (ROOT / "layer").iterdir()) == ["requirements.txt"]
+    assert sorted(p.name for p in (ROOT / "layer").iterdir()) == ["Makefile", "requirements.txt"]
+    makefile = (ROOT / "layer" / "Makefile").read_text()
+    version = runtime.removeprefix("python")
+    assert f"--python-version {version}" in makefile
+    assert f"PYTHON_RUNTIME ?= {runtime}" in makefile
+    assert "-r requirements.txt" in makefile
+    assert f"LAYER_ARCHITECTURE ?= {architecture}" in makefile
+
+
+def test_packages_ship_bytecode_compiled_by_the_runtime_interpreter(template):
+    """Lambda cannot write __pycache__, so the packages carry it, compiled by the runtime's
+    own Python (the .pyc magic number is per version) and valid without source timestamps."""
+    runtime = template["Globals"]["Function"]["Runtime"]
+    for makefile in (ROOT / "layer" / "Makefile", ROOT / "src" / "Makefile"):
+        text = makefile.read_text()
+        assert f"PYTHON_RUNTIME ?= {runtime}" in text, makefile
+        assert "$(PYTHON_RUNTIME) -m compileall" in text, makefile
+        assert "--invalidation-mode unchecked-hash" in text, makefile
 
 
 def test_layer_pins_are_the_versions_the_tests_run_with():

@@ -104,9 +104,20 @@ def _entry(pattern: str) -> tuple[str, tuple[str, ...], re.Pattern[str]]:
 
 
 #: (reason, ((single literal gate | "", any-of literal gate | (), compiled pattern), ...))
-_COMPILED: Final[
-    tuple[tuple[str, tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]], ...]
-] = tuple((reason, tuple(_entry(p) for p in patterns)) for reason, patterns in PHRASES)
+PhraseTable = tuple[tuple[str, tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]], ...]
+
+
+@lru_cache(maxsize=1)
+def shipped_phrase_table() -> PhraseTable:
+    """The phrase table, compiled on first use rather than at import: compiling its few
+    hundred patterns is most of the classifier's import time, and most Lambda cold starts
+    (a Send or Delivery first, or a function that never classifies) do not need it."""
+    return tuple((reason, tuple(_entry(p) for p in patterns)) for reason, patterns in PHRASES)
+
+
+#: The table `_phrase_reason` reads: None is the shipped one (rules.disabled_rules installs
+#: another for cross-validation).
+_COMPILED: PhraseTable | None = None
 # The reply code (and status) repeated at the start of each line of a multi-line reply
 REPLY_START_RE: Final = re.compile(r"\s*([245]\d\d)[- ]")
 _CONTINUATION_RE: Final = re.compile(
@@ -206,7 +217,8 @@ def phrase_reason(text: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _phrase_reason(low: str) -> str | None:
-    for reason, patterns in _COMPILED:
+    table = _COMPILED if _COMPILED is not None else shipped_phrase_table()
+    for reason, patterns in table:
         for single, any_of, pattern in patterns:
             if single:
                 if single not in low:

@@ -55,7 +55,7 @@ def rule_ids() -> tuple[str, ...]:
 
 
 # The tables as shipped: every switch starts from them and restores them.
-_ORIGINAL_COMPILED: Final = core._COMPILED
+_ORIGINAL_COMPILED: Final = core.shipped_phrase_table()
 _ORIGINAL_SUBJECT_DETAIL: Final = dict(status_codes._SUBJECT_DETAIL)
 _ORIGINAL_REPLY_REASONS: Final = dict(status_codes._REPLY_REASONS)
 _ORIGINAL_RECEIVER_RULES: Final = receivers.RECEIVER_RULES
