@@ -39,12 +39,18 @@ class EmptySesSuppressionList:
 
     def __init__(self) -> None:
         self.puts: list[tuple[str, str]] = []
+        self.deletes: list[str] = []
 
     def entries(self, reasons=("BOUNCE", "COMPLAINT"), start=None, end=None):
         return iter(())
 
     def put(self, address: str, reason: str) -> None:
         self.puts.append((address, reason))
+
+    def delete(self, address: str) -> bool:
+        """Change events lift lapsed exported suppressions from SES's list."""
+        self.deletes.append(address)
+        return True
 
 
 def install_fakes(fakes: dict) -> None:

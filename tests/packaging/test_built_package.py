@@ -29,8 +29,10 @@ from cli import local_env
 from tests.conftest import EVENTS, ROOT
 
 RUNNER = Path(__file__).with_name("isolated_invoke.py")
-#: What a function's package may hold: the runtime layers of src/, nothing else.
-RUNTIME_PACKAGES = {"handlers", "domain", "adapters"}
+#: What a function's package may hold: its entry points, nothing else; the code layer holds
+#: the shared packages of src/ (src/Makefile).
+RUNTIME_PACKAGES = {"handlers"}
+SHARED_PACKAGES = {"domain", "adapters"}
 pytestmark = pytest.mark.packaging
 
 
@@ -121,6 +123,21 @@ def test_package_holds_only_the_runtime_code(built, function):
     assert strays == [], "bytecode for another interpreter was packaged"
 
 
+def test_code_layer_holds_the_shared_packages_with_their_bytecode(built):
+    layer = build_dir() / built["Resources"]["AppCodeLayer"]["Properties"]["ContentUri"]
+    assert {p.name for p in layer.iterdir()} == {"python"}
+    code = layer / "python"
+    assert {p.name for p in code.iterdir()} == SHARED_PACKAGES
+    runtime = built["Globals"]["Function"]["Runtime"]
+    tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
+    sources = {p.relative_to(code).with_suffix("") for p in code.rglob("*.py")}
+    compiled = {
+        (p.parent.parent / p.name.removesuffix(f".{tag}.pyc")).relative_to(code)
+        for p in code.rglob("__pycache__/*.pyc")
+    }
+    assert sources and compiled == sources
+
+
 def prepare(function: str, event: dict[str, Any], request: pytest.FixtureRequest) -> dict:
     """Emulator state and fakes for one function's sample; returns the fakes for the runner."""
     request.getfixturevalue("suppression_table")
@@ -130,6 +147,16 @@ def prepare(function: str, event: dict[str, Any], request: pytest.FixtureRequest
             env.upload(key.removeprefix(env.prefix))
     if function == "SesSyncFunction":  # the emulator has no SESv2 suppression-list API
         return {"ses_list": True}
+    if function == "ChangeEventsFunction":  # its marks table; EventBridge is the emulator's
+        import boto3
+
+        table = request.getfixturevalue("suppression_table")
+        marks = f"{table}-published-events"
+        local_env.create_tables(
+            boto3.client("dynamodb"), {"PublishedEventsTable": marks}, local_env.load_template()
+        )
+        request.getfixturevalue("monkeypatch").setenv("PUBLISHED_EVENTS_TABLE", marks)
+        return {"ses_list": True}  # nor SESv2's DeleteSuppressedDestination
     if function == "AutoPauseFunction":  # its settings, as the contract test sets them
         monkeypatch = request.getfixturevalue("monkeypatch")
         cset = "ses-feedback-dev"

@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from tests.conftest import ROOT
 
 LAYER = "DependencyLayer"
+CODE_LAYER = "AppCodeLayer"
 #: The Lambda environment the layer is built for (markers of transitive requirements).
 LAMBDA_MARKERS = {
     "python_version": "3.13",
@@ -55,7 +56,7 @@ def functions(template):
 
 def test_every_function_uses_the_layer_and_builds_only_its_code(template):
     globals_ = template["Globals"]["Function"]
-    assert globals_["Layers"] == [{"Ref": LAYER}]
+    assert globals_["Layers"] == [{"Ref": LAYER}, {"Ref": CODE_LAYER}]
     assert globals_["CodeUri"] == "src/"
     for name, function in functions(template).items():
         assert "Layers" not in function["Properties"], f"{name} replaces the global Layers"
@@ -64,6 +65,21 @@ def test_every_function_uses_the_layer_and_builds_only_its_code(template):
         assert function.get("Metadata", {}).get("BuildMethod") == "makefile", name
     targets = (ROOT / "src" / "Makefile").read_text()
     assert re.search(r"^build-%:", targets, re.MULTILINE), "src/Makefile builds every function"
+    assert re.search(rf"^build-{CODE_LAYER}:", targets, re.MULTILINE), "and the code layer"
+
+
+def test_the_code_layer_holds_the_shared_packages_for_any_architecture(template):
+    """domain/ and adapters/ are pure Python: one layer serves both architectures, and each
+    function's package keeps only its entry points (handlers/)."""
+    layer = template["Resources"][CODE_LAYER]
+    runtime = template["Globals"]["Function"]["Runtime"]
+    assert layer["Metadata"] == {"BuildMethod": "makefile"}
+    assert layer["Properties"]["ContentUri"] == "src/"
+    assert layer["Properties"]["CompatibleRuntimes"] == [runtime]
+    assert sorted(layer["Properties"]["CompatibleArchitectures"]) == ["arm64", "x86_64"]
+    makefile = (ROOT / "src" / "Makefile").read_text()
+    assert re.search(r"^SHARED_PACKAGES := domain adapters$", makefile, re.MULTILINE)
+    assert re.search(r"^FUNCTION_PACKAGES := handlers$", makefile, re.MULTILINE)
 
 
 def test_the_layer_is_built_for_the_functions_runtime_and_architecture(template):
