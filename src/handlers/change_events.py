@@ -32,6 +32,11 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# What the first request uses, loaded at init though the factory imports it where it builds
+# the publisher (EventBridge and SES clients, the marks table).
+import adapters.change_event_bus
+import adapters.published_events
+import adapters.ses_suppression_list  # noqa: F401
 from adapters import factory
 from domain.change_events import ChangeEvent, derive_changes
 from domain.change_publisher import ChangePublisher

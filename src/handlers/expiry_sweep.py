@@ -15,6 +15,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# What the first request uses, loaded at init though the factory imports it where it builds
+# the scan and the service.
+import adapters.lapsed_suppressions
+import adapters.suppression_repository  # noqa: F401
 from adapters import factory
 from domain.addresses import mask_address
 

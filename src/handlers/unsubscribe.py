@@ -26,6 +26,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# What the first request uses, loaded at init though the factory imports it where it builds
+# the service.
+import adapters.suppression_repository  # noqa: F401
 from adapters import factory
 from domain.one_click import (
     MAX_BODY_BYTES,
