@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
+
+from cli.address_input import addresses_from
 
 OUTPUT_KEY = "ReturnPathSecretArn"
 
@@ -36,14 +37,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--stack", default="ses-feedback-dev", help="stack with ReturnPathSecretArn")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=run)
-
-
-def _addresses(args: argparse.Namespace) -> Iterator[str]:
-    for value in args.addresses:
-        if value == "-":
-            yield from (line.strip() for line in sys.stdin if line.strip())
-        else:
-            yield value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if signer is None:
         raise ConfigurationError("the return-path secret holds no key")
     status = 0
-    for address in _addresses(args):
+    for address in addresses_from(args.addresses):
         try:
             path = signer.return_path(normalise_addr_spec(address), args.domain)
         except InvalidAddressError as exc:

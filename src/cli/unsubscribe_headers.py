@@ -18,8 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
+
+from cli.address_input import addresses_from
 
 KEYS_OUTPUT = "ReturnPathSecretArn"
 URL_OUTPUT = "UnsubscribeUrl"
@@ -40,14 +41,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--stack", default="ses-feedback-dev", help="stack to read outputs from")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=run)
-
-
-def _addresses(args: argparse.Namespace) -> Iterator[str]:
-    for value in args.addresses:
-        if value == "-":
-            yield from (line.strip() for line in sys.stdin if line.strip())
-        else:
-            yield value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     except TokenConfigurationError as exc:
         raise ConfigurationError(f"unsubscribe keys: {exc}") from None
     status = 0
-    for address in _addresses(args):
+    for address in addresses_from(args.addresses):
         try:
             recipient = normalise_addr_spec(address)
         except InvalidAddressError as exc:
