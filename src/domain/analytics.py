@@ -225,7 +225,9 @@ def _custom_tags(tags: Any) -> dict[str, str]:
     if type(tags) is not dict:
         return {}
     out: dict[str, str] = {}
-    for key in tags.keys() - _SES_TAGS:  # a C-level set difference: most keys are SES's
+    # A C-level set difference (most keys are SES's), sorted: a set's order changes between
+    # processes, and the same event must give the same bytes in every container.
+    for key in sorted(tags.keys() - _SES_TAGS):
         values = tags[key]
         if type(values) is list and values and type(values[0]) is str and key[:4] != "ses:":
             out[key] = values[0]

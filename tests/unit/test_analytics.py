@@ -250,3 +250,30 @@ def test_docs_describe_every_column():
     text = (ROOT / "docs" / "analytics.md").read_text()
     for column in COLUMNS + RECIPIENT_COLUMNS:
         assert f"`{column}`" in text, column
+
+
+def test_custom_tags_come_out_in_the_same_order_in_every_process():
+    # Set iteration order depends on the per-process string hash seed; run the same event in
+    # interpreters with different seeds and compare the bytes.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.path.insert(0, 'src'); from domain.analytics import _custom_tags; "
+        "tags = {k: [k] for k in ('zeta', 'alpha', 'mid', 'beta', 'omega', 'ses:x')}; "
+        "print(list(_custom_tags(tags)))"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert outputs == {"['alpha', 'beta', 'mid', 'omega', 'zeta']\n"}
