@@ -20,6 +20,7 @@ from cli import local_env
 
 DEMO_TABLE = "ses-feedback-demo-suppression"
 DEMO_INBOUND_TABLE = "ses-feedback-demo-inbound"
+DEMO_PUBLISHED_TABLE = "ses-feedback-demo-published-events"
 # The names the sample events in events/InboundFunction use.
 DEMO_INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"
 DEMO_INBOUND_PREFIX = "inbound/"
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
         os.environ["SUPPRESSION_TABLE"] = DEMO_TABLE
         os.environ["INBOUND_TABLE"] = DEMO_INBOUND_TABLE
+        os.environ["PUBLISHED_EVENTS_TABLE"] = DEMO_PUBLISHED_TABLE  # change events' marks
         os.environ["INBOUND_BUCKET"] = DEMO_INBOUND_BUCKET
         os.environ["INBOUND_OBJECT_PREFIX"] = DEMO_INBOUND_PREFIX
         os.environ["UNSUBSCRIBE_MAILBOXES"] = "unsubscribe@mail.example.com"
@@ -85,7 +87,11 @@ def run(args: argparse.Namespace) -> int:
         dynamodb = factory.aws_client("dynamodb")
         local_env.create_tables(
             dynamodb,
-            {"SuppressionTable": DEMO_TABLE, "InboundTable": DEMO_INBOUND_TABLE},
+            {
+                "SuppressionTable": DEMO_TABLE,
+                "InboundTable": DEMO_INBOUND_TABLE,
+                "PublishedEventsTable": DEMO_PUBLISHED_TABLE,
+            },
             template,
         )
         factory.aws_client("s3").create_bucket(Bucket=DEMO_INBOUND_BUCKET)
@@ -175,7 +181,9 @@ def _describe(event: dict[str, Any], response: Any) -> str:
         return f"HTTP {response['statusCode']}: {body if len(body) <= 70 else body[:67] + '...'}"
     if isinstance(response, dict) and "batchItemFailures" in response:
         failures = len(response["batchItemFailures"])
-        return f"{len(event.get('Records', []))} SQS record(s), {failures} batch item failure(s)"
+        records = event.get("Records", [])
+        source = "stream" if records and records[0].get("eventSource") == "aws:dynamodb" else "SQS"
+        return f"{len(records)} {source} record(s), {failures} batch item failure(s)"
     if isinstance(event.get("Records"), list):
         return f"{len(event['Records'])} record(s): {_short(response)}"
     return _short(response)
