@@ -396,48 +396,28 @@ def run_sync_check(args: argparse.Namespace) -> int:
 
 
 def _both_lists(args: argparse.Namespace) -> tuple[list[Any], dict[str, dict[str, Any]]]:
-    """SES's whole list, and our suppressed items plus what we hold for the addresses only
-    SES lists (one batched read), keyed by normalised address."""
-    from domain.ses_sync import SES_REASONS
+    from domain.ses_sync import read_both_lists
 
-    client = _client(args)
-    entries = list(_progress(_ses_list().entries(SES_REASONS), "SES entries"))
-    ours = {i["address"]: i for i in client.items(suppressed_only=True)}
-    others = [e.address for e in entries if e.address.lower() not in ours]
-    for status in client.check_many(others).values():
-        if status.normalised and status.state and status.normalised not in ours:
-            ours[status.normalised] = {
-                "address": status.normalised,
-                "state": status.state,
-                "reason": status.reason,
-                "category": status.category,
-            }
-    return entries, ours
+    return read_both_lists(
+        _ses_list(), _client(args), lambda entries: _progress(entries, "SES entries")
+    )
 
 
 def run_sync_reconcile(args: argparse.Namespace) -> int:
     """Make SES's list agree with ours where the table knows better (domain.ses_sync.
     plan_reconcile): PUT first, then DELETE, each per address or by import job."""
-    from domain.addresses import InvalidAddressError, normalise_address
     from domain.ses_import import DELETE, PUT, apply_to_ses
-    from domain.ses_sync import latest_lift, plan_reconcile, suppression_in_force
+    from domain.ses_sync import latest_lift, lift_candidates, plan_reconcile
 
     if args.since:
         print("error: --reconcile works on the whole lists; it takes no --since", file=sys.stderr)
         return 1
     now = datetime.now(UTC)
     entries, ours = _both_lists(args)
-    candidates = set()
-    for entry in entries:
-        try:
-            key = normalise_address(entry.address)
-        except InvalidAddressError:
-            continue
-        if not (key in ours and suppression_in_force(ours[key], now)):
-            candidates.add(key)
     from adapters import factory
 
-    records = factory.suppression_repository_for(resolve_table(args)).get_many(candidates)
+    repository = factory.suppression_repository_for(resolve_table(args))
+    records = repository.get_many(lift_candidates(entries, ours, now))
     lifts = {a: t for a, r in records.items() if (t := latest_lift(r)) is not None}
     plan = plan_reconcile(entries, ours.values(), lifts, now)
     ses = _ses_list()

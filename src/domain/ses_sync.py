@@ -297,6 +297,67 @@ class ReconcilePlan:
         self.left[why] = self.left.get(why, 0) + 1
 
 
+class StatusView(Protocol):
+    """What `read_both_lists` needs of a status from the suppression client."""
+
+    @property
+    def normalised(self) -> str | None: ...
+
+    @property
+    def state(self) -> str | None: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def category(self) -> str | None: ...
+
+
+class SuppressionReader(Protocol):
+    def items(self, *, suppressed_only: bool = True) -> Iterable[dict[str, Any]]: ...
+
+    def check_many(self, addresses: Iterable[str]) -> Mapping[str, StatusView]: ...
+
+
+def read_both_lists(
+    ses: SesListPort,
+    table: SuppressionReader,
+    counted: Callable[[Iterable[SesListEntry]], Iterable[SesListEntry]] = lambda e: e,
+) -> tuple[list[SesListEntry], dict[str, dict[str, Any]]]:
+    """SES's whole list, and what our table holds that a comparison needs, keyed by
+    normalised address: every suppressed item, plus (one batched read) the state of each
+    address only SES lists. `counted` wraps SES's entries (the CLI shows progress: SES
+    answers about one request per second)."""
+    entries = list(counted(ses.entries(SES_REASONS)))
+    ours = {item["address"]: item for item in table.items(suppressed_only=True)}
+    others = [e.address for e in entries if e.address.lower() not in ours]
+    for status in table.check_many(others).values():
+        if status.normalised and status.state and status.normalised not in ours:
+            ours[status.normalised] = {
+                "address": status.normalised,
+                "state": status.state,
+                "reason": status.reason,
+                "category": status.category,
+            }
+    return entries, ours
+
+
+def lift_candidates(
+    entries: Iterable[SesListEntry], ours: Mapping[str, Mapping[str, Any]], now: datetime
+) -> set[str]:
+    """Addresses SES lists that have no suppression in force here: the only ones a
+    reconcile may delete from SES, once their latest manual action is known."""
+    candidates = set()
+    for entry in entries:
+        try:
+            key = normalise_address(entry.address)
+        except InvalidAddressError:
+            continue
+        if not (key in ours and suppression_in_force(ours[key], now)):
+            candidates.add(key)
+    return candidates
+
+
 def latest_lift(record: SuppressionRecord | None) -> datetime | None:
     """When an operator last lifted the address here (unsuppress or allow), if the latest
     manual action is such a lift. Automatic evidence up to then does not count here."""

@@ -278,3 +278,82 @@ def test_scoped_suppressions_are_never_exported_to_the_global_ses_list():
     assert ses.puts == [("b@x.com", "BOUNCE")]  # the hard bounce only, as before
     assert (report.exported, report.export_skipped) == (1, 1)
     assert export_reason(scoped_only, NOW) is None
+
+
+# --- reading both lists for --check / --reconcile ---------------------------------------------
+
+
+class _Status:
+    def __init__(self, normalised, state=None, reason=None, category=None):
+        self.normalised, self.state, self.reason, self.category = (
+            normalised,
+            state,
+            reason,
+            category,
+        )
+
+
+class _Table:
+    """Our side: suppressed items, and a status lookup that records what it was asked."""
+
+    def __init__(self, items, known):
+        self._items, self._known, self.asked = items, known, []
+
+    def items(self, *, suppressed_only=True):
+        assert suppressed_only
+        return iter(self._items)
+
+    def check_many(self, addresses):
+        self.asked.append(list(addresses))
+        return {a: self._known.get(a.lower(), _Status(a.lower())) for a in self.asked[-1]}
+
+
+def test_read_both_lists_looks_up_only_the_addresses_ses_alone_lists():
+    from domain.ses_sync import SesListEntry, read_both_lists
+
+    ses = FakeSesList(
+        [
+            SesListEntry("both@x.com", "BOUNCE", T0),
+            SesListEntry("Lifted@X.com", "BOUNCE", T0),
+            SesListEntry("unknown@x.com", "COMPLAINT", T0),
+        ]
+    )
+    suppressed = {"address": "both@x.com", "state": "suppressed", "reason": "userunknown"}
+    table = _Table(
+        [suppressed],
+        {"lifted@x.com": _Status("lifted@x.com", "clear", None, None)},
+    )
+    seen = []
+    entries, ours = read_both_lists(ses, table, lambda e: (seen.append(x) or x for x in e))
+    assert [e.address for e in entries] == [e.address for e in seen]  # counted, in order
+    assert table.asked == [["Lifted@X.com", "unknown@x.com"]]  # one batched read
+    assert ours == {
+        "both@x.com": suppressed,
+        "lifted@x.com": {
+            "address": "lifted@x.com",
+            "state": "clear",
+            "reason": None,
+            "category": None,
+        },
+    }  # an address the table never saw is left out
+
+
+def test_lift_candidates_are_ses_entries_without_a_suppression_in_force_here():
+    from domain.ses_sync import SesListEntry, lift_candidates
+
+    entries = [
+        SesListEntry("Kept@x.com", "BOUNCE", T0),
+        SesListEntry("lifted@x.com", "BOUNCE", T0),
+        SesListEntry("lapsed@x.com", "BOUNCE", T0),
+        SesListEntry("not an address", "BOUNCE", T0),
+    ]
+    ours = {
+        "kept@x.com": {"address": "kept@x.com", "state": "suppressed"},
+        "lifted@x.com": {"address": "lifted@x.com", "state": "clear"},
+        "lapsed@x.com": {
+            "address": "lapsed@x.com",
+            "state": "suppressed",
+            "expires_at": int((NOW - timedelta(hours=1)).timestamp()),
+        },
+    }
+    assert lift_candidates(entries, ours, NOW) == {"lifted@x.com", "lapsed@x.com"}
