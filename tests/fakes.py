@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from cli.local_env import LocalSesSuppressionList
+from cli.local_env import LocalSendingControl, LocalSesSuppressionList
 from domain.policy import SuppressionRecord
 from domain.service import ConcurrentUpdateError
 
@@ -66,29 +66,4 @@ def stubbed_client(service: str):
     return client, Stubber(client)
 
 
-class FakeSendingControl:
-    """Stands in for adapters.sending_control.SesSendingControl (the emulator has no SESv2
-    configuration-set sending options): one set's switch and tags, in memory."""
-
-    def __init__(self, sending_enabled: bool = True) -> None:
-        from adapters.sending_control import SendingState
-
-        self._state = SendingState(sending_enabled)
-        self.tags: dict[str, str] = {}
-
-    def state(self, configuration_set: str):
-        return self._state
-
-    def pause(self, configuration_set: str, arn: str, tags) -> None:
-        from adapters.sending_control import SendingState
-
-        self.tags.update(tags)
-        from domain.auto_pause import PAUSED_AT_TAG, PAUSED_BY_TAG
-
-        self._state = SendingState(False, tags.get(PAUSED_BY_TAG), tags.get(PAUSED_AT_TAG))
-
-    def resume(self, configuration_set: str, arn: str) -> None:
-        from adapters.sending_control import SendingState
-
-        self.tags.clear()
-        self._state = SendingState(True)
+FakeSendingControl = LocalSendingControl

@@ -21,6 +21,7 @@ from cli import local_env
 DEMO_TABLE = "ses-feedback-demo-suppression"
 DEMO_INBOUND_TABLE = "ses-feedback-demo-inbound"
 DEMO_PUBLISHED_TABLE = "ses-feedback-demo-published-events"
+DEMO_CONFIGURATION_SET = "ses-feedback-dev"  # the one the alarm sample names
 # The names the sample events in events/InboundFunction use.
 DEMO_INBOUND_BUCKET = "ses-feedback-dev-inbound-123456789012-us-east-1"
 DEMO_INBOUND_PREFIX = "inbound/"
@@ -83,6 +84,13 @@ def run(args: argparse.Namespace) -> int:
         # the one-click samples were minted on 2026-11-30: keep them valid, as events/env.json
         os.environ.setdefault("UNSUBSCRIBE_TOKEN_LIFETIME_DAYS", "3650")
         os.environ["WEBHOOK_ALLOWED_TOPIC_ARNS"] = DEMO_WEBHOOK_TOPIC
+        # the alarm sample pauses this configuration set (an in-memory switch: the emulator
+        # has no SESv2 sending options)
+        os.environ["AUTO_PAUSE_CONFIGURATION_SET"] = DEMO_CONFIGURATION_SET
+        os.environ["AUTO_PAUSE_CONFIGURATION_SET_ARN"] = (
+            f"arn:aws:ses:us-east-1:123456789012:configuration-set/{DEMO_CONFIGURATION_SET}"
+        )
+        os.environ["AUTO_PAUSE_ALARMS"] = f"{DEMO_CONFIGURATION_SET}-bounce-rate-pause"
         factory.reset()
         dynamodb = factory.aws_client("dynamodb")
         local_env.create_tables(
@@ -162,6 +170,7 @@ def _stand_ins() -> None:
         return test_cert.read_bytes() if url.endswith(".pem") else b"<ConfirmSubscriptionResponse/>"
 
     factory.override(
+        sending_control=local_env.LocalSendingControl(),
         ses_list=local_env.LocalSesSuppressionList(
             [SesListEntry("listed@example.net", "BOUNCE", datetime.now(UTC))]
         ),

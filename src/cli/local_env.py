@@ -271,3 +271,31 @@ def inbound_object_keys(event: dict[str, Any], prefix: str) -> list[str]:
         elif "Sns" in record:
             keys.append(json.loads(record["Sns"]["Message"])["receipt"]["action"]["objectKey"])
     return keys
+
+
+class LocalSendingControl:
+    """An in-memory stand-in for adapters.sending_control.SesSendingControl, for the demo and
+    the tests (the emulator has no SESv2 configuration-set sending options): one set's
+    sending switch and tags."""
+
+    def __init__(self, sending_enabled: bool = True) -> None:
+        from adapters.sending_control import SendingState
+
+        self._state = SendingState(sending_enabled)
+        self.tags: dict[str, str] = {}
+
+    def state(self, configuration_set: str) -> Any:
+        return self._state
+
+    def pause(self, configuration_set: str, arn: str, tags: Mapping[str, str]) -> None:
+        from adapters.sending_control import SendingState
+        from domain.auto_pause import PAUSED_AT_TAG, PAUSED_BY_TAG
+
+        self.tags.update(tags)
+        self._state = SendingState(False, tags.get(PAUSED_BY_TAG), tags.get(PAUSED_AT_TAG))
+
+    def resume(self, configuration_set: str, arn: str) -> None:
+        from adapters.sending_control import SendingState
+
+        self.tags.clear()
+        self._state = SendingState(True)
