@@ -18,9 +18,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from moto.server import ThreadedMotoServer
 
 from adapters.inbound_table import InboundModel
+from adapters.redrive import MoveSummary
 from adapters.ses_identity import NotificationSettings
 from adapters.suppression_table import SuppressionModel
-from cli.redrive import MoveSummary
 from domain.classify.dsn import DsnRecipient
 from domain.policy import _Candidate
 from domain.sns_signature import SnsMessage

@@ -18,8 +18,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from adapters.redrive import redrive_feedback, reinvoke_failed_events
 from cli.main import build_parser
-from cli.redrive import redrive_feedback, reinvoke_failed_events, run
+from cli.redrive import run
 from tests.conftest import EVENTS
 
 REGION = "us-east-1"

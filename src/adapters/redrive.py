@@ -1,0 +1,304 @@
+"""Send failed events back to be processed: the operations behind `ses-feedback redrive`.
+
+The feedback DLQ goes back to the feedback queue with an SQS message move task (run by SQS,
+followed here until it ends); InboundFunction's on-failure records (Lambda invocation records
+in an SQS queue) are re-invoked one by one, each message deleted only after Lambda accepted
+its event. Both work on boto3 clients the caller builds (the factory, or a test's Stubber);
+the pure part, reading an invocation record, is `domain.invocation_record`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.invocation_record import (
+    NotAnInvocationRecordError,
+    function_name_of,
+    parse_invocation_record,
+)
+
+# While a redrive pass runs, the messages it has seen stay invisible, so it sees each once;
+# long enough for a slow pass, and whatever is kept is made visible again at the end.
+PASS_VISIBILITY_SECONDS = 300
+MAX_MOVE_RATE = 500  # StartMessageMoveTask's MaxNumberOfMessagesPerSecond limit
+MOVE_TASK_DONE = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+
+Progress = Callable[[str], None]
+
+
+# --- the feedback DLQ: an SQS message move task ------------------------------------------------
+
+
+@dataclass
+class MoveSummary:
+    source_arn: str
+    destination_arn: str
+    waiting: int = 0  # approximate, before the task
+    task_handle: str | None = None
+    status: str = "NOT_STARTED"
+    moved: int = 0
+    to_move: int = 0
+    failure_reason: str | None = None
+    followed_existing_task: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("COMPLETED", "NOT_STARTED", "RUNNING") and not self.failure_reason
+
+
+def redrive_feedback(
+    sqs: Any,
+    dlq_arn: str,
+    queue_arn: str,
+    *,
+    dry_run: bool = False,
+    wait: bool = True,
+    rate: int | None = None,
+    poll_seconds: float = 5.0,
+    progress: Progress = lambda _line: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MoveSummary:
+    """Move the feedback DLQ back to the feedback queue with an SQS message move task.
+
+    The destination is always named: the DLQ also receives FeedbackFunction's own on-failure
+    records (direct SNS invocations), which have no source queue to return to.
+    """
+    summary = MoveSummary(source_arn=dlq_arn, destination_arn=queue_arn)
+    summary.waiting = _approximate_count(sqs, queue_url_of(sqs, dlq_arn))
+    latest = _latest_move_task(sqs, dlq_arn)
+    running = latest is not None and latest.get("Status") == "RUNNING"
+    if dry_run:
+        if running and latest is not None:
+            _copy_task(summary, latest)
+            summary.followed_existing_task = True
+        progress(f"feedback DLQ: about {summary.waiting} message(s) would be moved (dry run)")
+        return summary
+    if running and latest is not None:
+        progress("feedback DLQ: a move task is already running; following it")
+        summary.followed_existing_task = True
+        _copy_task(summary, latest)
+    elif summary.waiting == 0:
+        progress("feedback DLQ: empty, nothing to move")
+        return summary
+    else:
+        request: dict[str, Any] = {"SourceArn": dlq_arn, "DestinationArn": queue_arn}
+        if rate is not None:
+            request["MaxNumberOfMessagesPerSecond"] = rate
+        summary.task_handle = sqs.start_message_move_task(**request)["TaskHandle"]
+        summary.status = "RUNNING"
+        progress(f"feedback DLQ: move task started for about {summary.waiting} message(s)")
+    if not wait:
+        return summary
+    while summary.status not in MOVE_TASK_DONE:
+        sleep(poll_seconds)
+        task = _latest_move_task(sqs, dlq_arn)
+        if task is None:  # cannot happen once a task started; do not spin on it
+            summary.failure_reason = "the move task is no longer listed"
+            break
+        _copy_task(summary, task)
+        progress(
+            f"feedback DLQ: {summary.status.lower()}, moved {summary.moved} of about "
+            f"{summary.to_move}"
+        )
+    return summary
+
+
+def _latest_move_task(sqs: Any, dlq_arn: str) -> dict[str, Any] | None:
+    """The most recent move task of this DLQ (ListMessageMoveTasks lists newest first)."""
+    results = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1).get("Results", [])
+    return dict(results[0]) if results else None
+
+
+def _copy_task(summary: MoveSummary, task: dict[str, Any]) -> None:
+    summary.status = str(task.get("Status", "UNKNOWN"))
+    # a task someone else started may move elsewhere: report where it really goes
+    summary.destination_arn = task.get("DestinationArn", summary.destination_arn)
+    summary.task_handle = task.get("TaskHandle", summary.task_handle)
+    summary.moved = int(task.get("ApproximateNumberOfMessagesMoved", 0))
+    summary.to_move = int(task.get("ApproximateNumberOfMessagesToMove", summary.to_move))
+    summary.failure_reason = task.get("FailureReason") or None
+
+
+# --- the inbound DLQ: Lambda invocation records, re-invoked --------------------------------------
+
+
+@dataclass
+class ReinvokeSummary:
+    queue_url: str
+    function: str
+    waiting: int = 0  # approximate, before the pass
+    received: int = 0
+    reinvoked: int = 0
+    kept_not_a_record: int = 0
+    kept_other_function: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and not self.errors
+
+
+def reinvoke_failed_events(
+    sqs: Any,
+    lambda_client: Any,
+    queue_url: str,
+    function: str,
+    *,
+    dry_run: bool = False,
+    max_messages: int | None = None,
+    wait_seconds: int = 1,
+    progress: Progress = lambda _line: None,
+) -> ReinvokeSummary:
+    """Re-invoke `function` (asynchronously) with the original event of each invocation record
+    in `queue_url`; delete a message only after Lambda accepted its event (202). The pass stops
+    at the first failed invoke: what causes one (permissions, a missing function, throttling)
+    would fail the rest too. Messages kept are made visible again before returning."""
+    summary = ReinvokeSummary(queue_url=queue_url, function=function)
+    summary.waiting = _approximate_count(sqs, queue_url)
+    if dry_run:
+        progress(f"inbound DLQ: about {summary.waiting} record(s) would be re-invoked (dry run)")
+        return summary
+    wanted = function_name_of(function)
+    kept: list[str] = []  # receipt handles to make visible again
+    try:
+        for batch in _receive_batches(sqs, queue_url, max_messages, wait_seconds):
+            summary.received += len(batch)
+            for index, message in enumerate(batch):
+                outcome, why = _reinvoke_one(
+                    message,
+                    sqs=sqs,
+                    lambda_client=lambda_client,
+                    queue_url=queue_url,
+                    function=function,
+                    wanted=wanted,
+                )
+                if outcome in ("reinvoked", "delete-failed"):
+                    summary.reinvoked += 1
+                    if why:  # the event went out; the message reappears after the timeout
+                        summary.errors.append(f"delete after invoke: {why} (may run twice)")
+                    continue
+                kept.append(message["ReceiptHandle"])
+                if outcome == "not-a-record":
+                    summary.kept_not_a_record += 1
+                elif outcome == "other-function":
+                    summary.kept_other_function += 1
+                else:  # a failed invoke: stop, and give back the rest of the batch untouched
+                    summary.failed += 1
+                    summary.errors.append(f"invoke: {why}")
+                    kept.extend(m["ReceiptHandle"] for m in batch[index + 1 :])
+                    return summary
+            if summary.received % 100 < len(batch):  # about every 100 messages
+                progress(_reinvoke_progress(summary))
+    finally:
+        _make_visible(sqs, queue_url, kept, summary)
+        progress(_reinvoke_progress(summary))
+    return summary
+
+
+def _reinvoke_one(
+    message: Any, *, sqs: Any, lambda_client: Any, queue_url: str, function: str, wanted: str
+) -> tuple[str, str]:
+    """(reinvoked | not-a-record | other-function | invoke-failed | delete-failed, why)"""
+    try:
+        record = parse_invocation_record(message.get("Body", ""))
+    except NotAnInvocationRecordError:
+        return "not-a-record", ""
+    if record.function_name != wanted:
+        return "other-function", ""
+    error = _invoke(lambda_client, function, record.payload_bytes())
+    if error:
+        return "invoke-failed", error
+    try:
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    except Exception as exc:  # noqa: BLE001 - the event was sent; report it and go on
+        return "delete-failed", str(exc)
+    return "reinvoked", ""
+
+
+def _receive_batches(
+    sqs: Any, queue_url: str, limit: int | None, wait_seconds: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Every message once: received ones stay invisible for the pass, and an empty long
+    poll (which asks every SQS server, unlike a short one) ends it."""
+    seen = 0
+    while limit is None or seen < limit:
+        batch = min(10, limit - seen) if limit is not None else 10
+        messages = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=batch,
+            VisibilityTimeout=PASS_VISIBILITY_SECONDS,
+            WaitTimeSeconds=wait_seconds,
+        ).get("Messages", [])
+        if not messages:
+            return
+        seen += len(messages)
+        yield list(messages)
+
+
+def _invoke(lambda_client: Any, function: str, payload: bytes) -> str | None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        answer = lambda_client.invoke(
+            FunctionName=function, InvocationType="Event", Payload=payload
+        )
+    except (ClientError, BotoCoreError) as exc:
+        return str(exc)
+    status = answer.get("StatusCode")
+    if status != 202:
+        return f"Lambda answered status {status}, not 202 (accepted)"
+    return None
+
+
+def _make_visible(sqs: Any, queue_url: str, handles: list[str], summary: ReinvokeSummary) -> None:
+    for start in range(0, len(handles), 10):
+        entries = [
+            {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
+            for i, h in enumerate(handles[start : start + 10])
+        ]
+        try:
+            failed = sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries).get(
+                "Failed", []
+            )
+        except Exception as exc:  # noqa: BLE001 - they reappear after the timeout anyway
+            summary.errors.append(f"release kept messages: {exc}")
+            continue
+        if failed:
+            summary.errors.append(
+                f"{len(failed)} kept message(s) stay invisible for up to {PASS_VISIBILITY_SECONDS}s"
+            )
+
+
+def _reinvoke_progress(s: ReinvokeSummary) -> str:
+    return (
+        f"inbound DLQ: received {s.received}, re-invoked {s.reinvoked}, kept "
+        f"{s.kept_not_a_record + s.kept_other_function + s.failed}"
+    )
+
+
+# --- shared -------------------------------------------------------------------------------------
+
+
+def queue_url_of(sqs: Any, queue_arn: str) -> str:
+    """arn:aws:sqs:REGION:ACCOUNT:NAME -> its URL (GetQueueUrl)."""
+    parts = queue_arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs":
+        raise ValueError(f"not an SQS queue ARN: {queue_arn!r}")
+    url: str = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+    return url
+
+
+def queue_arn_of(sqs: Any, queue_url: str) -> str:
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
+
+
+def _approximate_count(sqs: Any, queue_url: str) -> int:
+    """Visible plus in-flight messages (SQS's figures are approximate)."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes.get(name, 0)) for name in names)
