@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 
 from cli.address_input import addresses_from
-
-OUTPUT_KEY = "ReturnPathSecretArn"
+from cli.return_path_secret import with_secret
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,14 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from domain.addresses import InvalidAddressError, normalise_addr_spec
     from domain.inbound.proof import ProofConfigurationError
 
-    cfg = load_return_path_settings()
-    if not cfg.keys and not cfg.secret_arn:
-        arn = args.secret_arn
-        if not arn:
-            from adapters.stack_outputs import stack_output
-
-            arn = stack_output(args.stack, OUTPUT_KEY)
-        cfg = replace(cfg, secret_arn=arn)
+    cfg = with_secret(load_return_path_settings(), args)
     signer = load_signer(cfg)
     if signer is None:
         raise ConfigurationError("the return-path secret holds no key")

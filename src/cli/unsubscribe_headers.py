@@ -18,11 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 
 from cli.address_input import addresses_from
+from cli.return_path_secret import stack_output, with_secret
 
-KEYS_OUTPUT = "ReturnPathSecretArn"
 URL_OUTPUT = "UnsubscribeUrl"
 
 
@@ -56,10 +55,8 @@ def run(args: argparse.Namespace) -> int:
         scope = normalise_scope(args.scope)
     except InvalidScopeError as exc:
         raise ConfigurationError(f"--scope: {exc}") from None
-    keys_cfg = cfg.return_path
-    if not keys_cfg.keys and not keys_cfg.secret_arn:
-        keys_cfg = replace(keys_cfg, secret_arn=args.secret_arn or _output(args, KEYS_OUTPUT))
-    base_url = args.base_url or cfg.base_url or _output(args, URL_OUTPUT)
+    keys_cfg = with_secret(cfg.return_path, args)
+    base_url = args.base_url or cfg.base_url or stack_output(args, URL_OUTPUT)
     mailbox = args.mailbox or cfg.mailbox
     try:
         tokens = UnsubscribeTokens(load_keys(keys_cfg), lifetime=cfg.lifetime)
@@ -85,10 +82,3 @@ def run(args: argparse.Namespace) -> int:
             for name, value in headers.items():
                 print(f"{name}: {value}")
     return status
-
-
-def _output(args: argparse.Namespace, key: str) -> str:
-    from adapters.stack_outputs import stack_output
-
-    value: str = stack_output(args.stack, key)
-    return value
