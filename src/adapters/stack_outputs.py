@@ -10,19 +10,9 @@ class StackLookupError(RuntimeError):
 
 
 def stack_output(stack_name: str, output_key: str, client: Any = None) -> str:
-    if client is None:
-        import boto3
-
-        client = boto3.client("cloudformation")
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        stacks = client.describe_stacks(StackName=stack_name)["Stacks"]
-    except (ClientError, BotoCoreError) as exc:
-        raise StackLookupError(f"cannot describe stack {stack_name!r}: {exc}") from exc
-    for output in stacks[0].get("Outputs", []) if stacks else []:
-        if output.get("OutputKey") == output_key:
-            return str(output["OutputValue"])
+    outputs = stack_outputs(stack_name, client)
+    if output_key in outputs:
+        return outputs[output_key]
     raise StackLookupError(f"stack {stack_name!r} has no output {output_key!r}")
 
 
