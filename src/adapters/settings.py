@@ -93,14 +93,19 @@ def operator_name(environ: Mapping[str, str] | None = None) -> str:
     return env.get("SES_FEEDBACK_ACTOR") or env.get("USER") or "cli"
 
 
-def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
+def _int(env: Mapping[str, str], variable: str, default: int) -> int:
+    """The variable as an integer, `default` when unset or blank."""
     raw = env.get(variable, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        return int(raw)
     except ValueError:
         raise ConfigurationError(f"{variable} must be an integer, got {raw!r}") from None
+
+
+def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
+    value = _int(env, variable, default)
     if value < 1:
         raise ConfigurationError(f"{variable} must be >= 1")
     return value
@@ -184,23 +189,11 @@ def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSe
         values[variable] = env.get(variable, "").strip()
         if not values[variable]:
             raise ConfigurationError(f"{variable} is not set")
-    raw_days = env.get("INBOUND_RETENTION_DAYS", "").strip() or "90"
-    try:
-        days = int(raw_days)
-    except ValueError:
-        raise ConfigurationError(
-            f"INBOUND_RETENTION_DAYS must be an integer, got {raw_days!r}"
-        ) from None
+    days = _int(env, "INBOUND_RETENTION_DAYS", 90)
     mailboxes = frozenset(
         m.strip().lower() for m in env.get("UNSUBSCRIBE_MAILBOXES", "").split(",") if m.strip()
     )
-    per_hour_raw = env.get("INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR", "").strip() or "0"
-    try:
-        per_hour = int(per_hour_raw)
-    except ValueError:
-        raise ConfigurationError(
-            f"INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR must be an integer, got {per_hour_raw!r}"
-        ) from None
+    per_hour = _int(env, "INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR", 0)
     try:
         policy = InboundPolicy(
             unsubscribe_mailboxes=mailboxes,
