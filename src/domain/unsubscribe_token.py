@@ -44,13 +44,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.addresses import normalise_address
+from domain.keys import MIN_KEY_BYTES, first_short_key
 from domain.scopes import GLOBAL_SCOPE, normalise_scope
 
 VERSION: Final = 1
 DEFAULT_LIFETIME: Final = timedelta(days=90)
 #: A token minted up to this far "ahead" (a sender whose clock runs fast) is accepted.
 CLOCK_SKEW: Final = timedelta(minutes=5)
-MIN_KEY_BYTES: Final = 16  # as for return-path keys
 #: The label that makes the unsubscribe key differ from the return-path use of the same key.
 KEY_LABEL: Final = b"ses-feedback unsubscribe v1"
 _KEY_SALT: Final = b"ses-feedback key derivation"
@@ -101,10 +101,10 @@ class UnsubscribeTokens:
     def __init__(self, keys: Sequence[bytes], *, lifetime: timedelta = DEFAULT_LIFETIME) -> None:
         if not keys:
             raise TokenConfigurationError("at least one unsubscribe key is needed")
-        short = [i for i, k in enumerate(keys) if len(k) < MIN_KEY_BYTES]
-        if short:
+        short = first_short_key(keys)
+        if short is not None:
             raise TokenConfigurationError(
-                f"unsubscribe keys must be at least {MIN_KEY_BYTES} bytes (key {short[0]})"
+                f"unsubscribe keys must be at least {MIN_KEY_BYTES} bytes (key {short})"
             )
         if lifetime <= timedelta(0):
             raise TokenConfigurationError("the token lifetime must be positive")

@@ -32,10 +32,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from domain.addresses import normalise_address
+from domain.keys import MIN_KEY_BYTES, first_short_key
 
 _EPOCH: Final = date(1970, 1, 1)
 _MAC_BYTES: Final = 10  # 80 bits: 16 base32 characters
-_MIN_KEY_BYTES: Final = 16
 DEFAULT_PREFIX: Final = "bounces"
 DEFAULT_MAX_AGE: Final = timedelta(days=90)
 #: A path minted "tomorrow" (UTC) by a sender whose clock runs ahead is still accepted.
@@ -59,10 +59,10 @@ class ReturnPathSigner:
     ) -> None:
         if not keys:
             raise ProofConfigurationError("at least one return-path key is needed")
-        short = [i for i, k in enumerate(keys) if len(k) < _MIN_KEY_BYTES]
-        if short:
+        short = first_short_key(keys)
+        if short is not None:
             raise ProofConfigurationError(
-                f"return-path keys must be at least {_MIN_KEY_BYTES} bytes (key {short[0]})"
+                f"return-path keys must be at least {MIN_KEY_BYTES} bytes (key {short})"
             )
         prefix = prefix.strip().lower()
         if not _PREFIX_RE.fullmatch(prefix):
