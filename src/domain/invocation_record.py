@@ -7,6 +7,11 @@ SQS queue) one JSON document: `version`, `timestamp`, `requestContext` (`request
 and `responseContext` / `responsePayload` (what the last attempt answered). Re-invoking the
 function with `requestPayload` gives it the same event again.
 
+A stream event source mapping (SuppressionTable's stream -> ChangeEventsFunction) that gives
+up on a batch sends a different document: the same `requestContext`, but instead of the event
+a `DDBStreamBatchInfo` object that says where the batch is (`streamArn`, `shardId`, first and
+last `SequenceNumber`, `batchSize`). The records stay in the stream, for 24 hours only.
+
 Pure: reads a message body, performs no I/O.
 """
 
@@ -46,12 +51,7 @@ def function_name_of(name_or_arn: str) -> str:
 
 
 def parse_invocation_record(body: str) -> InvocationRecord:
-    try:
-        document = json.loads(body)
-    except (ValueError, TypeError):
-        raise NotAnInvocationRecordError("body is not JSON") from None
-    if not isinstance(document, dict):
-        raise NotAnInvocationRecordError("body is not a JSON object")
+    document = _json_object(body)
     context = document.get("requestContext")
     if not isinstance(context, dict):
         raise NotAnInvocationRecordError("no requestContext object")
@@ -66,3 +66,63 @@ def parse_invocation_record(body: str) -> InvocationRecord:
         condition=str(context.get("condition") or ""),
         payload=document["requestPayload"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBatchRecord:
+    """Where a stream batch that failed all its retries is: its records are read back from
+    the stream (between the two sequence numbers, both included)."""
+
+    function_arn: str
+    condition: str
+    stream_arn: str
+    shard_id: str
+    first_sequence: str
+    last_sequence: str
+    batch_size: int
+
+    @property
+    def function_name(self) -> str:
+        return function_name_of(self.function_arn)
+
+
+def parse_stream_batch_record(body: str) -> StreamBatchRecord:
+    document = _json_object(body)
+    context = document.get("requestContext")
+    info = document.get("DDBStreamBatchInfo")
+    if not isinstance(context, dict) or not isinstance(info, dict):
+        raise NotAnInvocationRecordError("no requestContext or DDBStreamBatchInfo object")
+    fields = {
+        key: info.get(key)
+        for key in ("streamArn", "shardId", "startSequenceNumber", "endSequenceNumber")
+    }
+    function_arn = context.get("functionArn")
+    if not isinstance(function_arn, str) or not function_arn:
+        raise NotAnInvocationRecordError("requestContext has no functionArn")
+    missing = sorted(k for k, v in fields.items() if not isinstance(v, str) or not v)
+    if missing:
+        raise NotAnInvocationRecordError(f"DDBStreamBatchInfo lacks {', '.join(missing)}")
+    first, last = fields["startSequenceNumber"], fields["endSequenceNumber"]
+    assert isinstance(first, str) and isinstance(last, str)  # checked above
+    if not (first.isdigit() and last.isdigit()) or int(first) > int(last):
+        raise NotAnInvocationRecordError("DDBStreamBatchInfo has no usable sequence range")
+    size = info.get("batchSize")
+    return StreamBatchRecord(
+        function_arn=function_arn,
+        condition=str(context.get("condition") or ""),
+        stream_arn=str(fields["streamArn"]),
+        shard_id=str(fields["shardId"]),
+        first_sequence=first,
+        last_sequence=last,
+        batch_size=size if isinstance(size, int) and size > 0 else 0,
+    )
+
+
+def _json_object(body: str) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (ValueError, TypeError):
+        raise NotAnInvocationRecordError("body is not JSON") from None
+    if not isinstance(document, dict):
+        raise NotAnInvocationRecordError("body is not a JSON object")
+    return document

@@ -17,6 +17,13 @@ from typing import Any
 import botocore.client
 import pytest
 
+from adapters import factory
+from adapters.change_event_bus import ChangeEventBus
+from cli import local_env
+from tests.conftest import _table_numbers
+from tests.fakes import FakeSesList
+from tests.integration.change_events_support import RecordingEvents, Stream
+
 # botocore service name -> IAM action prefix
 IAM_PREFIX = {"dynamodb": "dynamodb", "s3": "s3", "sesv2": "ses", "sqs": "sqs"}
 # environment variable naming each table -> the table's logical ID in template.yaml
@@ -107,3 +114,26 @@ def template_allows_every_handler_call(
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", checked)
     yield violations
     assert not violations, violations
+
+
+@pytest.fixture
+def change_env(
+    suppression_table: str, template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[RecordingEvents, FakeSesList, Stream]]:
+    import boto3
+
+    name = f"published-test-{next(_table_numbers)}"
+    client = boto3.client("dynamodb")
+    local_env.create_tables(client, {"PublishedEventsTable": name}, template)
+    monkeypatch.setenv("PUBLISHED_EVENTS_TABLE", name)
+    monkeypatch.setenv("CHANGE_EVENT_BUS", "ses-feedback-test-bus")
+    factory.reset()
+    events = RecordingEvents()
+    ses = FakeSesList()
+    factory.override(
+        event_bus=ChangeEventBus(events, bus_name="ses-feedback-test-bus", sleep=lambda _s: None),
+        ses_list=ses,
+    )
+    yield events, ses, Stream(suppression_table)
+    factory.reset()
+    client.delete_table(TableName=name)

@@ -7,9 +7,7 @@ given); SES's account-level list is the in-memory fake (moto has no SESv2 suppre
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,97 +16,15 @@ import pytest
 from adapters import factory
 from adapters.change_event_bus import ChangeEventBus
 from adapters.published_events import PublishedEventStore
-from cli import local_env
 from domain.policy import ManualKind
 from domain.ses_sync import SesListEntry
 from handlers import change_events, expiry_sweep
 from tests.builders import outcome
-from tests.conftest import _table_numbers
 from tests.fakes import FakeSesList
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-class RecordingEvents:
-    """An EventBridge client that keeps every entry it accepted and can refuse entries: the
-    next `refuse` entries put get ErrorCode InternalFailure (or those whose detail matches
-    `refuse_change`)."""
-
-    def __init__(self) -> None:
-        self.accepted: list[dict[str, Any]] = []
-        self.requests = 0
-        self.refuse = 0
-        self.refuse_change: str | None = None
-
-    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
-        assert 1 <= len(Entries) <= 10
-        self.requests += 1
-        results = []
-        for entry in Entries:
-            change = json.loads(entry["Detail"])["change"]
-            if self.refuse > 0 or change == self.refuse_change:
-                self.refuse = max(0, self.refuse - 1)
-                results.append({"ErrorCode": "InternalFailure", "ErrorMessage": "try again"})
-            else:
-                self.accepted.append(entry)
-                results.append({"EventId": f"eb-{len(self.accepted)}"})
-        failed = sum(1 for r in results if "ErrorCode" in r)
-        return {"FailedEntryCount": failed, "Entries": results}
-
-    def details(self) -> list[dict[str, Any]]:
-        return [json.loads(e["Detail"]) for e in self.accepted]
-
-
-class Stream:
-    """Reads SuppressionTable's stream on the emulator from where the last read stopped."""
-
-    def __init__(self, table: str) -> None:
-        import boto3
-
-        arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
-        self.client = boto3.client("dynamodbstreams")
-        shard = self.client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
-        self.iterator = self.client.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-
-    def batch(self) -> dict[str, Any]:
-        """The new records, as Lambda hands them to the function."""
-        page = self.client.get_records(ShardIterator=self.iterator)
-        self.iterator = page["NextShardIterator"]
-        records = json.loads(json.dumps(page["Records"], default=_epoch))
-        return {"Records": records}
-
-
-def _epoch(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return int(value.timestamp())
-    raise TypeError(type(value))
-
-
-@pytest.fixture
-def change_env(
-    suppression_table: str, template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[RecordingEvents, FakeSesList, Stream]]:
-    import boto3
-
-    name = f"published-test-{next(_table_numbers)}"
-    client = boto3.client("dynamodb")
-    local_env.create_tables(client, {"PublishedEventsTable": name}, template)
-    monkeypatch.setenv("PUBLISHED_EVENTS_TABLE", name)
-    monkeypatch.setenv("CHANGE_EVENT_BUS", "ses-feedback-test-bus")
-    factory.reset()
-    events = RecordingEvents()
-    ses = FakeSesList()
-    factory.override(
-        event_bus=ChangeEventBus(events, bus_name="ses-feedback-test-bus", sleep=lambda _s: None),
-        ses_list=ses,
-    )
-    yield events, ses, Stream(suppression_table)
-    factory.reset()
-    client.delete_table(TableName=name)
 
 
 def hard_bounce(address: str, days_ago: float) -> Any:

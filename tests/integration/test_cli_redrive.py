@@ -315,6 +315,9 @@ OUTPUTS_READ = (
     "FeedbackQueueUrl",
     "InboundDeadLetterQueueUrl",
     "InboundFunctionName",
+    "ChangeEventsDeadLetterQueueUrl",
+    "ChangeEventsFunctionName",
+    "SuppressionTableStreamArn",
 )
 
 
@@ -325,11 +328,15 @@ def test_the_outputs_redrive_reads_are_in_the_template(template):
 def test_all_dry_run_finds_everything_from_the_stack_outputs():
     queue_url = DLQ_URL.replace("-dlq", "")
     inbound_url = DLQ_URL.replace("events-dlq", "inbound-dlq")
+    changes_url = DLQ_URL.replace("events-dlq", "change-events-dlq")
     outputs = {
         "FeedbackDeadLetterQueueUrl": DLQ_URL,
         "FeedbackQueueUrl": queue_url,
         "InboundDeadLetterQueueUrl": inbound_url,
         "InboundFunctionName": FUNCTION,
+        "ChangeEventsDeadLetterQueueUrl": changes_url,
+        "ChangeEventsFunctionName": "ses-feedback-dev-change-events",
+        "SuppressionTableStreamArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
     }
     stack = {
         "Stacks": [
@@ -341,7 +348,9 @@ def test_all_dry_run_finds_everything_from_the_stack_outputs():
             }
         ]
     }
-    cfn, sqs, lam = (_offline_client(s) for s in ("cloudformation", "sqs", "lambda"))
+    cfn, sqs, lam, streams = (
+        _offline_client(s) for s in ("cloudformation", "sqs", "lambda", "dynamodbstreams")
+    )
     args = build_parser().parse_args(
         ["redrive", "--stack", "ses-feedback-test", "--dry-run", "--json"]
     )
@@ -367,8 +376,19 @@ def test_all_dry_run_finds_everything_from_the_stack_outputs():
             },
             {"QueueUrl": inbound_url, "AttributeNames": ANY},
         )
+        sqs_stub.add_response(
+            "get_queue_attributes",
+            {
+                "Attributes": {
+                    "ApproximateNumberOfMessages": "5",
+                    "ApproximateNumberOfMessagesNotVisible": "0",
+                }
+            },
+            {"QueueUrl": changes_url, "AttributeNames": ANY},
+        )
+        clients = {"cloudformation": cfn, "sqs": sqs, "lambda": lam, "dynamodbstreams": streams}
         with redirect_stdout(out), redirect_stderr(err):
-            code = run(args, clients={"cloudformation": cfn, "sqs": sqs, "lambda": lam}.get)
+            code = run(args, clients=clients.get)
         sqs_stub.assert_no_pending_responses()
         cfn_stub.assert_no_pending_responses()
     assert code == 0
@@ -381,6 +401,8 @@ def test_all_dry_run_finds_everything_from_the_stack_outputs():
     assert (report["feedback"]["waiting"], report["feedback"]["status"]) == (4, "NOT_STARTED")
     assert (report["inbound"]["waiting"], report["inbound"]["received"]) == (3, 0)
     assert report["inbound"]["function"] == FUNCTION
+    assert (report["change_events"]["waiting"], report["change_events"]["received"]) == (5, 0)
+    assert report["change_events"]["function"] == "ses-feedback-dev-change-events"
 
 
 def test_rate_above_the_sqs_limit_is_refused():
