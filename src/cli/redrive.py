@@ -40,13 +40,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TextIO
 
-from adapters.redrive import (
-    MAX_MOVE_RATE,
-    queue_arn_of,
-    redrive_feedback,
-    reinvoke_failed_events,
-    replay_stream_failures,
-)
+from adapters.queue_pass import queue_arn_of
+from adapters.redrive import MAX_MOVE_RATE, redrive_feedback, reinvoke_failed_events
+from adapters.stream_replay import replay_stream_failures
 
 EXIT_OK = 0
 EXIT_FAILED = 1

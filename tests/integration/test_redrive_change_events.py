@@ -17,8 +17,8 @@ import pytest
 from botocore.stub import Stubber
 
 from adapters import factory
-from adapters.redrive import replay_stream_failures
 from adapters.stream_batches import lambda_shaped
+from adapters.stream_replay import replay_stream_failures
 from handlers import change_events
 from tests.integration.test_change_events_handler import hard_bounce
 
