@@ -27,10 +27,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Final
 
 from domain.events import RecipientOutcome, truncate_ms
 from domain.scopes import GLOBAL_SCOPE, covering_scopes, normalise_scope
-from domain.verdicts import REASON_SES_SUPPRESSED, SOFT_VERDICTS, Verdict
+from domain.verdicts import REASON_SES_SUPPRESSED, SOFT_VERDICTS, Classification, Verdict
 from domain.vocabulary import Reason
 
 DIAGNOSTIC_LIMIT = 500
@@ -135,7 +136,7 @@ class Evidence:
             # str(): evidence is stored, and the storage layer takes plain strings only (a
             # Reason or Verdict member is a str subclass); the same text either way
             reason=str(c.reason),
-            category=_REASON_CATEGORIES.get(c.reason, str(c.verdict)),
+            category=category_of(c),
             status=c.status,
             reply_code=c.reply_code,
             diagnostic=diagnostic,
@@ -147,6 +148,12 @@ class Evidence:
             source=outcome.source,
             stage=c.stage,
         )
+
+
+def category_of(classification: Classification) -> str:
+    """The category evidence is filed under: the reason's own for a few reasons, else the
+    verdict."""
+    return _REASON_CATEGORIES.get(classification.reason, str(classification.verdict))
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +335,8 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
     if not is_relevant(outcome):
         return ledger
     c = outcome.classification
+    if c.verdict is Verdict.DELIVERED and c.reason not in _NOT_A_PLAIN_DELIVERY:
+        return _merge_delivery(ledger, outcome, settings)
     ev = Evidence.from_outcome(outcome)
     changes: dict[str, object] = {}
     scope = scope_of(outcome)
@@ -347,22 +356,34 @@ def merge(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -
         # needs, so an item stays small (DynamoDB bills writes per KB).
         changes["softs"] = _softs((*ledger.softs, _slim(ev)), ledger.last_delivery, settings)
         changes["last_soft"] = _latest(ledger.last_soft, ev)
-    elif c.verdict is Verdict.DELIVERED:
-        # Only the latest delivery matters (it discounts older soft bounces), so a delivery
-        # that is not newer changes nothing and costs no write; deliveries stay out of the
-        # history and first_seen, which would otherwise change with every one of them.
-        entry = _history_entry(ev)
-        last = ledger.last_delivery
-        if last is not None and _hkey(entry) <= _hkey(last):
-            return ledger
-        last_seen = ev.at if ledger.last_seen is None else max(ledger.last_seen, ev.at)
-        return replace(
-            ledger,
-            last_delivery=entry,
-            softs=_softs(ledger.softs, entry, settings),
-            last_seen=last_seen,
-        )
     return _touch(replace(ledger, **changes), ev, settings)  # type: ignore[arg-type]
+
+
+#: Reasons a delivered verdict never comes with, which the branches of `merge` would take
+#: before its delivery branch (so a delivery is merged without building its full evidence).
+_NOT_A_PLAIN_DELIVERY: Final = frozenset(
+    {REASON_SES_SUPPRESSED, REASON_UNSUBSCRIBE, REASON_SUBSCRIBE}
+)
+
+
+def _merge_delivery(ledger: Ledger, outcome: RecipientOutcome, settings: PolicySettings) -> Ledger:
+    """Only the latest delivery matters (it discounts older soft bounces), so a delivery that
+    is not newer changes nothing and costs no write; deliveries stay out of the history and
+    first_seen, which would otherwise change with every one of them. The most frequent
+    outcome there is: it keeps only a history entry, never the full evidence."""
+    c = outcome.classification
+    at = outcome.occurred_at
+    entry = HistoryEntry(at, outcome.event_id, outcome.event_type, str(c.reason), category_of(c))
+    last = ledger.last_delivery
+    if last is not None and _hkey(entry) <= _hkey(last):
+        return ledger
+    last_seen = at if ledger.last_seen is None else max(ledger.last_seen, at)
+    return replace(
+        ledger,
+        last_delivery=entry,
+        softs=_softs(ledger.softs, entry, settings),
+        last_seen=last_seen,
+    )
 
 
 def merge_manual(

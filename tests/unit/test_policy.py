@@ -285,3 +285,16 @@ def test_a_suppression_that_ended_before_the_latest_event_no_longer_reads_as_sup
     assert again is not None
     assert again.decision.state is State.WATCHING
     assert (again.decision.soft_bounce_count, again.decision.escalations) == (1, 1)
+
+
+def test_a_delivery_is_recorded_as_the_history_entry_its_full_evidence_would_give():
+    from domain.policy import Evidence, Ledger, _history_entry, merge
+
+    settings = PolicySettings()
+    delivered = outcome("delivered", 3)
+    ledger = merge(Ledger(), delivered, settings)
+    assert ledger.last_delivery == _history_entry(Evidence.from_outcome(delivered))
+    assert (ledger.last_seen, ledger.first_seen, ledger.history) == (T0 + days(3), None, ())
+    # an older delivery changes nothing (the same ledger object: no write); a newer one wins
+    assert merge(ledger, outcome("delivered", 1), settings) is ledger
+    assert merge(ledger, outcome("delivered", 5), settings).last_delivery.at == T0 + days(5)
