@@ -408,3 +408,39 @@ def test_all_dry_run_finds_everything_from_the_stack_outputs():
 def test_rate_above_the_sqs_limit_is_refused():
     with pytest.raises(SystemExit), redirect_stderr(io.StringIO()):
         build_parser().parse_args(["redrive", "feedback", "--rate", "501"])
+
+
+def test_change_events_dry_run_says_what_waits_in_plain_text():
+    url = DLQ_URL.replace("events-dlq", "change-events-dlq")
+    sqs = _offline_client("sqs")
+    args = build_parser().parse_args(
+        [
+            "redrive",
+            "change-events",
+            "--change-events-dlq-url",
+            url,
+            "--change-events-function",
+            "ses-feedback-dev-change-events",
+            "--stream-arn",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x",
+            "--dry-run",
+        ]
+    )
+    out = io.StringIO()
+    with Stubber(sqs) as stub, redirect_stdout(out), redirect_stderr(io.StringIO()):
+        stub.add_response(
+            "get_queue_attributes",
+            {
+                "Attributes": {
+                    "ApproximateNumberOfMessages": "3",
+                    "ApproximateNumberOfMessagesNotVisible": "0",
+                }
+            },
+            {"QueueUrl": url, "AttributeNames": ANY},
+        )
+        code = run(args, clients=lambda name: {"sqs": sqs}[name] if name == "sqs" else None)
+    assert code == 0
+    assert out.getvalue() == (
+        "change-events DLQ -> ses-feedback-dev-change-events: about 3 batch(es) waiting "
+        "(dry run: nothing changed)\n"
+    )
