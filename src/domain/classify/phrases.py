@@ -124,7 +124,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"\binfected\b",
             r"\btrojan\b",
             r"\bworm\b",
-            r"harmful (?:content|attachment)",
+            # the message carries something dangerous, in its spellings (Broadcom's list of
+            # receivers' refusals: "Message contained unsafe content (Heuristics.Phishing...)")
+            r"(?:harmful|unsafe|malicious) (?:content|attachment)",
         ),
     ),
     (
@@ -226,7 +228,11 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"connection (?:limit|rate)",
             r"too many recipients",
             r"(?:rate|frequency) limit",
-            r"rate[- ]limit(?:ed|ing)?",
+            # "rate limit", "rate-limited", "ratelimit exceeded" (Selectel)
+            r"rate[- ]?limit(?:ed|ing)?",
+            # a cap on concurrent work for the recipient or client (Exchange Online:
+            # "STOREDRV.Deliver; recipient thread limit exceeded", throttling by design)
+            r"\b(?:thread|concurrency) limit",
             r"too many (?:messages|emails|mails)",
             r"too (?:much|many) (?:mail|messages|email)",
             r"sending (?:rate|frequency)",
@@ -263,7 +269,11 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"(?:traffic|mail|messages?) (?:is |are )?not accepted from (?:this|your) (?:ip|host)",
             # Outlook.com/Hotmail: "Unfortunately, messages from [IP] weren't sent. Please
             # contact your Internet service provider ..." (SC-001, DY-001, OU-002, S3150)
-            r"messages from .{1,60}? weren'?t sent",
+            # Yahoo: "[TS03] All messages from [IP] permanently deferred" (help article
+            # SLN3436), "[TSS09] All messages from [IP] will be permanently deferred": every
+            # message from the sending host is refused, the same statement as Outlook.com's
+            r"messages from .{1,60}? weren'?t sent|"
+            r"all messages from .{1,60}? (?:will be )?permanently (?:deferred|refused|rejected)",
             # T-Online refusing the sending IP: "554 IP=192.0.2.1 - A problem occurred. (Ask
             # your postmaster for help or to contact tosa@rx.t-online.de to clarify.)"
             r"- a problem occurred\. \(ask your postmaster",
@@ -331,6 +341,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"caixa (?:postal |de correio )?(?:est[aá] )?cheia",
             r"casella (?:di posta )?(?:è )?piena",
             r"mailbox (?:is )?vol\b",
+            # the mailbox's size or storage is exceeded (Yandex: "Mailbox size exceeded"),
+            # before the message-size wording ("size exceeded") of mesgtoobig
+            r"mail ?box (?:size|storage|space) (?:limit )?(?:exceeded|reached)",
             r"mail ?box (?:is |was )?(?:full|over ?quota|over (?:the )?(?:storage|size) limit|"
             r"exceeds|exceeded|size limit exceeded|has exceeded)",
             r"\bover ?quota\b",
@@ -506,6 +519,10 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"addressee|destination|e-?mail)",
             r"no such (?:user|mailbox|recipient|address|account|person|local user)",
             r"check (?:if|that|whether) (?:the )?(?:e-?mail )?address is (?:correct|valid)",
+            # the receiver's directory marks the address invalid (Spambrella: "Recipient
+            # address rejected: User email address is marked as invalid")
+            r"(?:address|mail ?box|recipient|user) (?:is )?(?:marked|flagged) as (?:invalid|"
+            r"non-?existent|unknown)",
             r"address (?:could ?n[o']t|can ?n[o']t|was not) (?:be )?found",
             r"\bno mailbox\b",
             r"\bnot (?:a )?valid (?:user|recipient|mailbox|address)",
@@ -780,6 +797,7 @@ MAILBOX_GONE: Final = (
     r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
     r"|recipnotfound|recipientnotfound|resolver\.adr\."
     r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
+    r"|(?:address|mail ?box) (?:is )?(?:marked|flagged) as (?:invalid|non-?existent)"
     # Yahoo's documented dead-address reply: "This user doesn't have a yahoo.com account"
     r"|user (?:doesn't|does not) have an? \S+ account"
     r"|not (?:listed|found|present) in (?:the |our )?(?:[\w&]+ ){0,3}(?:directory|address book)"
