@@ -541,13 +541,19 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account|user|"
             r"recipient)|no mail ?box (?:available|found|exists)",
             r"(?:user|recipient) not exist",
-            r"no (?:valid )?recipients?\b",
+            # no recipient of the transaction is a deliverable address, in its spellings
+            # (Verizon: "No valid recipients"; Yandex: "No correct recipients")
+            r"no (?:valid |correct )?recipients?\b",
             r"unknown (?:or illegal )?alias",
             r"\bunknown local[- ]part\b",
             r"invalid recipient",
             r"no account by that name",
             r"is not a known user",
             r"unable to find (?:the )?(?:user|recipient|mailbox)",
+            # the receiver checked the recipient and it failed (Baruwa: "Recipient
+            # verification failed"; Exim: "recipient verify failed"), the counterpart of the
+            # sender verification wording of rejected
+            r"recipient (?:address )?(?:verify|verification) failed",
             # a statement, not a guess: "the group may not exist, or you may not have
             # permission" says nothing certain about the address
             r"(?<!may )(?<!might )(?<!could )(?<!possibly )(?:does not|doesn'?t) exist",
