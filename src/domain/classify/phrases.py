@@ -104,6 +104,11 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"(?:fails?|failed) to pass (?:the )?authentication",
             r"does not have authentication information",
             r"not authorized to send on behalf",
+            # the sending server is not one the sender's domain authorises: SPF's statement
+            # without its name (a host's FAQ: "you are not using a server that is authorized
+            # to send mail from your domain")
+            r"authori[sz]ed to send (?:e-?mail |mail )?(?:from|for) (?:your|the|this|that) "
+            r"(?:sender'?s? )?domain",
         ),
     ),
     (
@@ -235,7 +240,8 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"\b(?:thread|concurrency) limit",
             r"too many (?:messages|emails|mails)",
             r"too (?:much|many) (?:mail|messages|email)",
-            r"sending (?:rate|frequency)",
+            # "sending rate", "send rate" (a relay service: "Hourly send rate exceeded")
+            r"send(?:ing)? (?:rate|frequency)",
             r"exceeded (?:the )?(?:maximum )?(?:number of )?(?:connections|messages|rate)",
             r"throttl",
             # iCloud: "Messages to x deferred due to excessive volume. Try again later"
@@ -628,6 +634,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"\b(?:attachment|file type|extension|mime)\b.{0,60}?(?:not (?:allowed|permitted|"
             r"accepted)|rejected|refused|prohibited|blocked|banned)",
             r"\bbanned (?:attachment|file|content|extension)",
+            # an attachment refused for the macros it carries (Broadcom's list of receivers'
+            # refusals: "MS-Office file containing VBA macros found inside of the email")
+            r"(?:file|document|attachment)s? (?:containing|with) (?:vba |office )?macros?\b",
             r"\b(?:illegal|prohibited|forbidden|dangerous|unsafe) (?:attachment|file)",
             r"\bmalformed\b",
             r"\binvalid (?:mime|content|character|header)",
