@@ -191,8 +191,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"turn on smtp authentication|without (?:smtp )?authentication",
             r"\bsecurity policy\b",
             r"\btls\b.{0,40}?(?:required|needed)",
-            # Postfix/Sendmail: "530 5.7.0 Must issue a STARTTLS command first"
-            r"must issue a starttls command",
+            # Postfix/Sendmail: "530 5.7.0 Must issue a STARTTLS command first"; OpenSMTPD:
+            # "530 Must issue an AUTH command first"
+            r"must issue an? (?:starttls|auth) command",
             r"encryption (?:required|needed)",
             r"\bsmtp auth\b",
         ),
@@ -204,6 +205,12 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"(?:not|isn't) (?:permitted|allowed) to relay",
             # qmail: "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
             r"(?:not|isn't) in my list of allowed rcpthosts",
+            # the recipient's domain is not one this server accepts mail for, in both word
+            # orders (InterScan: "550 domain of forward path is not allowed", the forward path
+            # being RFC 5321's name for the recipient)
+            r"(?:recipient'?s?|rcpt|forward[- ]path) domain .{0,20}?not (?:allowed|permitted|"
+            r"accepted)|domain of (?:the )?(?:recipient|forward[- ]path) .{0,20}?not (?:allowed|"
+            r"permitted|accepted)",
             r"unable to relay",
             r"we do not relay",
             r"relay not permitted",
@@ -496,6 +503,10 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"\bmail from\b.{0,40}?(?:rejected|refused|denied|not allowed)",
             r"\breturn[- ]path\b.{0,40}?(?:rejected|invalid|not)",
             r"envelope (?:sender|from) .{0,40}?(?:rejected|refused|invalid)",
+            # the envelope sender is on the receiver's list of refused senders (qmail-smtpd:
+            # "sorry, your envelope sender is in my badmailfrom list")
+            r"\bsender\b.{0,20}? (?:is )?(?:in|on) (?:my|our|the) (?:bad ?mail ?from|bad ?senders?|"
+            r"blocked senders?|banned senders?) list",
             r"sender .{0,40}? (?:is )?(?:blacklisted|blocked|denied|rejected|not allowed)",
             r"your (?:e-?mail )?address .{0,40}?(?:rejected|refused|not allowed|blocked)",
             r"from address .{0,40}?(?:rejected|refused|not allowed|blocked)",
@@ -548,8 +559,10 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"recipient)|no mail ?box (?:available|found|exists)",
             r"(?:user|recipient) not exist",
             # no recipient of the transaction is a deliverable address, in its spellings
-            # (Verizon: "No valid recipients"; Yandex: "No correct recipients")
-            r"no (?:valid |correct )?recipients?\b",
+            # (Verizon: "No valid recipients"; Yandex: "No correct recipients"); not the
+            # protocol's "no recipient specified" (DATA before any accepted RCPT TO, OpenSMTPD),
+            # which says nothing about an address
+            r"no (?:valid |correct )?recipients?\b(?! (?:specified|given))",
             r"unknown (?:or illegal )?alias",
             r"\bunknown local[- ]part\b",
             r"invalid recipient",
