@@ -538,8 +538,10 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"check (?:if|that|whether) (?:the )?(?:e-?mail )?address is (?:correct|valid)",
             # the receiver's directory marks the address invalid (Spambrella: "Recipient
             # address rejected: User email address is marked as invalid")
-            r"(?:address|mail ?box|recipient|user) (?:is )?(?:marked|flagged) as (?:invalid|"
-            r"non-?existent|unknown)",
+            # (the recipient's or user's, named as such: a sender address marked invalid is
+            # the sender's problem)
+            r"(?:recipient|user)(?:'s)? (?:e-?mail )?(?:address |mail ?box )?(?:is )?"
+            r"(?:marked|flagged) as (?:invalid|non-?existent|unknown)",
             r"address (?:could ?n[o']t|can ?n[o']t|was not) (?:be )?found",
             r"\bno mailbox\b",
             r"\bnot (?:a )?valid (?:user|recipient|mailbox|address)",
@@ -614,7 +616,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"not (?:allowed|permitted) by (?:the )?(?:recipient|administrator|system)",
             r"prohibited",
             r"\bunacceptable\b",
-            r"(?:administrative|administratively) (?:prohibited|denied)",
+            # "administratively prohibited/denied"; Exim's reply to a deny ACL that gives no
+            # message is "550 Administrative prohibition" (Mimecast adds "- envelope blocked")
+            r"administrative(?:ly)? (?:prohibit(?:ed|ion)|denied)",
             r"restricted",
         ),
     ),
@@ -825,7 +829,8 @@ MAILBOX_GONE: Final = (
     r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
     r"|recipnotfound|recipientnotfound|resolver\.adr\."
     r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
-    r"|(?:address|mail ?box) (?:is )?(?:marked|flagged) as (?:invalid|non-?existent)"
+    r"|(?:recipient|user)(?:'s)? (?:e-?mail )?(?:address |mail ?box )?(?:is )?"
+    r"(?:marked|flagged) as (?:invalid|non-?existent)"
     # Yahoo's documented dead-address reply: "This user doesn't have a yahoo.com account"
     r"|user (?:doesn't|does not) have an? \S+ account"
     r"|not (?:listed|found|present) in (?:the |our )?(?:[\w&]+ ){0,3}(?:directory|address book)"
