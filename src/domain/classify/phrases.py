@@ -104,6 +104,11 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"(?:fails?|failed) to pass (?:the )?authentication",
             r"does not have authentication information",
             r"not authorized to send on behalf",
+            # the sending server is not one the sender's domain authorises: SPF's statement
+            # without its name (a host's FAQ: "you are not using a server that is authorized
+            # to send mail from your domain")
+            r"authori[sz]ed to send (?:e-?mail |mail )?(?:from|for) (?:your|the|this|that) "
+            r"(?:sender'?s? )?domain",
         ),
     ),
     (
@@ -124,7 +129,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"\binfected\b",
             r"\btrojan\b",
             r"\bworm\b",
-            r"harmful (?:content|attachment)",
+            # the message carries something dangerous, in its spellings (Broadcom's list of
+            # receivers' refusals: "Message contained unsafe content (Heuristics.Phishing...)")
+            r"(?:harmful|unsafe|malicious) (?:content|attachment)",
         ),
     ),
     (
@@ -184,8 +191,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"turn on smtp authentication|without (?:smtp )?authentication",
             r"\bsecurity policy\b",
             r"\btls\b.{0,40}?(?:required|needed)",
-            # Postfix/Sendmail: "530 5.7.0 Must issue a STARTTLS command first"
-            r"must issue a starttls command",
+            # Postfix/Sendmail: "530 5.7.0 Must issue a STARTTLS command first"; OpenSMTPD:
+            # "530 Must issue an AUTH command first"
+            r"must issue an? (?:starttls|auth) command",
             r"encryption (?:required|needed)",
             r"\bsmtp auth\b",
         ),
@@ -197,6 +205,12 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"(?:not|isn't) (?:permitted|allowed) to relay",
             # qmail: "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
             r"(?:not|isn't) in my list of allowed rcpthosts",
+            # the recipient's domain is not one this server accepts mail for, in both word
+            # orders (InterScan: "550 domain of forward path is not allowed", the forward path
+            # being RFC 5321's name for the recipient)
+            r"(?:recipient'?s?|rcpt|forward[- ]path) domain .{0,20}?not (?:allowed|permitted|"
+            r"accepted)|domain of (?:the )?(?:recipient|forward[- ]path) .{0,20}?not (?:allowed|"
+            r"permitted|accepted)",
             r"unable to relay",
             r"we do not relay",
             r"relay not permitted",
@@ -226,10 +240,15 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"connection (?:limit|rate)",
             r"too many recipients",
             r"(?:rate|frequency) limit",
-            r"rate[- ]limit(?:ed|ing)?",
+            # "rate limit", "rate-limited", "ratelimit exceeded" (Selectel)
+            r"rate[- ]?limit(?:ed|ing)?",
+            # a cap on concurrent work for the recipient or client (Exchange Online:
+            # "STOREDRV.Deliver; recipient thread limit exceeded", throttling by design)
+            r"\b(?:thread|concurrency) limit",
             r"too many (?:messages|emails|mails)",
             r"too (?:much|many) (?:mail|messages|email)",
-            r"sending (?:rate|frequency)",
+            # "sending rate", "send rate" (a relay service: "Hourly send rate exceeded")
+            r"send(?:ing)? (?:rate|frequency)",
             r"exceeded (?:the )?(?:maximum )?(?:number of )?(?:connections|messages|rate)",
             r"throttl",
             # iCloud: "Messages to x deferred due to excessive volume. Try again later"
@@ -263,7 +282,11 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"(?:traffic|mail|messages?) (?:is |are )?not accepted from (?:this|your) (?:ip|host)",
             # Outlook.com/Hotmail: "Unfortunately, messages from [IP] weren't sent. Please
             # contact your Internet service provider ..." (SC-001, DY-001, OU-002, S3150)
-            r"messages from .{1,60}? weren'?t sent",
+            # Yahoo: "[TS03] All messages from [IP] permanently deferred" (help article
+            # SLN3436), "[TSS09] All messages from [IP] will be permanently deferred": every
+            # message from the sending host is refused, the same statement as Outlook.com's
+            r"messages from .{1,60}? weren'?t sent|"
+            r"all messages from .{1,60}? (?:will be )?permanently (?:deferred|refused|rejected)",
             # T-Online refusing the sending IP: "554 IP=192.0.2.1 - A problem occurred. (Ask
             # your postmaster for help or to contact tosa@rx.t-online.de to clarify.)"
             r"- a problem occurred\. \(ask your postmaster",
@@ -331,6 +354,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"caixa (?:postal |de correio )?(?:est[aá] )?cheia",
             r"casella (?:di posta )?(?:è )?piena",
             r"mailbox (?:is )?vol\b",
+            # the mailbox's size or storage is exceeded (Yandex: "Mailbox size exceeded"),
+            # before the message-size wording ("size exceeded") of mesgtoobig
+            r"mail ?box (?:size|storage|space) (?:limit )?(?:exceeded|reached)",
             r"mail ?box (?:is |was )?(?:full|over ?quota|over (?:the )?(?:storage|size) limit|"
             r"exceeds|exceeded|size limit exceeded|has exceeded)",
             r"\bover ?quota\b",
@@ -477,6 +503,10 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"\bmail from\b.{0,40}?(?:rejected|refused|denied|not allowed)",
             r"\breturn[- ]path\b.{0,40}?(?:rejected|invalid|not)",
             r"envelope (?:sender|from) .{0,40}?(?:rejected|refused|invalid)",
+            # the envelope sender is on the receiver's list of refused senders (qmail-smtpd:
+            # "sorry, your envelope sender is in my badmailfrom list")
+            r"\bsender\b.{0,20}? (?:is )?(?:in|on) (?:my|our|the) (?:bad ?mail ?from|bad ?senders?|"
+            r"blocked senders?|banned senders?) list",
             r"sender .{0,40}? (?:is )?(?:blacklisted|blocked|denied|rejected|not allowed)",
             r"your (?:e-?mail )?address .{0,40}?(?:rejected|refused|not allowed|blocked)",
             r"from address .{0,40}?(?:rejected|refused|not allowed|blocked)",
@@ -506,6 +536,12 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"addressee|destination|e-?mail)",
             r"no such (?:user|mailbox|recipient|address|account|person|local user)",
             r"check (?:if|that|whether) (?:the )?(?:e-?mail )?address is (?:correct|valid)",
+            # the receiver's directory marks the address invalid (Spambrella: "Recipient
+            # address rejected: User email address is marked as invalid")
+            # (the recipient's or user's, named as such: a sender address marked invalid is
+            # the sender's problem)
+            r"(?:recipient|user)(?:'s)? (?:e-?mail )?(?:address |mail ?box )?(?:is )?"
+            r"(?:marked|flagged) as (?:invalid|non-?existent|unknown)",
             r"address (?:could ?n[o']t|can ?n[o']t|was not) (?:be )?found",
             r"\bno mailbox\b",
             r"\bnot (?:a )?valid (?:user|recipient|mailbox|address)",
@@ -524,13 +560,21 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account|user|"
             r"recipient)|no mail ?box (?:available|found|exists)",
             r"(?:user|recipient) not exist",
-            r"no (?:valid )?recipients?\b",
+            # no recipient of the transaction is a deliverable address, in its spellings
+            # (Verizon: "No valid recipients"; Yandex: "No correct recipients"); not the
+            # protocol's "no recipient specified" (DATA before any accepted RCPT TO, OpenSMTPD),
+            # which says nothing about an address
+            r"no (?:valid |correct )?recipients?\b(?! (?:specified|given))",
             r"unknown (?:or illegal )?alias",
             r"\bunknown local[- ]part\b",
             r"invalid recipient",
             r"no account by that name",
             r"is not a known user",
             r"unable to find (?:the )?(?:user|recipient|mailbox)",
+            # the receiver checked the recipient and it failed (Baruwa: "Recipient
+            # verification failed"; Exim: "recipient verify failed"), the counterpart of the
+            # sender verification wording of rejected
+            r"recipient (?:address )?(?:verify|verification) failed",
             # a statement, not a guess: "the group may not exist, or you may not have
             # permission" says nothing certain about the address
             r"(?<!may )(?<!might )(?<!could )(?<!possibly )(?:does not|doesn'?t) exist",
@@ -572,7 +616,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"not (?:allowed|permitted) by (?:the )?(?:recipient|administrator|system)",
             r"prohibited",
             r"\bunacceptable\b",
-            r"(?:administrative|administratively) (?:prohibited|denied)",
+            # "administratively prohibited/denied"; Exim's reply to a deny ACL that gives no
+            # message is "550 Administrative prohibition" (Mimecast adds "- envelope blocked")
+            r"administrative(?:ly)? (?:prohibit(?:ed|ion)|denied)",
             r"restricted",
         ),
     ),
@@ -605,6 +651,9 @@ PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             r"\b(?:attachment|file type|extension|mime)\b.{0,60}?(?:not (?:allowed|permitted|"
             r"accepted)|rejected|refused|prohibited|blocked|banned)",
             r"\bbanned (?:attachment|file|content|extension)",
+            # an attachment refused for the macros it carries (Broadcom's list of receivers'
+            # refusals: "MS-Office file containing VBA macros found inside of the email")
+            r"(?:file|document|attachment)s? (?:containing|with) (?:vba |office )?macros?\b",
             r"\b(?:illegal|prohibited|forbidden|dangerous|unsafe) (?:attachment|file)",
             r"\bmalformed\b",
             r"\binvalid (?:mime|content|character|header)",
@@ -780,6 +829,8 @@ MAILBOX_GONE: Final = (
     r"|not an? (?:active|existing) (?:e-?mail )?(?:address|mail ?box|account)"
     r"|recipnotfound|recipientnotfound|resolver\.adr\."
     r"|user unknown in (?:[a-z]+ )*(?:table|map|database|directory)"
+    r"|(?:recipient|user)(?:'s)? (?:e-?mail )?(?:address |mail ?box )?(?:is )?"
+    r"(?:marked|flagged) as (?:invalid|non-?existent)"
     # Yahoo's documented dead-address reply: "This user doesn't have a yahoo.com account"
     r"|user (?:doesn't|does not) have an? \S+ account"
     r"|not (?:listed|found|present) in (?:the |our )?(?:[\w&]+ ){0,3}(?:directory|address book)"
