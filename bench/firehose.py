@@ -38,7 +38,7 @@ from domain.analytics import OK, transform_record  # noqa: E402
 from domain.metrics_plan import MetricsTally  # noqa: E402
 from domain.policy import PolicySettings, SuppressionRecord  # noqa: E402
 from domain.service import SuppressionService  # noqa: E402
-from handlers.firehose_transform import answer_records, batch_outcomes  # noqa: E402
+from handlers.firehose_transform import answer_records  # noqa: E402
 
 # Template values the cost model uses (template.yaml).
 FEEDBACK_MEMORY_MB = 256  # Globals MemorySize (FeedbackFunction)
@@ -55,7 +55,6 @@ TARGET_VS_FLOOR = 1.5  # the full transform vs the no-logic floor
 def throughput(n: int = 20_000) -> dict[str, float]:
     raw = [r + b"\n" for r in mixed_stream(n)]  # SES appends a newline in Firehose records
     encoded = [base64.b64encode(r).decode() for r in raw]
-    settings = PolicySettings()
     # Records per invocation as in production: the processor buffer of base64 records.
     per_call = max(1, int(FIREHOSE_PROCESSOR_MB * 1_000_000 / (sum(map(len, encoded)) / n)))
     records = [(str(i), e) for i, e in enumerate(encoded)]
@@ -77,26 +76,19 @@ def throughput(n: int = 20_000) -> dict[str, float]:
             if t.result == OK:
                 t.data()
 
-    def per_record() -> None:
-        # The handler's per-record work for each batch (its own function): base64 in,
-        # normalise and classify, analytics line, partition keys, metrics tally, base64 out,
-        # response entry. No policy fold, logging or metrics output.
+    def full() -> None:
+        # The handler's work for each batch (its own function): base64 in, normalise and
+        # classify, analytics line, partition keys, metrics tally, base64 out, response
+        # entry. Not its logs and EMF output, written once per batch. (The transform does
+        # not apply suppressions: FeedbackFunction does, docs/decisions.md.)
         for batch in batches:
             answer_records(batch, MetricsTally())
-
-    def full() -> None:
-        # The same, plus one policy fold per batch (in-memory store, no DynamoDB), as the
-        # handler does it.
-        for batch in batches:
-            service = SuppressionService(InMemoryRepository(), settings)
-            service.apply_outcomes(batch_outcomes(answer_records(batch, MetricsTally())))
 
     best = best_of_interleaved(
         {
             "decode": decode_only,
             "floor": floor,
             "transform": transform_only,
-            "per_record": per_record,
             "full": full,
         }
     )
@@ -106,10 +98,7 @@ def throughput(n: int = 20_000) -> dict[str, float]:
         "per_call": per_call,
         **{f"{name}_s": seconds for name, seconds in best.items()},
         **{f"{name}_ratio": seconds / base for name, seconds in best.items()},
-        "per_record_vs_floor": best["per_record"] / best["floor"],
         "full_vs_floor": best["full"] / best["floor"],
-        # the fold's own share, as the difference of two rows of the same run
-        "fold_vs_floor": (best["full"] - best["per_record"]) / best["floor"],
         "avg_record_bytes": sum(map(len, raw)) / n,
     }
 
@@ -277,27 +266,10 @@ def cost_model(n: int = 3_000) -> dict[str, Any]:
     return {"events": n, "avg_record_bytes": avg_b64 * 3 / 4, "rows": rows}
 
 
-def _fold_bound(t: Mapping[str, float]) -> str:
-    """What the fold alone implies for the target, from the rows of this run."""
-    bound = 1 + t["fold_vs_floor"]
-    if bound <= TARGET_VS_FLOOR:
-        return (
-            f"The fold alone takes {t['fold_vs_floor']:.2f}x the floor, which leaves the "
-            f"per-record path {TARGET_VS_FLOOR - t['fold_vs_floor']:.2f}x of it."
-        )
-    return (
-        "A lower bound follows from the rows: a per-record path that cost no more than the "
-        f"floor itself would still leave the full transform at {bound:.2f}x the floor, so the "
-        "target cannot be met while the policy fold runs inside the transform at this cost "
-        "(docs/decisions.md, the entry on the Firehose target)."
-    )
-
-
 def run() -> str:
     t = throughput()
     c = cost_model()
     target = "meets" if t["full_vs_floor"] <= TARGET_VS_FLOOR else "misses"
-    per_record_target = "meets" if t["per_record_vs_floor"] <= TARGET_VS_FLOOR else "misses"
     lines = [
         "## Firehose transform",
         "",
@@ -314,20 +286,14 @@ def run() -> str:
         f"{t['floor_ratio']:.2f}x | 1.00x | {t['events'] / t['floor_s']:,.0f} |",
         f"| decode + normalise + classify + analytics line (`transform_record` + `data()`) | "
         f"{t['transform_ratio']:.2f}x | | {t['events'] / t['transform_s']:,.0f} |",
-        f"| per-record path: + base64 in/out, partition keys, metrics tally, response entry "
-        f"| {t['per_record_ratio']:.2f}x | **{t['per_record_vs_floor']:.2f}x** | "
-        f"{t['events'] / t['per_record_s']:,.0f} |",
-        f"| full transform: + one policy fold per batch (in-memory store, no DynamoDB) | "
-        f"{t['full_ratio']:.2f}x | **{t['full_vs_floor']:.2f}x** | "
-        f"{t['events'] / t['full_s']:,.0f} |",
-        f"| the policy fold alone (full transform minus per-record path) | "
-        f"{t['full_ratio'] - t['per_record_ratio']:.2f}x | {t['fold_vs_floor']:.2f}x | |",
+        f"| full transform: + base64 in/out, partition keys, metrics tally, response entry, "
+        f"per batch as the handler runs it | {t['full_ratio']:.2f}x | "
+        f"**{t['full_vs_floor']:.2f}x** | {t['events'] / t['full_s']:,.0f} |",
         "",
         f"Target: the full transform at most {TARGET_VS_FLOOR:g}x the floor; this run "
-        f"{target} it (the per-record path alone {per_record_target} it). The floor is what "
-        "base64 and JSON cost before any of our code runs; the policy fold is the suppression "
-        "policy itself (domain/policy.py), the same work the SNS/SQS path does per event. "
-        "The handler adds, per batch, its logs and EMF metrics. " + _fold_bound(t),
+        f"{target} it. The floor is what base64 and JSON cost before any of our code runs. "
+        "The transform no longer applies suppressions (FeedbackFunction receives the same "
+        "events and applies them); the handler adds, per batch, its logs and EMF metrics.",
         "",
         "### Cost model (Lambda only)",
         "",

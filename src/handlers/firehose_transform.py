@@ -1,15 +1,20 @@
 """FirehoseTransformFunction: the Firehose data-transformation Lambda for SES events.
 
-Firehose (Direct PUT from the configuration set's second event destination) calls this
-function synchronously with up to a few MB of base64 records. For each record, in order:
+Firehose (Direct PUT from the configuration set's second event destination, and identity
+notifications copied from the feedback topic) calls this function synchronously with up to
+a few MB of base64 records. For each record, in order:
 - `Ok`: one flat analytics line per SES event (domain/analytics.py), with partition keys
   `event_type` and `dt` for the S3 prefix (dynamic partitioning);
 - `Dropped`: not an SES event (valid JSON without eventType/notificationType, the SES
   topic-validation text, an empty record);
-- `ProcessingFailed`: unreadable (bad base64, not JSON, malformed SES record), or its
-  suppression changes could not be stored. Firehose writes it to `processing-failed/` in the
-  archive bucket, and `ses-feedback replay` re-applies it from there.
-All outcomes of the batch are applied in one `SuppressionService.apply_outcomes` call.
+- `ProcessingFailed`: unreadable (bad base64, not JSON, malformed SES record). Firehose writes
+  it to `processing-failed/` in the archive bucket, and `ses-feedback replay` re-applies it.
+
+The transform does not write the suppression table: every event that reaches the stream also
+reaches the feedback queue (the configuration set's SNS destination matches the same event
+types, and identity notifications come from the topic the queue is subscribed to), where
+FeedbackFunction applies it with retries and a DLQ (docs/decisions.md, "the archive path
+archives"). The reputation metrics of each batch are emitted here, under `Pipeline=firehose`.
 """
 
 from __future__ import annotations
@@ -25,14 +30,10 @@ from aws_lambda_powertools.utilities.data_classes import KinesisFirehoseEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # What the first request uses, loaded at init though imported lazily where it is used.
-import adapters.suppression_repository  # noqa: F401
 import domain.classify  # noqa: F401
-from adapters import factory
 from adapters.emf import emit_reputation_metrics
 from domain.analytics import DROPPED, FAILED, OK, RecordTransform, transform_record
-from domain.events import FeedbackEvent, RecipientOutcome
 from domain.metrics_plan import MetricsTally
-from domain.policy import is_relevant
 
 logger = Logger()
 metrics = Metrics()
@@ -49,15 +50,12 @@ def _transform(data: str) -> RecordTransform:
 
 
 class Answer(NamedTuple):
-    """One record, answered as soon as it is decoded: its response entry and what the batch
-    still needs of it (its events, for the metrics tally and the policy). The analytics row
-    is not kept: holding a whole batch of decoded records until the end cost more than
-    decoding them (memory no longer reused while hot, and the garbage collector walking it)."""
+    """One record, answered as soon as it is decoded. The analytics row is not kept: holding
+    a whole batch of decoded records until the end cost more than decoding them (memory no
+    longer reused while hot, and the garbage collector walking it)."""
 
     record_id: str
-    data: str  # the record's original base64 data (kept for a later ProcessingFailed)
     entry: dict[str, Any]
-    events: tuple[FeedbackEvent, ...]
     reason: str  # why the record was dropped or failed (never its content)
 
     @property
@@ -76,59 +74,14 @@ def answer_records(records: list[tuple[str, Any]], tally: MetricsTally) -> list[
     try:
         for record_id, data in records:
             transform = _transform(data)
-            events = tuple(parsed.event for parsed in transform.events)
-            for event in events:
-                tally.add_event(event)
+            for parsed in transform.events:
+                tally.add_event(parsed.event)
             entry = _response_record(record_id, data or "", transform)
-            answers.append(Answer(record_id, data or "", entry, events, transform.reason))
+            answers.append(Answer(record_id, entry, transform.reason))
     finally:
         if was_enabled:
             gc.enable()
     return answers
-
-
-def batch_outcomes(answers: list[Answer]) -> list[RecipientOutcome]:
-    """Every recipient outcome of the batch's records, in record order."""
-    return [o for a in answers for event in a.events for o in event.outcomes]
-
-
-def _apply(answers: list[Answer], tally: MetricsTally) -> list[Answer]:
-    """Apply every outcome of the batch at once. If the store fails, the records that carry
-    suppression-relevant outcomes become ProcessingFailed (replayable from
-    processing-failed/); the others stay Ok (docs/decisions.md)."""
-    outcomes = batch_outcomes(answers)
-    if not outcomes:
-        return answers
-    try:
-        applied = factory.suppression_service().apply_outcomes(outcomes)
-    except Exception as exc:  # noqa: BLE001 - any store failure: fail the affected records only
-        reason = f"suppression store failed: {exc.__class__.__name__}"
-        logger.error("suppression changes not stored", extra={"error": exc.__class__.__name__})
-        metrics.add_metric(name="SuppressionApplyFailures", unit=MetricUnit.Count, value=1)
-        return [
-            _failed(a, reason)
-            if a.result == OK and any(is_relevant(o) for e in a.events for o in e.outcomes)
-            else a
-            for a in answers
-        ]
-    tally.add_suppressions(applied.newly_suppressed, outcomes)
-    logger.info(
-        "suppression changes applied",
-        extra={
-            "outcomes": applied.outcomes,
-            "relevant": applied.relevant,
-            "written": applied.written,
-            "conflicts": applied.conflicts,
-            "newly_suppressed": len(applied.newly_suppressed),
-        },
-    )
-    return answers
-
-
-def _failed(answer: Answer, reason: str) -> Answer:
-    failed = RecordTransform(FAILED, reason=reason)
-    entry = _response_record(answer.record_id, answer.data, failed)
-    return Answer(answer.record_id, answer.data, entry, (), reason)
 
 
 def _response_record(record_id: str, data: str, transform: RecordTransform) -> dict[str, Any]:
@@ -159,7 +112,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     answers = answer_records(
         [(str(r.get("recordId", "")), r.get("data")) for r in raw_records], tally
     )
-    answers = _apply(answers, tally)
 
     results: Counter[str] = Counter()
     for answer in answers:
@@ -173,7 +125,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name=f"Records{result}", unit=MetricUnit.Count, value=count)
     try:
         emit_reputation_metrics(tally.as_dict(), PIPELINE)
-    except Exception as exc:  # noqa: BLE001 - metrics must never fail a batch already applied
+    except Exception as exc:  # noqa: BLE001 - metrics must never fail a transformed batch
         logger.error("reputation metrics not emitted", extra={"error": exc.__class__.__name__})
     logger.info(
         "batch transformed",

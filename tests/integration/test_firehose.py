@@ -2,7 +2,8 @@
 
 moto ignores Firehose Lambda processors, so the handler is invoked directly with a
 transformation event, and its output is written out as Firehose would (gzip objects of
-analytics lines) for the replay.
+analytics lines) for the replay. The same events reach the table through the queue path
+(FeedbackFunction), as they do in the stack: the transform itself never writes it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pytest
 from adapters.archive import LocalArchive, S3Archive
 from cli import replay as replay_cli
 from cli.table_options import parse_when
-from handlers import firehose_transform
+from handlers import feedback, firehose_transform
+from tests.builders import sqs_event
 from tests.conftest import EVENTS
 
 pytestmark = pytest.mark.integration
@@ -49,9 +51,22 @@ def transform_to_archive(lambda_context, tmp_path) -> tuple[dict, object]:
     return response, tmp_path
 
 
-def test_transform_applies_suppressions_to_the_table(suppression_table, lambda_context, tmp_path):
+def through_the_queue_path(lambda_context) -> None:
+    """The sample's SES records as the feedback queue delivers them (raw message bodies)."""
+    event = json.loads(SAMPLE.read_text())
+    bodies = [base64.b64decode(r["data"]).decode() for r in event["records"]]
+    response = feedback.lambda_handler(sqs_event(*bodies), lambda_context)
+    assert response["batchItemFailures"] == []
+
+
+def test_the_transform_archives_and_the_queue_path_applies(
+    suppression_table, lambda_context, tmp_path
+):
     response, _ = transform_to_archive(lambda_context, tmp_path)
     assert {r["result"] for r in response["records"]} == {"Ok"}
+    assert scan(suppression_table) == {}  # the transform never writes the table
+
+    through_the_queue_path(lambda_context)
     stored = scan(suppression_table)
     assert stored["recipient@example.com"]["state"] == "suppressed"
     # The sample bounce and complaint name the same recipient: the complaint wins.
@@ -61,8 +76,9 @@ def test_transform_applies_suppressions_to_the_table(suppression_table, lambda_c
 def test_replaying_the_archive_twice_leaves_the_table_unchanged(
     suppression_table, lambda_context, tmp_path
 ):
-    # The live path fills the table; its archive is then replayed on top of it, twice.
+    # The queue path fills the table; the archive is then replayed on top of it, twice.
     _, archive_dir = transform_to_archive(lambda_context, tmp_path)
+    through_the_queue_path(lambda_context)
     live = scan(suppression_table)
     assert live, "the sample batch should create suppression records"
     service = replay_cli._build_service(cli_args())

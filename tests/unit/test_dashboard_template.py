@@ -83,3 +83,14 @@ def test_every_dlq_and_every_always_deployed_function_is_graphed(template, dashb
     # every substituted name exists (a resource, a resource attribute or a parameter)
     known = set(resources) | set(template["Parameters"]) | {"AWS::Region"}
     assert {n.split(".")[0] for n in names} <= known
+
+
+def test_suppressions_added_are_read_from_the_path_that_applies_them(dashboard):
+    """Only FeedbackFunction (Pipeline=sqs) applies suppressions; the rate rows follow the
+    pipeline the alarms read, this one cannot."""
+    body, _ = dashboard
+    rows = [r for r in metric_rows(body) if r[1] == metrics_plan.SUPPRESSIONS_ADDED]
+    assert rows
+    for row in rows:
+        dimensions = dict(zip(row[2:-1:2], row[3:-1:2], strict=True))
+        assert dimensions["Pipeline"] == "sqs"

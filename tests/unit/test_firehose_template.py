@@ -92,3 +92,43 @@ def test_identity_notifications_and_only_they_are_copied_into_the_archive(templa
     (statement,) = role["Policies"][0]["PolicyDocument"]["Statement"]
     assert statement["Resource"] == {"Fn::GetAtt": "ArchiveDeliveryStream.Arn"}
     assert all(a.startswith("firehose:") for a in statement["Action"])
+
+
+def test_everything_the_archive_stream_receives_the_feedback_queue_receives_too(template):
+    """The transform leaves suppressions to FeedbackFunction: that is only safe while every
+    event reaching the stream also reaches the feedback queue."""
+    res = resources(template)
+    destinations = {
+        name: r["Properties"]["EventDestination"]
+        for name, r in res.items()
+        if r["Type"] == "AWS::SES::ConfigurationSetEventDestination"
+    }
+    to_stream = [d for d in destinations.values() if "KinesisFirehoseDestination" in d]
+    to_topic = [
+        d
+        for d in destinations.values()
+        if d.get("SnsDestination", {}).get("TopicARN") == {"Ref": "FeedbackTopic"}
+    ]
+    assert to_stream and to_topic
+    topic_types = {t for d in to_topic if d["Enabled"] for t in d["MatchingEventTypes"]}
+    for d in to_stream:
+        assert set(d["MatchingEventTypes"]) <= topic_types
+    # the queue is subscribed to that topic, and the topic is the only other way in
+    queue_subscriptions = [
+        r["Properties"]
+        for r in res.values()
+        if r["Type"] == "AWS::SNS::Subscription" and r["Properties"]["Protocol"] == "sqs"
+    ]
+    assert {
+        "TopicArn": {"Ref": "FeedbackTopic"},
+        "Endpoint": {"Fn::GetAtt": "FeedbackQueue.Arn"},
+    }.items() <= queue_subscriptions[0].items()
+    stream_subscriptions = [
+        r["Properties"]
+        for r in res.values()
+        if r["Type"] == "AWS::SNS::Subscription" and r["Properties"]["Protocol"] == "firehose"
+    ]
+    assert all(s["TopicArn"] == {"Ref": "FeedbackTopic"} for s in stream_subscriptions)
+    # and the transform has no permission that could write the table
+    transform = res["FirehoseTransformFunction"]["Properties"]
+    assert "Policies" not in transform

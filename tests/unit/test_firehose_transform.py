@@ -1,4 +1,5 @@
-"""FirehoseTransformFunction with an in-memory store: the Firehose response contract."""
+"""FirehoseTransformFunction: the Firehose response contract, and that it never writes the
+suppression table (an in-memory store that refuses every call stands behind the factory)."""
 
 from __future__ import annotations
 
@@ -37,10 +38,24 @@ def ses(payload: dict) -> bytes:
     return json.dumps(payload).encode() + b"\n"
 
 
+class UntouchableRepository(InMemoryRepository):
+    """Fails the test on any read or write: the transform must not use the table."""
+
+    def get(self, address):
+        raise AssertionError("the transform read the suppression table")
+
+    def get_many(self, addresses):
+        raise AssertionError("the transform read the suppression table")
+
+    def save(self, record, expected_version):
+        raise AssertionError("the transform wrote the suppression table")
+
+
 @pytest.fixture
-def repo(memory_repo, policy):
-    factory.override(SuppressionService(memory_repo, policy))
-    yield memory_repo
+def repo(policy):
+    store = UntouchableRepository()
+    factory.override(SuppressionService(store, policy))
+    yield store
     factory.reset()
 
 
@@ -71,7 +86,6 @@ def test_malformed_record_fails_alone(repo, ses_sample, lambda_context):
     assert results == ["Ok", "ProcessingFailed", "Ok", "ProcessingFailed"]
     # The failed record keeps its original data (Firehose writes it to processing-failed/).
     assert response["records"][1]["data"] == event["records"][1]["data"]
-    assert repo.records["recipient@example.com"].decision.state == "suppressed"
 
 
 def test_output_decodes_to_the_documented_schema(repo, ses_sample, lambda_context):
@@ -92,39 +106,22 @@ def test_output_decodes_to_the_documented_schema(repo, ses_sample, lambda_contex
         assert keys == {"event_type": row["event_type"].lower(), "dt": row["event_date"]}
 
 
-def test_whole_batch_applied_with_one_read(repo, ses_sample, lambda_context):
+def test_suppression_relevant_events_are_archived_and_left_to_the_queue_path(
+    repo, ses_sample, lambda_context
+):
     bounces = []
     for i in range(5):
         payload = ses_sample("event-bounce.json")
         payload["bounce"]["feedbackId"] = f"fb-{i}"
         payload["bounce"]["bouncedRecipients"][0]["emailAddress"] = f"user{i}@example.com"
         bounces.append(ses(payload))
-    firehose_transform.lambda_handler(firehose_event(*bounces), lambda_context)
-    assert repo.batch_reads == 1
-    assert len(repo.records) == 5
-
-
-class FailingRepository(InMemoryRepository):
-    def get_many(self, addresses):
-        raise ConnectionError("store unavailable")
-
-
-def test_store_failure_fails_only_records_with_suppression_changes(
-    ses_sample, policy, lambda_context
-):
-    factory.override(SuppressionService(FailingRepository(), policy))
-    try:
-        response = firehose_transform.lambda_handler(
-            firehose_event(
-                ses(ses_sample("event-send.json")),
-                ses(ses_sample("event-bounce.json")),
-                ses(ses_sample("event-open.json")),
-            ),
-            lambda_context,
-        )
-    finally:
-        factory.reset()
-    assert [r["result"] for r in response["records"]] == ["Ok", "ProcessingFailed", "Ok"]
+    complaint = ses(ses_sample("event-complaint.json"))
+    response = firehose_transform.lambda_handler(
+        firehose_event(*bounces, complaint), lambda_context
+    )
+    # every record is archived (Ok) and the store behind the factory was never called
+    assert [r["result"] for r in response["records"]] == ["Ok"] * 6
+    assert repo.records == {} and repo.batch_reads == 0
 
 
 def test_reputation_metrics_per_configuration_set(repo, ses_sample, lambda_context, capsys):
@@ -144,7 +141,8 @@ def test_reputation_metrics_per_configuration_set(repo, ses_sample, lambda_conte
     by_set = {b["ConfigurationSet"]: b for b in blobs if "ConfigurationSet" in b}
     assert by_set["ConfigSet"]["HardBounces"] == [1.0]
     assert by_set["ConfigSet"]["EventsSend"] == [1.0]
-    assert by_set["ConfigSet"]["SuppressionsAdded"] == [1.0]
+    # suppressions are counted by the path that applies them (FeedbackFunction, Pipeline=sqs)
+    assert "SuppressionsAdded" not in by_set["ConfigSet"]
     assert by_set["ConfigSet"]["Pipeline"] == "firehose"
     assert by_set["marketing"]["EventsSend"] == [1.0]
     assert "HardBounces" not in by_set["marketing"]
@@ -177,9 +175,7 @@ def test_sample_event_files(repo, lambda_context):
     ]
 
 
-def test_an_identity_notification_copied_by_sns_is_archived_and_applied(
-    repo, ses_sample, lambda_context
-):
+def test_an_identity_notification_copied_by_sns_is_archived(repo, ses_sample, lambda_context):
     # IdentityNotificationArchiveSubscription delivers the raw notification, with no newline
     raw = json.dumps(ses_sample("sns-identity-bounce-permanent-general-with-dsn.json")).encode()
     response = firehose_transform.lambda_handler(firehose_event(raw), lambda_context)
@@ -187,7 +183,7 @@ def test_an_identity_notification_copied_by_sns_is_archived_and_applied(
     assert record["result"] == "Ok"
     row = orjson.loads(base64.b64decode(record["data"]))
     assert row["event_type"] == "Bounce"
-    assert repo.records["jane@example.com"].decision.state == "suppressed"
+    assert [r["address"] for r in row["recipients"]] == ["jane@example.com"]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICE = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"}
 DYNAMODB_CALLS: dict[str, dict[str, set[str]]] = {
     "FeedbackFunction": {"SuppressionTable": SERVICE},
-    "FirehoseTransformFunction": {"SuppressionTable": SERVICE},
+    # (FirehoseTransformFunction only transforms: no table at all.)
     "WebhookFunction": {"SuppressionTable": SERVICE},
     # the one-click endpoint applies one outcome through the service
     "UnsubscribeFunction": {"SuppressionTable": SERVICE},
