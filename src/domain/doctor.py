@@ -270,7 +270,8 @@ def event_destinations(
     delivery_stream_arn_suffix: str,
 ) -> list[Check]:
     """The stack's SNS and Firehose destinations are present, enabled and publish bounces
-    and complaints."""
+    and complaints, and the SNS one (the only path that writes the table) publishes every
+    type the Firehose one archives."""
     sns = str(topic_arn)
     stream = str(delivery_stream_arn_suffix)
 
@@ -281,6 +282,7 @@ def event_destinations(
         return str(firehose.get("DeliveryStreamArn", "")).endswith(stream)
 
     checks = []
+    published: dict[str, set[str]] = {}
     for label in ("SNS destination", "Firehose destination"):
         name = f"{label} {configuration_set_name}"
         found = [d for d in destinations if target(d, label)]
@@ -289,6 +291,7 @@ def event_destinations(
             continue
         destination = found[0]
         types = {str(t).upper() for t in destination.get("MatchingEventTypes", [])}
+        published[label] = types if destination.get("Enabled") else set()
         missing = sorted({"BOUNCE", "COMPLAINT"} - types)
         if not destination.get("Enabled"):
             checks.append(Check(name, Status.FAIL, "disabled", "redeploy the stack (sam deploy)"))
@@ -303,6 +306,19 @@ def event_destinations(
             )
         else:
             checks.append(passed(name, f"enabled, {len(types)} event types"))
+    archived_only = sorted(
+        published.get("Firehose destination", set()) - published.get("SNS destination", set())
+    )
+    if archived_only and published.get("SNS destination"):
+        checks.append(
+            Check(
+                f"SNS destination {configuration_set_name} covers the archive",
+                Status.FAIL,
+                f"{', '.join(archived_only)} reach the archive but never the table (only the "
+                "SNS path applies suppressions)",
+                "redeploy the stack (sam deploy)",
+            )
+        )
     return checks
 
 

@@ -353,6 +353,18 @@ def test_configuration_set_destinations_broken(stubs, destinations, check, detai
     assert checks[f"{check} {SET}"].detail == detail
 
 
+def test_an_sns_destination_that_skips_archived_types_fails(stubs):
+    clients, stub = stubs
+    narrow = [t for t in ALL_TYPES if t not in ("DELIVERY", "DELIVERY_DELAY")]
+    sns = {**HEALTHY_DESTINATIONS[0], "MatchingEventTypes": narrow}
+    add_configuration_set(stub, destinations=[sns, HEALTHY_DESTINATIONS[1]])
+    checks = {c.name: c for c in cli.configuration_set_checks(clients, OUTPUTS)}
+    assert checks[f"SNS destination {SET}"].status is Status.PASS
+    covers = checks[f"SNS destination {SET} covers the archive"]
+    assert covers.status is Status.FAIL
+    assert covers.detail.startswith("DELIVERY, DELIVERY_DELAY reach the archive but never the")
+
+
 def test_a_missing_configuration_set_fails(stubs):
     clients, stub = stubs
     stub["sesv2"].add_client_error(
