@@ -26,7 +26,6 @@ from adapters.settings import (
     load_webhook_settings,
 )
 from domain.service import SuppressionService
-from domain.ses_import import BulkPath, JobWait
 
 # Each adapter is imported where it is built: a function imports only what its own path
 # uses (the inbound analysis, the SESv2 and S3 clients, cryptography for the webhook), which
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
     from adapters.suppression_repository import DynamoSuppressionRepository
     from domain.change_publisher import ChangePublisher
     from domain.inbound import InboundService
+    from domain.ses_import import BulkPath, JobWait
     from domain.unsubscribe_token import UnsubscribeTokens
 
 _overrides: dict[str, Any] = {}
@@ -117,6 +117,8 @@ def ses_import_files(bucket: str | None = None) -> S3ImportFiles | None:
 
 def ses_bulk_path(wait: JobWait) -> BulkPath | None:
     """Import jobs through the SES list adapter and the import bucket, or None without one."""
+    from domain.ses_import import BulkPath  # SesSyncFunction's handler loads it at init
+
     files = ses_import_files()
     if files is None:
         return None

@@ -14,8 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from domain.policy import PolicySettings
-from domain.ses_import import DEFAULT_BULK_THRESHOLD
-from domain.sns_signature import SnsMessageError, topic_region
+from domain.ses_import_threshold import DEFAULT_BULK_THRESHOLD
 
 if TYPE_CHECKING:  # imported where used: only InboundFunction loads the inbound side
     from domain.inbound.service import InboundPolicy
@@ -319,6 +318,10 @@ def load_auto_pause_settings(environ: Mapping[str, str] | None = None) -> AutoPa
 
 def _pinnable(topic_arn: str) -> bool:
     """A message from this topic can be verified: its certificate host can be derived."""
+    # Imported here: only WebhookFunction reads these settings, and its handler loads the
+    # SNS rules at init; the other functions never need them.
+    from domain.sns_signature import SnsMessageError, topic_region
+
     try:
         topic_region(topic_arn)
     except SnsMessageError:
