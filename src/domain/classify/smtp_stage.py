@@ -13,11 +13,12 @@ from domain.classify.status_codes import REPLY_RE
 
 # The SMTP command a rejection answered ("in reply to end of DATA command", ">>> DATA" then
 # "<<< 550 ...", "after end of data", "did not like our RCPT TO").
-_COMMAND_RE: Final = re.compile(
+# (re.I; compiled without it for lower-cased text, and with it, when first needed, for the
+# rare text whose lower() changes its length)
+_COMMAND: Final = (
     r"(?:in reply to|after|response to|did not like our|smtp command:?|>>>)\s*(?:the\s+|our\s+|"
     r"final\s+|end of\s+|initial\s+)*(data|rcpt to|rcpt|mail from|helo|ehlo|connect|starttls|"
-    r"body)",
-    re.I,
+    r"body)"
 )
 
 
@@ -42,7 +43,7 @@ _RCPT_WORDING_RE: Final = re.compile(
     r"\bsmtp:rcpt\b|"
     r"smtp server has rejected (?:the )?address|rejected recipient"
 )
-_COMMAND_LOW_RE: Final = re.compile(_COMMAND_RE.pattern)
+_COMMAND_LOW_RE: Final = re.compile(_COMMAND)
 _COMMAND_HINTS: Final = (
     "in reply to",
     "after",
@@ -64,7 +65,7 @@ def smtp_command(text: str) -> str | None:
         # cheap literal checks spare the regex scan of most texts
         return "RCPT" if _RCPT_WORDING_RE.search(low) else None
     if len(low) != len(text):  # lower() changed some non-ASCII lengths: keep positions
-        low, pattern = text, _COMMAND_RE
+        low, pattern = text, re.compile(_COMMAND, re.I)
     else:
         pattern = _COMMAND_LOW_RE
     reply = REPLY_RE.search(low)

@@ -17,8 +17,8 @@ from domain.classify.status_codes import REPLY_RE, STATUS_RE
 #: Text read from a bounce body (before the returned original).
 MAX_TEXT: Final = 12_000
 
-# Where the returned original message (or its headers) begins.
-_CUT_RE: Final = re.compile(
+# Where the returned original message (or its headers) begins (re.I | re.M).
+_CUT: Final = (
     r"^(?:[ \t>]*(?:-{2,}.{0,40}(?:original message|copy of (?:the|your) message|message "
     r"(?:text|header)|undelivered message|returned message|unsent message|headers? (?:of|follow))"
     r"|-+ ?below this line is a copy|-{2,} ?(?:original|returned) (?:message|mail)|"
@@ -26,8 +26,7 @@ _CUT_RE: Final = re.compile(
     r"-{3,} ?(?:the )?(?:original|returned|rejected) (?:message|mail))|"
     # a header line of the returned message starts the line; an indented one is the
     # notice quoting a few fields of the message it is about ("  Message-id: <...>")
-    r"(?:> ?)?(?:return-path|received|dkim-signature|x-received|message-id):[ \t])",
-    re.I | re.M,
+    r"(?:> ?)?(?:return-path|received|dkim-signature|x-received|message-id):[ \t])"
 )
 # Header-ish lines whose addresses are senders/ids, not failed recipients.
 _SENDER_LINE_RE: Final = re.compile(
@@ -36,34 +35,35 @@ _SENDER_LINE_RE: Final = re.compile(
     r"envelope-from.*$|\bmsgid\b.*$|message-id.*$",
     re.I | re.M,
 )
-_LINE_ADDR_RE: Final = re.compile(
+# A line naming a recipient (re.I | re.M).
+_LINE_ADDR: Final = (
     r"^[ \t>*-]*(?:(?:original-|final-)?recipient(?:\(s\))?:?[ \t]*(?:rfc822;)?[ \t]*|"
     r"to:[ \t]*|rcpt to:[ \t]*|address(?:es)?:[ \t]*|"
     # sendmail's per-recipient summary line: "550 5.1.1 <a@b>... User unknown"
     r"[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?)?<?[\"']?"
-    r"([\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w.-]{1,255}\.[A-Za-z]{2,24})",
-    re.I | re.M,
+    r"([\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w.-]{1,255}\.[A-Za-z]{2,24})"
 )
 # Lines of an SMTP session transcript ("While talking to mx.example.org:", ">>> MAIL From:<>",
 # "<<< 501 ...") that open the exchange a recipient's summary line reports on.
 _SESSION_LINE_RE: Final = re.compile(r"[ \t]*(?:>>>|<<<|\.{0,3} ?while talking to )", re.I)
-_PERMANENT_RE: Final = re.compile(
+_PERMANENT: Final = (
     r"permanent(?:ly)? (?:error|fatal|failure|failed)|failed permanently|permanent fatal|"
-    r"this is a permanent error|could not be delivered|undeliverable|has been rejected",
-    re.I,
+    r"this is a permanent error|could not be delivered|undeliverable|has been rejected"
 )
-_TEMPORARY_RE: Final = re.compile(
+_TEMPORARY: Final = (
     r"temporar(?:y|ily) (?:error|failure|problem)|still (?:being )?retr|will (?:continue to )?"
     r"(?:retry|try again|keep trying)|has been delayed|delayed|not yet been delivered|"
-    r"retrying|warning:? (?:message|could not)",
-    re.I,
+    r"retrying|warning:? (?:message|could not)"
 )
-# The same patterns without re.I, for text lower-cased once (much faster than re.I scans).
-_LINE_ADDR_NL_RE: Final = re.compile("\n" + _LINE_ADDR_RE.pattern.removeprefix("^"), re.I)
-_LINE_ADDR_NL_LOW_RE: Final = re.compile("\n" + _LINE_ADDR_RE.pattern.removeprefix("^"))
-_CUT_NL_RE: Final = re.compile("\n" + _CUT_RE.pattern.removeprefix("^"))
-_PERMANENT_LOW_RE: Final = re.compile(_PERMANENT_RE.pattern)
-_TEMPORARY_LOW_RE: Final = re.compile(_TEMPORARY_RE.pattern)
+# The patterns run on text lower-cased once, without re.I (much faster than re.I scans).
+# Only a text whose lower() changes its length (a few non-ASCII letters) is scanned with
+# re.I instead; those forms are compiled when such a text comes (re caches them), not at
+# import.
+_LINE_ADDR_NL: Final = "\n" + _LINE_ADDR.removeprefix("^")
+_LINE_ADDR_NL_LOW_RE: Final = re.compile(_LINE_ADDR_NL)
+_CUT_NL_RE: Final = re.compile("\n" + _CUT.removeprefix("^"))
+_PERMANENT_LOW_RE: Final = re.compile(_PERMANENT)
+_TEMPORARY_LOW_RE: Final = re.compile(_TEMPORARY)
 _DAEMON_RE: Final = re.compile(
     r"^(?:mailer-daemon|postmaster|post_master|mail-daemon|mailer_daemon|mail\.delivery|"
     r"no-?reply|bounce[s]?|root|nobody|daemon)@",
@@ -76,7 +76,7 @@ def cut_original(text: str) -> str:
     text = text[:MAX_TEXT]
     low = "\n" + text.lower()
     if len(low) != len(text) + 1:  # lower() changed some non-ASCII lengths
-        m = _CUT_RE.search(text, 40)
+        m = re.compile(_CUT, re.I | re.M).search(text, 40)
         return text[: m.start()] if m else text
     # "\n" + pattern on "\n" + text: the regex engine skips ahead to each newline instead
     # of trying the pattern at every position (re.M "^"); index i here is i - 1 in text,
@@ -119,7 +119,7 @@ def segments(text: str, exclude: set[str]) -> list[tuple[str | None, str]]:
     lines = (
         _LINE_ADDR_NL_LOW_RE.finditer("\n" + low)
         if len(low) == len(text)
-        else _LINE_ADDR_NL_RE.finditer("\n" + text)
+        else re.compile(_LINE_ADDR_NL, re.I).finditer("\n" + text)
     )
     for m in lines:
         addr = m.group(1).lower().strip(".")
