@@ -14,7 +14,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from adapters import botocore_clients
-from adapters.settings import ConfigurationError, ReturnPathSettings
+from adapters.return_path_settings import ReturnPathSettings
+from adapters.settings import ConfigurationError
 from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
 
 

@@ -32,7 +32,7 @@ import adapters.mail_store
 import adapters.return_path_keys
 import adapters.suppression_repository  # noqa: F401
 from adapters import factory
-from adapters.settings import InboundSettings
+from adapters.inbound_settings import InboundSettings
 from domain.addresses import normalise_all
 from domain.events import parse_timestamp
 from domain.inbound import (

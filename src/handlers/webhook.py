@@ -24,7 +24,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # What the first request uses, loaded at init though imported lazily where it is used.
 import adapters.sns_certificates
-import adapters.suppression_repository  # noqa: F401
+import adapters.suppression_repository
+import adapters.webhook_settings  # noqa: F401
 import domain.classify  # noqa: F401
 from adapters import factory
 from domain.events import MalformedEventError

@@ -17,6 +17,17 @@ import pytest
 
 from tests.conftest import ROOT
 
+#: Each function's own settings (adapters/*_settings.py); a function loads only its own.
+FUNCTION_SETTINGS = frozenset(
+    {
+        "adapters.return_path_settings",
+        "adapters.inbound_settings",
+        "adapters.unsubscribe_settings",
+        "adapters.webhook_settings",
+        "adapters.auto_pause_settings",
+        "adapters.change_events_settings",
+    }
+)
 #: Loaded by no handler: the Powertools parser and its validation library.
 NEVER = frozenset({"pydantic", "aws_lambda_powertools.utilities.parser"})
 #: Importing one Powertools event class imports all of them; these handlers read the few
@@ -25,6 +36,7 @@ EVENT_CLASSES = "aws_lambda_powertools.utilities.data_classes"
 
 MUST_NOT_LOAD: dict[str, frozenset[str]] = {
     "handlers.webhook": NEVER
+    | (FUNCTION_SETTINGS - {"adapters.webhook_settings"})
     | {
         EVENT_CLASSES,
         "boto3",  # pynamodb's botocore is all the webhook needs
@@ -35,6 +47,7 @@ MUST_NOT_LOAD: dict[str, frozenset[str]] = {
         "domain.inbound",
     },
     "handlers.inbound": NEVER
+    | (FUNCTION_SETTINGS - {"adapters.inbound_settings", "adapters.return_path_settings"})
     | {
         EVENT_CLASSES,
         "boto3",  # its S3, DynamoDB and Secrets Manager clients come from botocore
@@ -64,3 +77,19 @@ def test_handler_init_loads_none_of_what_its_requests_never_use(handler):
     loaded = loaded_by_import(handler)
     assert handler in loaded and "aws_lambda_powertools" in loaded  # the check can see
     assert sorted(MUST_NOT_LOAD[handler] & loaded) == []
+
+
+#: What a handler's first request reads through the factory, which imports it lazily: the
+#: handler loads it at init, so the first request does not pay for it.
+MUST_LOAD: dict[str, frozenset[str]] = {
+    "handlers.webhook": frozenset({"adapters.webhook_settings", "adapters.sns_certificates"}),
+    "handlers.inbound": frozenset({"adapters.inbound_settings", "adapters.mail_store"}),
+    "handlers.unsubscribe": frozenset({"adapters.unsubscribe_settings"}),
+    "handlers.auto_pause": frozenset({"adapters.auto_pause_settings"}),
+    "handlers.change_events": frozenset({"adapters.change_events_settings"}),
+}
+
+
+@pytest.mark.parametrize("handler", sorted(MUST_LOAD))
+def test_handler_init_loads_the_settings_its_first_request_reads(handler):
+    assert sorted(MUST_LOAD[handler] - loaded_by_import(handler)) == []
