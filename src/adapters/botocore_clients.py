@@ -1,8 +1,9 @@
 """AWS clients made by botocore itself, for adapters of functions that need nothing of boto3.
 
 `boto3.client(service)` creates the same botocore client through boto3's default session,
-which adds resources, S3 transfer methods and its user-agent name; importing boto3 costs
-about 17 ms of cold start on top of botocore, which pynamodb loads anyway (docs/decisions.md).
+which adds resources, S3 transfer methods and its user-agent name; importing boto3 is a
+sizeable part of a cold start on top of botocore, which pynamodb loads anyway
+(docs/decisions.md).
 Clients made here share one botocore session (its loaded service models and resolved
 credentials), as boto3's default session shares its own; region, endpoints
 (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>), retries and credentials come from the same

@@ -48,9 +48,9 @@ SOURCE = "webhook"
 class _Request:
     """The four fields of a Function URL event (payload format 2.0) the webhook reads.
 
-    Powertools' `LambdaFunctionUrlEvent` reads them the same way, but importing it loads every
-    one of Powertools' event classes (about 11 ms of each cold start); this class keeps its
-    behaviour: a missing `requestContext.http.method` raises KeyError, header names are
+    Powertools' `LambdaFunctionUrlEvent` reads them the same way, but importing it imports
+    every one of Powertools' event classes at cold start (docs/decisions.md); this class keeps
+    its behaviour: a missing `requestContext.http.method` raises KeyError, header names are
     matched case-insensitively (Function URLs deliver them in lower case).
     """
 
