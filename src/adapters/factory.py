@@ -11,29 +11,19 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from adapters.settings import (
-    AutoPauseSettings,
-    ChangeEventsSettings,
-    InboundSettings,
-    Settings,
-    UnsubscribeSettings,
-    WebhookSettings,
-    load_auto_pause_settings,
-    load_change_events_settings,
-    load_inbound_settings,
-    load_settings,
-    load_unsubscribe_settings,
-    load_webhook_settings,
-)
+from adapters.settings import Settings, load_settings
 from domain.service import SuppressionService
-from domain.ses_import import BulkPath, JobWait
 
 # Each adapter is imported where it is built: a function imports only what its own path
 # uses (the inbound analysis, the SESv2 and S3 clients, cryptography for the webhook), which
 # keeps every cold start close to `import boto3` alone (docs/benchmarks.md).
+# Each function's own settings too (adapters/*_settings.py): its handler loads them at init.
 if TYPE_CHECKING:
+    from adapters.auto_pause_settings import AutoPauseSettings
     from adapters.change_event_bus import ChangeEventBus
+    from adapters.change_events_settings import ChangeEventsSettings
     from adapters.import_files import S3ImportFiles
+    from adapters.inbound_settings import InboundSettings
     from adapters.published_events import PublishedEventStore
     from adapters.sending_control import SesSendingControl
     from adapters.ses_identity import SesIdentityNotifications
@@ -41,8 +31,11 @@ if TYPE_CHECKING:
     from adapters.sns_certificates import Fetcher, SnsSignatureVerifier, SubscriptionConfirmer
     from adapters.suppression_client import SuppressionClient
     from adapters.suppression_repository import DynamoSuppressionRepository
+    from adapters.unsubscribe_settings import UnsubscribeSettings
+    from adapters.webhook_settings import WebhookSettings
     from domain.change_publisher import ChangePublisher
     from domain.inbound import InboundService
+    from domain.ses_import import BulkPath, JobWait
     from domain.unsubscribe_token import UnsubscribeTokens
 
 _overrides: dict[str, Any] = {}
@@ -117,6 +110,8 @@ def ses_import_files(bucket: str | None = None) -> S3ImportFiles | None:
 
 def ses_bulk_path(wait: JobWait) -> BulkPath | None:
     """Import jobs through the SES list adapter and the import bucket, or None without one."""
+    from domain.ses_import import BulkPath  # SesSyncFunction's handler loads it at init
+
     files = ses_import_files()
     if files is None:
         return None
@@ -125,6 +120,8 @@ def ses_bulk_path(wait: JobWait) -> BulkPath | None:
 
 @lru_cache(maxsize=1)
 def inbound_settings() -> InboundSettings:
+    from adapters.inbound_settings import load_inbound_settings
+
     return load_inbound_settings()
 
 
@@ -157,6 +154,8 @@ def inbound_service() -> InboundService:
 
 @lru_cache(maxsize=1)
 def webhook_settings() -> WebhookSettings:
+    from adapters.webhook_settings import load_webhook_settings
+
     return load_webhook_settings()
 
 
@@ -201,6 +200,8 @@ def subscription_confirmer() -> SubscriptionConfirmer:
 
 @lru_cache(maxsize=1)
 def unsubscribe_settings() -> UnsubscribeSettings:
+    from adapters.unsubscribe_settings import load_unsubscribe_settings
+
     return load_unsubscribe_settings()
 
 
@@ -245,6 +246,8 @@ def _utc_now() -> datetime:
 
 @lru_cache(maxsize=1)
 def auto_pause_settings() -> AutoPauseSettings:
+    from adapters.auto_pause_settings import load_auto_pause_settings
+
     return load_auto_pause_settings()
 
 
@@ -267,6 +270,8 @@ def sending_control() -> SesSendingControl:
 
 @lru_cache(maxsize=1)
 def change_events_settings() -> ChangeEventsSettings:
+    from adapters.change_events_settings import load_change_events_settings
+
     return load_change_events_settings()
 
 

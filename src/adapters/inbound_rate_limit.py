@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
+
+from adapters import botocore_clients
 
 MAILBOX = "(rate-limit)"
 _ATTEMPTS = 5
@@ -22,7 +23,7 @@ _ATTEMPTS = 5
 class DynamoRateLimiter:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self._table = table_name
-        self._client = client or boto3.client("dynamodb")
+        self._client = client or botocore_clients.client("dynamodb")
 
     def take(self, key: str, wanted: int, limit: int, expires_at: datetime) -> int:
         if wanted <= 0:

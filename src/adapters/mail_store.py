@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
+from adapters import botocore_clients
 from domain.inbound import Location, MailUnavailableError
 
 CHUNK = 1024 * 1024
@@ -19,7 +19,7 @@ _MISSING = frozenset({"NoSuchKey", "NoSuchBucket", "404", "NotFound", "AccessDen
 
 class S3MailStore:
     def __init__(self, client: Any = None) -> None:
-        self._client = client or boto3.client("s3")
+        self._client = client or botocore_clients.client("s3")
 
     def fetch(self, location: Location, max_bytes: int) -> bytearray:
         try:

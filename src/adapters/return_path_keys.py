@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.settings import ConfigurationError, ReturnPathSettings
+from adapters import botocore_clients
+from adapters.return_path_settings import ReturnPathSettings
+from adapters.settings import ConfigurationError
 from domain.inbound.proof import ProofConfigurationError, ReturnPathSigner, keys_from_secret
 
 
@@ -35,7 +36,7 @@ def load_keys(cfg: ReturnPathSettings, client: Any = None) -> tuple[bytes, ...]:
     Return paths and one-click unsubscribe tokens share them (each derives its own use)."""
     if cfg.keys or not cfg.secret_arn:
         return cfg.keys
-    return _keys_from_secret(cfg.secret_arn, client or boto3.client("secretsmanager"))
+    return _keys_from_secret(cfg.secret_arn, client or botocore_clients.client("secretsmanager"))
 
 
 def _keys_from_secret(arn: str, client: Any) -> tuple[bytes, ...]:

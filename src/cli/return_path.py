@@ -39,7 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     from adapters.return_path_keys import load_signer
-    from adapters.settings import ConfigurationError, load_return_path_settings
+    from adapters.return_path_settings import load_return_path_settings
+    from adapters.settings import ConfigurationError
     from domain.addresses import InvalidAddressError, normalise_addr_spec
     from domain.inbound.proof import ProofConfigurationError
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from adapters.settings import ReturnPathSettings
+    from adapters.return_path_settings import ReturnPathSettings
 
 KEYS_STACK_OUTPUT = "ReturnPathSecretArn"
 

@@ -44,7 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     from adapters.return_path_keys import load_keys
-    from adapters.settings import ConfigurationError, load_unsubscribe_settings
+    from adapters.settings import ConfigurationError
+    from adapters.unsubscribe_settings import load_unsubscribe_settings
     from domain.addresses import InvalidAddressError, normalise_addr_spec
     from domain.scopes import InvalidScopeError, normalise_scope
     from domain.unsubscribe_headers import HeaderConfigurationError, unsubscribe_headers

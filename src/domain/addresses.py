@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from email.errors import HeaderParseError
-from email.policy import default as _email_policy
 from functools import lru_cache
 from typing import Any, Final
 
@@ -131,8 +129,13 @@ def _parsed_mailbox(text: str) -> str:
     # take from it is that the whole text is exactly one mailbox, with no defects.
     # The stdlib parser raises more than HeaderParseError on some malformed input (an
     # AttributeError for ". <>", found by the property tests): any of them means "not one".
+    # Imported here: the fast paths above take nearly every address SES sends, and the
+    # email package's header parser is a sizeable part of a cold start.
+    from email.errors import HeaderParseError
+    from email.policy import default as email_policy
+
     try:
-        header = _email_policy.header_factory("to", text)
+        header = email_policy.header_factory("to", text)
         addresses: tuple[Any, ...] = tuple(getattr(header, "addresses", ()))
         defects = list(header.defects)
     except (HeaderParseError, LookupError, ValueError, AttributeError, TypeError):

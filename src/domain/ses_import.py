@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from domain.ses_import_threshold import DEFAULT_BULK_THRESHOLD
+
 ImportAction = Literal["PUT", "DELETE"]
 PUT: ImportAction = "PUT"
 DELETE: ImportAction = "DELETE"
@@ -26,11 +28,6 @@ DELETE: ImportAction = "DELETE"
 #: Addresses SES accepts in one object per job: "a bulk add limit of 100,000 addresses" and
 #: "a bulk delete limit of 10,000 addresses in an Amazon S3 object per API call".
 ADDRESSES_PER_JOB: dict[ImportAction, int] = {PUT: 100_000, DELETE: 10_000}
-
-#: The smallest set that goes through a job. At SES's 1 request/s, 100 addresses take 100 s
-#: one at a time; the job SES documents as an example took 87 s from creation to completion,
-#: and a job costs the same few requests whatever its size (docs/decisions.md).
-DEFAULT_BULK_THRESHOLD = 100
 
 DATA_FORMAT = "JSON"
 JobState = Literal["CREATED", "PROCESSING", "COMPLETED", "FAILED"]

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # What the first request uses (and boto3 with it), loaded at init though the factory imports
 # it lazily where it builds the client.
+import adapters.auto_pause_settings
 import adapters.sending_control  # noqa: F401
 from adapters import factory
 from domain.auto_pause import Ignored, pause_request, pause_tags

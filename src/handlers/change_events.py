@@ -35,6 +35,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 # What the first request uses, loaded at init though the factory imports it where it builds
 # the publisher (EventBridge and SES clients, the marks table).
 import adapters.change_event_bus
+import adapters.change_events_settings
 import adapters.published_events
 import adapters.ses_suppression_list  # noqa: F401
 from adapters import factory

@@ -23,7 +23,6 @@ from urllib.parse import unquote_plus
 import orjson
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import S3Event, SESEvent, SNSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # What the first request uses, loaded at init though imported lazily where it is used.
@@ -33,7 +32,7 @@ import adapters.mail_store
 import adapters.return_path_keys
 import adapters.suppression_repository  # noqa: F401
 from adapters import factory
-from adapters.settings import InboundSettings
+from adapters.inbound_settings import InboundSettings
 from domain.addresses import normalise_all
 from domain.events import parse_timestamp
 from domain.inbound import (
@@ -139,14 +138,14 @@ def _entries(event: Mapping[str, Any], cfg: InboundSettings) -> Iterator[_Entry]
         raise UnsupportedEventError("expected an SES, S3 or SNS event with Records")
     first = records[0]
     if first.get("eventSource") == "aws:ses":
-        for ses_record in SESEvent(dict(event)).records:
-            yield _guard("ses", ses_record.raw_event, lambda r: _from_ses(r, cfg))
+        for record in records:
+            yield _guard("ses", record, lambda r: _from_ses(r, cfg))
     elif first.get("eventSource") == "aws:s3":
-        for s3_record in S3Event(dict(event)).records:
-            yield _guard("s3", s3_record.raw_event, lambda r: _from_s3(r, cfg))
+        for record in records:
+            yield _guard("s3", record, lambda r: _from_s3(r, cfg))
     elif first.get("EventSource") == "aws:sns":
-        for sns_record in SNSEvent(dict(event)).records:
-            yield _guard("sns", sns_record.raw_event, _from_sns)
+        for record in records:
+            yield _guard("sns", record, _from_sns)
     else:
         raise UnsupportedEventError("expected an SES, S3 or SNS event")
 

@@ -28,7 +28,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # What the first request uses, loaded at init though the factory imports it where it builds
 # the service.
-import adapters.suppression_repository  # noqa: F401
+import adapters.suppression_repository
+import adapters.unsubscribe_settings  # noqa: F401
 from adapters import factory
 from domain.one_click import (
     MAX_BODY_BYTES,

@@ -20,12 +20,12 @@ from typing import Any
 import orjson
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # What the first request uses, loaded at init though imported lazily where it is used.
 import adapters.sns_certificates
-import adapters.suppression_repository  # noqa: F401
+import adapters.suppression_repository
+import adapters.webhook_settings  # noqa: F401
 import domain.classify  # noqa: F401
 from adapters import factory
 from domain.events import MalformedEventError
@@ -43,6 +43,25 @@ metrics = Metrics()
 
 MAX_BODY_BYTES = 512 * 1024  # an SNS message is at most 256 KB, its envelope adds little
 SOURCE = "webhook"
+
+
+class _Request:
+    """The four fields of a Function URL event (payload format 2.0) the webhook reads.
+
+    Powertools' `LambdaFunctionUrlEvent` reads them the same way, but importing it imports
+    every one of Powertools' event classes at cold start (docs/decisions.md); this class keeps
+    its behaviour: a missing `requestContext.http.method` raises KeyError, header names are
+    matched case-insensitively (Function URLs deliver them in lower case).
+    """
+
+    __slots__ = ("body", "headers", "is_base64_encoded", "method")
+
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self.method: str | None = event["requestContext"]["http"]["method"]
+        self.body: str | None = event.get("body")
+        self.is_base64_encoded: bool | None = event.get("isBase64Encoded")
+        headers = event.get("headers") or {}
+        self.headers: dict[str, Any] = {str(k).lower(): v for k, v in headers.items()}
 
 
 def _response(status: int, text: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -72,8 +91,8 @@ def _reject(
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = LambdaFunctionUrlEvent(event)
-    method = (request.request_context.http.method or "").upper()
+    request = _Request(event)
+    method = (request.method or "").upper()
     if method != "POST":
         return _reject(405, "method not allowed", headers={"allow": "POST"})
     try:
@@ -137,7 +156,7 @@ def _act_on(message: SnsMessage) -> dict[str, Any]:
     return _response(200, "unsubscribe noted")
 
 
-def _json_body(request: LambdaFunctionUrlEvent) -> Mapping[str, Any]:
+def _json_body(request: _Request) -> Mapping[str, Any]:
     raw: bytes = (request.body or "").encode("utf-8")
     if request.is_base64_encoded:
         try:
@@ -157,6 +176,6 @@ def _json_body(request: LambdaFunctionUrlEvent) -> Mapping[str, Any]:
     return body
 
 
-def _header(request: LambdaFunctionUrlEvent, name: str) -> str | None:
-    value = request.headers.get(name)  # Function URLs deliver header names in lower case
+def _header(request: _Request, name: str) -> str | None:
+    value = request.headers.get(name)
     return value if isinstance(value, str) else None

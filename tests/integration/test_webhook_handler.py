@@ -160,6 +160,30 @@ def test_malformed_requests_are_400(signer, fetcher, lambda_context, body, heade
     assert fetcher.calls == []
 
 
+def test_sns_headers_are_matched_whatever_the_case_of_their_names(signer, fetcher, lambda_context):
+    # Function URLs deliver lower-case names; the checks do not depend on it.
+    body = signer.sign(confirmation(), "2")
+    event = function_url_event(body)
+    headers = event["headers"]
+    headers["X-Amz-SNS-Message-Type"] = headers.pop("x-amz-sns-message-type")
+    headers["X-Amz-Sns-Topic-Arn"] = headers.pop("x-amz-sns-topic-arn")
+    assert webhook.lambda_handler(event, lambda_context)["statusCode"] == 200
+    headers["X-Amz-Sns-Topic-Arn"] = "arn:aws:sns:us-east-1:123456789012:other"
+    response = webhook.lambda_handler(event, lambda_context)
+    assert (response["statusCode"], response["body"]) == (
+        400,
+        "x-amz-sns-topic-arn does not match the body",
+    )
+
+
+def test_an_event_without_a_request_method_fails_the_invocation(signer, fetcher, lambda_context):
+    event = function_url_event(signer.sign(confirmation()))
+    del event["requestContext"]["http"]
+    with pytest.raises(KeyError):
+        webhook.lambda_handler(event, lambda_context)
+    assert fetcher.calls == []
+
+
 def test_unreadable_ses_record_is_400(signer, fetcher, suppression_table, lambda_context):
     body = signer.sign(notification(json.dumps({"eventType": "Bounce"})))
     response = webhook.lambda_handler(function_url_event(body), lambda_context)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.settings import ConfigurationError, load_auto_pause_settings
+from adapters.auto_pause_settings import load_auto_pause_settings
+from adapters.settings import ConfigurationError
 from domain.auto_pause import (
     PAUSED_AT_TAG,
     PAUSED_BY_TAG,

@@ -12,8 +12,9 @@ import pytest
 from botocore.stub import ANY
 
 from adapters.change_event_bus import ChangeEventBus
+from adapters.change_events_settings import load_change_events_settings
 from adapters.ses_suppression_list import SesSuppressionList
-from adapters.settings import ConfigurationError, load_change_events_settings
+from adapters.settings import ConfigurationError
 from domain.change_events import ChangeEvent, derive_changes
 from domain.change_publisher import (
     ChangePublisher,

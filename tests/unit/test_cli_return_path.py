@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.return_path_keys import load_signer
-from adapters.settings import ConfigurationError, ReturnPathSettings, load_return_path_settings
+from adapters.return_path_settings import ReturnPathSettings, load_return_path_settings
+from adapters.settings import ConfigurationError
 from cli.main import main
 from domain.inbound.proof import ReturnPathSigner
 

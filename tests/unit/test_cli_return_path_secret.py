@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from adapters.settings import ReturnPathSettings
+from adapters.return_path_settings import ReturnPathSettings
 from cli.return_path_secret import KEYS_STACK_OUTPUT, with_secret
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rp"

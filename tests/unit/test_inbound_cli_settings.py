@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from adapters.settings import ConfigurationError, load_inbound_settings
+from adapters.inbound_settings import load_inbound_settings
+from adapters.settings import ConfigurationError
 from cli import receipt_rules
 from cli.main import build_parser
 

@@ -614,7 +614,8 @@ def test_signature_bytes_round_trip(signer, verifier):
 
 
 def test_webhook_settings():
-    from adapters.settings import ConfigurationError, load_webhook_settings
+    from adapters.settings import ConfigurationError
+    from adapters.webhook_settings import load_webhook_settings
 
     other = "arn:aws-cn:sns:cn-north-1:210987654321:other.fifo"
     cfg = load_webhook_settings({"WEBHOOK_ALLOWED_TOPIC_ARNS": f" {TOPIC_ARN} ,,{other},"})
@@ -642,7 +643,7 @@ def test_webhook_settings():
     "raw, expected", [(None, False), ("", False), ("false", False), ("true", True), ("TRUE", True)]
 )
 def test_webhook_signature_version_setting(raw, expected):
-    from adapters.settings import load_webhook_settings
+    from adapters.webhook_settings import load_webhook_settings
 
     env = {"WEBHOOK_ALLOWED_TOPIC_ARNS": TOPIC_ARN}
     if raw is not None:
@@ -651,7 +652,8 @@ def test_webhook_signature_version_setting(raw, expected):
 
 
 def test_webhook_signature_version_setting_must_be_a_boolean():
-    from adapters.settings import ConfigurationError, load_webhook_settings
+    from adapters.settings import ConfigurationError
+    from adapters.webhook_settings import load_webhook_settings
 
     with pytest.raises(ConfigurationError, match="WEBHOOK_REQUIRE_SIGNATURE_VERSION_2"):
         load_webhook_settings(

@@ -14,6 +14,7 @@ from domain.classify.evidence import weigh_user_unknown
 from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
 from domain.classify.report import MessageKind, MessageReport, RecipientReport
 from domain.classify.ses import classify_complaint, classify_ses_message
+from domain.classify.smtp_stage import smtp_command
 from domain.classify.status_codes import STATUS_RE, is_generic, permanence
 from domain.classify.taxonomy import verdict_for
 from domain.verdicts import REASON_UNDETERMINED, Classification, Verdict
@@ -312,7 +313,7 @@ def _data_stage(c: Classification, text_of: Callable[[], str]) -> Classification
     if c.reason != Reason.SECURITYERROR and verdict_for(c.reason, True) not in _NOT_ABOUT_SENDER:
         return c  # neither rule below can change it: the stage need not be read
     text = text_of()
-    command = transcript.smtp_command(text)
+    command = smtp_command(text)
     if command is not None:
         c = c._replace(stage=command)
     if command not in _SENDER_STAGE:
@@ -338,7 +339,7 @@ def _receiver(
         return c
     seg = seg_of()
     text = (diagnostic + "\n" + seg) if diagnostic else seg
-    return apply_receiver_rules(addr, c, transcript.smtp_command(text))
+    return apply_receiver_rules(addr, c, smtp_command(text))
 
 
 def _expired_fix(c: Classification, action: str | None) -> Classification:

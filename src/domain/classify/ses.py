@@ -24,9 +24,9 @@ from domain.classify.core import (
 from domain.classify.evidence import FIRM_USERUNKNOWN, weigh_user_unknown
 from domain.classify.receivers import apply_receiver_rules, has_receiver_rule
 from domain.classify.report import MessageKind, MessageReport, RecipientReport
+from domain.classify.smtp_stage import smtp_command
 from domain.classify.status_codes import normalise_status
 from domain.classify.taxonomy import verdict_for
-from domain.classify.transcript import smtp_command
 from domain.event_types import (
     BOUNCE,
     COMPLAINT,

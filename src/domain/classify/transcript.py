@@ -17,8 +17,8 @@ from domain.classify.status_codes import REPLY_RE, STATUS_RE
 #: Text read from a bounce body (before the returned original).
 MAX_TEXT: Final = 12_000
 
-# Where the returned original message (or its headers) begins.
-_CUT_RE: Final = re.compile(
+# Where the returned original message (or its headers) begins (re.I | re.M).
+_CUT: Final = (
     r"^(?:[ \t>]*(?:-{2,}.{0,40}(?:original message|copy of (?:the|your) message|message "
     r"(?:text|header)|undelivered message|returned message|unsent message|headers? (?:of|follow))"
     r"|-+ ?below this line is a copy|-{2,} ?(?:original|returned) (?:message|mail)|"
@@ -26,8 +26,7 @@ _CUT_RE: Final = re.compile(
     r"-{3,} ?(?:the )?(?:original|returned|rejected) (?:message|mail))|"
     # a header line of the returned message starts the line; an indented one is the
     # notice quoting a few fields of the message it is about ("  Message-id: <...>")
-    r"(?:> ?)?(?:return-path|received|dkim-signature|x-received|message-id):[ \t])",
-    re.I | re.M,
+    r"(?:> ?)?(?:return-path|received|dkim-signature|x-received|message-id):[ \t])"
 )
 # Header-ish lines whose addresses are senders/ids, not failed recipients.
 _SENDER_LINE_RE: Final = re.compile(
@@ -36,34 +35,35 @@ _SENDER_LINE_RE: Final = re.compile(
     r"envelope-from.*$|\bmsgid\b.*$|message-id.*$",
     re.I | re.M,
 )
-_LINE_ADDR_RE: Final = re.compile(
+# A line naming a recipient (re.I | re.M).
+_LINE_ADDR: Final = (
     r"^[ \t>*-]*(?:(?:original-|final-)?recipient(?:\(s\))?:?[ \t]*(?:rfc822;)?[ \t]*|"
     r"to:[ \t]*|rcpt to:[ \t]*|address(?:es)?:[ \t]*|"
     # sendmail's per-recipient summary line: "550 5.1.1 <a@b>... User unknown"
     r"[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?)?<?[\"']?"
-    r"([\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w.-]{1,255}\.[A-Za-z]{2,24})",
-    re.I | re.M,
+    r"([\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w.-]{1,255}\.[A-Za-z]{2,24})"
 )
 # Lines of an SMTP session transcript ("While talking to mx.example.org:", ">>> MAIL From:<>",
 # "<<< 501 ...") that open the exchange a recipient's summary line reports on.
 _SESSION_LINE_RE: Final = re.compile(r"[ \t]*(?:>>>|<<<|\.{0,3} ?while talking to )", re.I)
-_PERMANENT_RE: Final = re.compile(
+_PERMANENT: Final = (
     r"permanent(?:ly)? (?:error|fatal|failure|failed)|failed permanently|permanent fatal|"
-    r"this is a permanent error|could not be delivered|undeliverable|has been rejected",
-    re.I,
+    r"this is a permanent error|could not be delivered|undeliverable|has been rejected"
 )
-_TEMPORARY_RE: Final = re.compile(
+_TEMPORARY: Final = (
     r"temporar(?:y|ily) (?:error|failure|problem)|still (?:being )?retr|will (?:continue to )?"
     r"(?:retry|try again|keep trying)|has been delayed|delayed|not yet been delivered|"
-    r"retrying|warning:? (?:message|could not)",
-    re.I,
+    r"retrying|warning:? (?:message|could not)"
 )
-# The same patterns without re.I, for text lower-cased once (much faster than re.I scans).
-_LINE_ADDR_NL_RE: Final = re.compile("\n" + _LINE_ADDR_RE.pattern.removeprefix("^"), re.I)
-_LINE_ADDR_NL_LOW_RE: Final = re.compile("\n" + _LINE_ADDR_RE.pattern.removeprefix("^"))
-_CUT_NL_RE: Final = re.compile("\n" + _CUT_RE.pattern.removeprefix("^"))
-_PERMANENT_LOW_RE: Final = re.compile(_PERMANENT_RE.pattern)
-_TEMPORARY_LOW_RE: Final = re.compile(_TEMPORARY_RE.pattern)
+# The patterns run on text lower-cased once, without re.I (much faster than re.I scans).
+# Only a text whose lower() changes its length (a few non-ASCII letters) is scanned with
+# re.I instead; those forms are compiled when such a text comes (re caches them), not at
+# import.
+_LINE_ADDR_NL: Final = "\n" + _LINE_ADDR.removeprefix("^")
+_LINE_ADDR_NL_LOW_RE: Final = re.compile(_LINE_ADDR_NL)
+_CUT_NL_RE: Final = re.compile("\n" + _CUT.removeprefix("^"))
+_PERMANENT_LOW_RE: Final = re.compile(_PERMANENT)
+_TEMPORARY_LOW_RE: Final = re.compile(_TEMPORARY)
 _DAEMON_RE: Final = re.compile(
     r"^(?:mailer-daemon|postmaster|post_master|mail-daemon|mailer_daemon|mail\.delivery|"
     r"no-?reply|bounce[s]?|root|nobody|daemon)@",
@@ -76,7 +76,7 @@ def cut_original(text: str) -> str:
     text = text[:MAX_TEXT]
     low = "\n" + text.lower()
     if len(low) != len(text) + 1:  # lower() changed some non-ASCII lengths
-        m = _CUT_RE.search(text, 40)
+        m = re.compile(_CUT, re.I | re.M).search(text, 40)
         return text[: m.start()] if m else text
     # "\n" + pattern on "\n" + text: the regex engine skips ahead to each newline instead
     # of trying the pattern at every position (re.M "^"); index i here is i - 1 in text,
@@ -119,7 +119,7 @@ def segments(text: str, exclude: set[str]) -> list[tuple[str | None, str]]:
     lines = (
         _LINE_ADDR_NL_LOW_RE.finditer("\n" + low)
         if len(low) == len(text)
-        else _LINE_ADDR_NL_RE.finditer("\n" + text)
+        else re.compile(_LINE_ADDR_NL, re.I).finditer("\n" + text)
     )
     for m in lines:
         addr = m.group(1).lower().strip(".")
@@ -193,76 +193,3 @@ def diagnostic_excerpt(seg: str) -> str:
     else:
         start = seg.rfind("\n", 0, min(found)) + 1
     return seg[start : start + 1200]
-
-
-# The SMTP command a rejection answered ("in reply to end of DATA command", ">>> DATA" then
-# "<<< 550 ...", "after end of data", "did not like our RCPT TO").
-_COMMAND_RE: Final = re.compile(
-    r"(?:in reply to|after|response to|did not like our|smtp command:?|>>>)\s*(?:the\s+|our\s+|"
-    r"final\s+|end of\s+|initial\s+)*(data|rcpt to|rcpt|mail from|helo|ehlo|connect|starttls|"
-    r"body)",
-    re.I,
-)
-
-
-# qmail names the stage in prose: "Connected to 192.0.2.1 but greeting failed." (connect),
-# "... but my name was rejected." (HELO), "... but sender was rejected." (MAIL FROM).
-_QMAIL_STAGE_RE: Final = re.compile(
-    r"connected to \S+ but (greeting failed|my name was rejected|sender was rejected)", re.I
-)
-_QMAIL_STAGES: Final = {
-    "greeting failed": "CONNECT",
-    "my name was rejected": "HELO",
-    "sender was rejected": "MAIL FROM",
-}
-
-
-# Wording that only a refusal of RCPT TO produces, where no command is named: Postfix's
-# "Recipient address rejected: ...", qmail's "does not like recipient." and "most progress
-# was RCPT TO response", the "SMTP:RCPT host ..." prefix of some gateways, Oracle Messaging
-# Server's "Remote SMTP server has rejected address" (lower-cased text).
-_RCPT_WORDING_RE: Final = re.compile(
-    r"recipient address rejected|does not like recipient|most progress was rcpt to|"
-    r"\bsmtp:rcpt\b|"
-    r"smtp server has rejected (?:the )?address|rejected recipient"
-)
-_COMMAND_LOW_RE: Final = re.compile(_COMMAND_RE.pattern)
-_COMMAND_HINTS: Final = (
-    "in reply to",
-    "after",
-    "response to",
-    "did not like",
-    "smtp command",
-    ">>>",
-)
-
-
-def smtp_command(text: str) -> str | None:
-    """The last SMTP command named before the first rejection in *text* (upper-case)."""
-    low = text.lower()
-    if "connected to" in low:
-        q = _QMAIL_STAGE_RE.search(text)
-        if q is not None:
-            return _QMAIL_STAGES[q.group(1).lower()]
-    if not any(hint in low for hint in _COMMAND_HINTS):
-        # cheap literal checks spare the regex scan of most texts
-        return "RCPT" if _RCPT_WORDING_RE.search(low) else None
-    if len(low) != len(text):  # lower() changed some non-ASCII lengths: keep positions
-        low, pattern = text, _COMMAND_RE
-    else:
-        pattern = _COMMAND_LOW_RE
-    reply = REPLY_RE.search(low)
-    last: str | None = None
-    for m in pattern.finditer(low):
-        if reply is not None and m.start() > reply.start() + 400:
-            break
-        last = m.group(1).upper()
-        if last.startswith("RCPT"):
-            last = "RCPT"
-        elif last == "BODY":
-            last = "DATA"
-        if reply is not None and m.start() > reply.start():
-            break  # "550 user unknown (in reply to RCPT TO command)": the command follows
-    if last is None and _RCPT_WORDING_RE.search(low):
-        return "RCPT"
-    return last
