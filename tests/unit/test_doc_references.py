@@ -79,6 +79,24 @@ def test_cited_tests_exist(doc: Path) -> None:
     assert missing == []
 
 
+@cache
+def every_test_name() -> frozenset[str]:
+    return frozenset().union(*(defined_names(f) for f in (ROOT / "tests").rglob("test_*.py")))
+
+
+@pytest.mark.parametrize("doc", REFERENCE_DOCS, ids=_IDS)
+def test_tests_cited_by_name_alone_exist(doc: Path) -> None:
+    """`test_name` or `test_prefix_*` without a file: some test module defines it."""
+    names = every_test_name()
+    missing = []
+    for n, line in lines(doc):
+        for m in re.finditer(r"(?<![:\w/])`(test_[\w*]+)`", line):
+            pattern = re.compile(re.escape(m.group(1)).replace(r"\*", ".*") + "$")
+            if not any(pattern.match(x) for x in names):
+                missing.append(f"{doc.name}:{n}: {m.group(1)}")
+    assert missing == []
+
+
 # --- repository paths -----------------------------------------------------------------------
 
 _PATH = re.compile(
