@@ -114,6 +114,24 @@ def test_manual_unsuppress_is_lifted_and_names_what_ended() -> None:
     assert unlist_from_ses([event], exported) == ADDRESS
 
 
+def test_a_delivery_after_an_escalation_lifts_it() -> None:
+    """Newer evidence lifts too (docs/events.md): a delivery discounts the soft bounces
+    before it, so the escalation they made ends before its expiry."""
+    escalated = apply(None, outcome("soft", 0), outcome("soft", 0.1), outcome("soft", 0.2))
+    assert escalated.decision.state == "suppressed"
+    assert escalated.decision.expires_at is not None
+    delivered = apply(escalated, outcome("delivered", 0.5))
+    assert delivered.decision.expires_at is None
+    [event] = derive_changes(
+        image(escalated, T0 + days(0.2), 1),
+        image(delivered, T0 + days(0.5), 2),
+        recorded_at=T0 + days(0.5),
+    )
+    assert (event.change, event.state) == ("lifted", "clear")
+    assert event.expires_at == escalated.decision.expires_at > T0 + days(0.5)
+    assert unlist_from_ses([event], exported) is None  # escalations are never exported
+
+
 def test_allow_lifts_and_reports_the_allowed_state() -> None:
     hard = apply(None, outcome("hard", 0))
     allowed = apply_manual(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 
 def test_webhook_url_is_public_but_its_concurrency_can_be_capped(template):
@@ -70,3 +71,27 @@ def test_unsubscribe_url_is_public_capped_and_reads_only_the_key_and_the_table(t
     output = template["Outputs"]["UnsubscribeUrl"]
     assert output["Condition"] == "UnsubscribeEndpointOn"
     assert output["Value"] == {"Fn::GetAtt": "UnsubscribeFunctionUrl.FunctionUrl"}
+
+
+def test_the_invoke_policy_covers_every_route_of_the_read_api_and_nothing_else(template):
+    """A caller given SuppressionApiInvokePolicyArn can call each route the function serves
+    (`GET /openapi.json` included, README and docs/schema.md), and no other."""
+    events = template["Resources"]["SuppressionApiFunction"]["Properties"]["Events"]
+    routes = {
+        f"{e['Properties']['Method']}{re.sub(r'{[^}]+}', '*', e['Properties']['Path'])}"
+        for e in events.values()
+        if e["Type"] == "HttpApi"
+    }
+    policy = template["Resources"]["SuppressionApiInvokePolicy"]["Properties"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "execute-api:Invoke"
+    prefix = (
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${SuppressionApi}/*/"
+    )
+    granted = set()
+    for resource in statement["Resource"]:
+        arn = resource["Fn::Sub"]
+        assert arn.startswith(prefix), arn
+        granted.add(arn.removeprefix(prefix))
+    assert "GET/openapi.json" in routes
+    assert granted == routes
