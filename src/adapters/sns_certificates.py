@@ -4,6 +4,12 @@ verifying an SNS HTTP(S) message (the rules are in domain/sns_signature.py).
 The fetcher is injectable (`Fetcher`: URL -> body bytes); tests and the demo pass one that
 never touches the network. The default fetches over HTTPS with certificate verification, a
 timeout, a size cap and no redirects (a redirect could leave the SNS host we checked).
+
+The HTTPS connection is first verified against Amazon Trust Services' roots alone
+(`amazon_trust_roots.pem`: the CA of AWS service endpoints, SNS's among them), and only when
+the server's chain does not end there, again against the system's store. Nothing is trusted
+that the system store would not trust, and the cold start loads five roots instead of the
+system's hundred and more (about 30 ms of CPU; docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -74,23 +82,48 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # urllib then raises HTTPError for the 3xx
 
 
-_opener = urllib.request.build_opener(
-    urllib.request.HTTPSHandler(context=ssl.create_default_context()), _NoRedirects()
-)
+AMAZON_TRUST_ROOTS = Path(__file__).with_name("amazon_trust_roots.pem")
+
+
+def _opener(context: ssl.SSLContext) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirects())
+
+
+_amazon_opener = _opener(ssl.create_default_context(cafile=AMAZON_TRUST_ROOTS))
+
+
+@cache  # built when first needed: a chain outside Amazon's roots is the rare case
+def _system_opener() -> urllib.request.OpenerDirector:
+    return _opener(ssl.create_default_context())
+
+
+class _ChainNotUnderAmazonRootsError(Exception):
+    pass
 
 
 def https_get(url: str) -> bytes:
     """GET an https URL (already checked to be an SNS host) and return at most
-    MAX_FETCH_BYTES of body."""
+    MAX_FETCH_BYTES of body. Verified against Amazon's roots, then, if the chain does not end
+    there, against the system's store."""
     if not url.startswith("https://"):
         raise FetchError("only https URLs are fetched", retryable=False)
+    try:
+        return _get(_amazon_opener, url, amazon_roots_only=True)
+    except _ChainNotUnderAmazonRootsError:
+        return _get(_system_opener(), url, amazon_roots_only=False)
+
+
+def _get(opener: urllib.request.OpenerDirector, url: str, *, amazon_roots_only: bool) -> bytes:
     request = urllib.request.Request(url, method="GET")  # noqa: S310 - https only, see above
     try:
-        with _opener.open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        with opener.open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             body: bytes = response.read(MAX_FETCH_BYTES + 1)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"HTTP {exc.code}", retryable=exc.code >= 500) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if amazon_roots_only and isinstance(reason, ssl.SSLCertVerificationError):
+            raise _ChainNotUnderAmazonRootsError from None
         raise FetchError(exc.__class__.__name__, retryable=True) from None
     if len(body) > MAX_FETCH_BYTES:
         raise FetchError("response too large", retryable=False)
