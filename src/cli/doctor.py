@@ -36,6 +36,7 @@ FEEDBACK_TOPIC = "FeedbackTopicArn"
 ALARM_TOPIC = "AlarmTopicArn"
 FEEDBACK_DLQ = "FeedbackDeadLetterQueueUrl"
 INBOUND_DLQ = "InboundDeadLetterQueueUrl"
+CHANGE_EVENTS_DLQ = "ChangeEventsDeadLetterQueueUrl"
 RECEIPT_RULE_SET = "InboundReceiptRuleSetName"
 ARCHIVE_STREAM = "ArchiveDeliveryStreamName"
 
@@ -223,12 +224,17 @@ def queue_checks(clients: Clients, outputs: dict[str, str]) -> list[Check]:
     queues = {
         FEEDBACK_DLQ: (
             "feedback",
-            "read the failures in FeedbackFunction's log, fix, then redrive: "
-            "aws sqs start-message-move-task --source-arn <DLQ ARN>",
+            "read the failures in FeedbackFunction's log, fix, then ses-feedback redrive feedback",
         ),
         INBOUND_DLQ: (
             "inbound",
-            "read InboundFunction's log; the mail stays in the inbound bucket, re-invoke it",
+            "read InboundFunction's log (the mail stays in the inbound bucket), fix, then "
+            "ses-feedback redrive inbound",
+        ),
+        CHANGE_EVENTS_DLQ: (
+            "change-events",
+            "read ChangeEventsFunction's log, fix, then ses-feedback redrive change-events "
+            "within 24 hours of the failure (the stream keeps records that long)",
         ),
     }
     checks = []

@@ -25,12 +25,14 @@ STREAM = "ses-feedback-dev-archive"
 RULE_SET = "ses-feedback-dev-inbound"
 FEEDBACK_DLQ = "https://sqs.us-east-1.amazonaws.com/123456789012/ses-feedback-dev-events-dlq"
 INBOUND_DLQ = "https://sqs.us-east-1.amazonaws.com/123456789012/ses-feedback-dev-inbound-dlq"
+CHANGES_DLQ = "https://sqs.us-east-1.amazonaws.com/123456789012/ses-feedback-dev-change-events-dlq"
 OUTPUTS = {
     "ConfigurationSetName": SET,
     "FeedbackTopicArn": TOPIC,
     "AlarmTopicArn": ALARMS,
     "FeedbackDeadLetterQueueUrl": FEEDBACK_DLQ,
     "InboundDeadLetterQueueUrl": INBOUND_DLQ,
+    "ChangeEventsDeadLetterQueueUrl": CHANGES_DLQ,
     "InboundReceiptRuleSetName": RULE_SET,
     "ArchiveDeliveryStreamName": STREAM,
 }
@@ -433,8 +435,8 @@ def test_a_topic_without_any_subscription_fails(stubs):
     assert "no subscription" in checks["subscriptions alarm topic"].detail
 
 
-def add_queue_depths(stub, feedback, inbound):
-    for url, depth in ((FEEDBACK_DLQ, feedback), (INBOUND_DLQ, inbound)):
+def add_queue_depths(stub, feedback, inbound, changes=0):
+    for url, depth in ((FEEDBACK_DLQ, feedback), (INBOUND_DLQ, inbound), (CHANGES_DLQ, changes)):
         stub["sqs"].add_response(
             "get_queue_attributes",
             {"Attributes": {"ApproximateNumberOfMessages": str(depth)}},
@@ -443,18 +445,25 @@ def add_queue_depths(stub, feedback, inbound):
 
 
 @pytest.mark.parametrize(
-    ("feedback", "inbound", "expected"),
+    ("depths", "failing"),
     [
-        (0, 0, {"feedback": Status.PASS, "inbound": Status.PASS}),
-        (3, 0, {"feedback": Status.FAIL, "inbound": Status.PASS}),
-        (0, 1, {"feedback": Status.PASS, "inbound": Status.FAIL}),
+        ((0, 0, 0), set()),
+        ((3, 0, 0), {"feedback"}),
+        ((0, 1, 0), {"inbound"}),
+        ((0, 0, 2), {"change-events"}),
     ],
 )
-def test_dead_letter_queues(stubs, feedback, inbound, expected):
+def test_dead_letter_queues(stubs, depths, failing):
     clients, stub = stubs
-    add_queue_depths(stub, feedback, inbound)
-    found = statuses(cli.queue_checks(clients, OUTPUTS))
-    assert found == {f"dead-letter queue {k}": v for k, v in expected.items()}
+    add_queue_depths(stub, *depths)
+    checks = cli.queue_checks(clients, OUTPUTS)
+    assert statuses(checks) == {
+        f"dead-letter queue {k}": Status.FAIL if k in failing else Status.PASS
+        for k in ("feedback", "inbound", "change-events")
+    }
+    for check in checks:  # each fix names the redrive that empties that queue
+        label = check.name.removeprefix("dead-letter queue ")
+        assert check.status is Status.PASS or f"ses-feedback redrive {label}" in check.fix
 
 
 @pytest.mark.parametrize(
@@ -547,7 +556,7 @@ def test_a_healthy_stack_exits_0_with_every_check_passing(stubs, capsys):
     code = cli.run(argparse.Namespace(stack=STACK, json=True), clients)
     document = json.loads(capsys.readouterr().out)
     assert code == 0 and document["status"] == "PASS"
-    assert len(document["checks"]) == 22
+    assert len(document["checks"]) == 23
     assert {c["status"] for c in document["checks"]} == {"PASS"}
 
 
@@ -569,7 +578,7 @@ def test_exit_status_is_the_worst_result_and_text_shows_each_fix(stubs, capsys):
     out = capsys.readouterr().out
     assert "WARN  production access: sandbox" in out
     assert "      fix: request production access" in out
-    assert out.rstrip().endswith("21 pass, 1 warn, 0 fail")
+    assert out.rstrip().endswith("22 pass, 1 warn, 0 fail")
 
 
 def test_a_refused_call_is_one_fail_and_the_other_checks_still_run(stubs, capsys):
@@ -589,7 +598,7 @@ def test_a_refused_call_is_one_fail_and_the_other_checks_still_run(stubs, capsys
     checks = cli.gather(STACK, clients, NOW)
     [account] = [c for c in checks if c.name == "account"]
     assert account.status is Status.FAIL and "AccessDeniedException" in account.detail
-    assert sum(c.status is Status.PASS for c in checks) == 17
+    assert sum(c.status is Status.PASS for c in checks) == 18
 
 
 def test_an_unknown_stack_fails_its_checks_but_the_account_is_still_read(stubs):
