@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from adapters.settings import Settings, load_settings
-from domain.service import SuppressionService
 
 # Each adapter is imported where it is built: a function imports only what its own path
 # uses (the inbound analysis, the SESv2 and S3 clients, cryptography for the webhook), which
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
     from adapters.webhook_settings import WebhookSettings
     from domain.change_publisher import ChangePublisher
     from domain.inbound import InboundService
+    from domain.service import SuppressionService
     from domain.ses_import import BulkPath, JobWait
     from domain.unsubscribe_token import UnsubscribeTokens
 
@@ -48,7 +48,10 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def _default_service() -> SuppressionService:
+    # imported here: functions that never apply outcomes (the read API, the transform) do
+    # not load the policy; those that do load it at init through their repository import
     from adapters.suppression_repository import DynamoSuppressionRepository
+    from domain.service import SuppressionService
 
     cfg = settings()
     # `updated_at` comes from the same clock as the expiry sweep's "now" (tests set it), so

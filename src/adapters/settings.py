@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from domain.policy import PolicySettings
+from domain.policy_settings import PolicySettings
 from domain.ses_import_threshold import DEFAULT_BULK_THRESHOLD
 
 

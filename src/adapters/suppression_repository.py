@@ -10,7 +10,8 @@ from pynamodb.exceptions import PutError
 
 from adapters.suppression_table import SuppressionModel, bind_suppression_model
 from domain.addresses import mask_address
-from domain.policy import PolicySettings, SuppressionRecord
+from domain.policy import SuppressionRecord
+from domain.policy_settings import PolicySettings
 from domain.record_codec import record_from_item, record_to_item
 from domain.service import ConcurrentUpdateError
 

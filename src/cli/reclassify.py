@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from adapters import factory
     from domain.reclassify import reclassify_items
-    from domain.record_codec import iso
+    from domain.times import iso
 
     client = factory.suppression_client_for(resolve_table(args))
     report = reclassify_items(client.items(suppressed_only=True), datetime.now(UTC))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final, Literal, NamedTuple
 
 import orjson
@@ -34,6 +34,7 @@ from domain.ingest import decode_ses_payload
 from domain.metrics_plan import outcome_metric_name
 from domain.policy import DIAGNOSTIC_LIMIT
 from domain.scopes import GLOBAL_SCOPE
+from domain.times import iso
 from domain.verdicts import Classification, Verdict
 
 SCHEMA_VERSION: Final = 1
@@ -87,10 +88,6 @@ UNKNOWN_PARTITION: Final = "unknown"
 
 _PARTITION_SAFE = re.compile(r"[^a-z0-9_-]")
 _VALIDATION_BYTES: Final = SES_VALIDATION_MESSAGE.encode()
-
-
-def iso_ms(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _str(value: Any) -> str | None:
@@ -181,7 +178,7 @@ def _event_at(event: FeedbackEvent, detail: Mapping[str, Any], mail: Mapping[str
     raw = detail.get("timestamp") or mail.get("timestamp")
     if type(raw) is str and len(raw) == 24 and raw[23] == "Z" and raw[19] == ".":
         return raw
-    return iso_ms(event.occurred_at)
+    return iso(event.occurred_at)
 
 
 def _first_tag(tags: Any, name: str) -> str | None:

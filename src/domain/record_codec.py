@@ -22,7 +22,6 @@ from domain.policy import (
     Evidence,
     HistoryEntry,
     Ledger,
-    PolicySettings,
     ScopeDecision,
     ScopeLedger,
     State,
@@ -30,13 +29,11 @@ from domain.policy import (
     audit_from_manual,
     decide,
 )
+from domain.policy_settings import PolicySettings
 from domain.scopes import GLOBAL_SCOPE
+from domain.times import iso
 
 FORMAT_VERSION = 1
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> datetime:

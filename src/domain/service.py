@@ -17,7 +17,6 @@ from typing import Protocol
 from domain.events import FeedbackEvent, RecipientOutcome
 from domain.policy import (
     ManualKind,
-    PolicySettings,
     State,
     SuppressionRecord,
     apply_manual,
@@ -25,6 +24,7 @@ from domain.policy import (
     is_relevant,
     materialise_at,
 )
+from domain.policy_settings import PolicySettings
 from domain.scopes import GLOBAL_SCOPE
 
 

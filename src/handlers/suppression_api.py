@@ -37,8 +37,8 @@ from adapters import factory
 from adapters.suppression_client import InvalidPageTokenError, SuppressionPage
 from domain.addresses import InvalidAddressError, domain_of, normalise_addr_spec
 from domain.events import parse_timestamp
-from domain.record_codec import iso
 from domain.scopes import InvalidScopeError, normalise_scope
+from domain.times import iso
 from handlers import suppression_api_schemas as schemas
 
 MAX_BATCH = 500  # addresses per POST /suppressions/check

@@ -56,6 +56,11 @@ MUST_NOT_LOAD: dict[str, frozenset[str]] = {
         "domain.sns_signature",  # the webhook's SNS rules
         "cryptography.x509",
     },
+    # The read API reads stored items: it never applies outcomes, so neither the policy nor
+    # the service that runs it (the factory imports them where it builds the service).
+    "handlers.suppression_api": NEVER
+    | FUNCTION_SETTINGS
+    | {"domain.policy", "domain.service", "pynamodb", "domain.classify"},
 }
 
 

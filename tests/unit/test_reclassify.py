@@ -147,7 +147,8 @@ def test_rules_of_this_change_apply_to_stored_evidence() -> None:
 
 def _item(address: str, decision: Decision) -> dict:
     """A stored item as the table holds it (the fields stored_decision reads)."""
-    from domain.record_codec import epoch, iso
+    from domain.record_codec import epoch
+    from domain.times import iso
 
     ev = decision.evidence
     assert ev is not None
