@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.addresses import normalise_address
-from domain.keys import MIN_KEY_BYTES, first_short_key
+from domain.keys import key_list_problem
 from domain.scopes import GLOBAL_SCOPE, normalise_scope
 
 VERSION: Final = 1
@@ -99,13 +99,9 @@ class UnsubscribeTokens:
     """Mints and verifies unsubscribe tokens (see the module docstring)."""
 
     def __init__(self, keys: Sequence[bytes], *, lifetime: timedelta = DEFAULT_LIFETIME) -> None:
-        if not keys:
-            raise TokenConfigurationError("at least one unsubscribe key is needed")
-        short = first_short_key(keys)
-        if short is not None:
-            raise TokenConfigurationError(
-                f"unsubscribe keys must be at least {MIN_KEY_BYTES} bytes (key {short})"
-            )
+        problem = key_list_problem(keys, "unsubscribe")
+        if problem is not None:
+            raise TokenConfigurationError(problem)
         if lifetime <= timedelta(0):
             raise TokenConfigurationError("the token lifetime must be positive")
         self._ciphers = tuple(AESSIV(derive_key(bytes(k))) for k in keys)

@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from domain.addresses import normalise_address
-from domain.keys import MIN_KEY_BYTES, first_short_key
+from domain.keys import key_list_problem
 
 _EPOCH: Final = date(1970, 1, 1)
 _MAC_BYTES: Final = 10  # 80 bits: 16 base32 characters
@@ -57,13 +57,9 @@ class ReturnPathSigner:
         prefix: str = DEFAULT_PREFIX,
         max_age: timedelta = DEFAULT_MAX_AGE,
     ) -> None:
-        if not keys:
-            raise ProofConfigurationError("at least one return-path key is needed")
-        short = first_short_key(keys)
-        if short is not None:
-            raise ProofConfigurationError(
-                f"return-path keys must be at least {MIN_KEY_BYTES} bytes (key {short})"
-            )
+        problem = key_list_problem(keys, "return-path")
+        if problem is not None:
+            raise ProofConfigurationError(problem)
         prefix = prefix.strip().lower()
         if not _PREFIX_RE.fullmatch(prefix):
             raise ProofConfigurationError(f"unusable return-path prefix {prefix!r}")
