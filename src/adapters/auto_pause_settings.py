@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from adapters.settings import ConfigurationError
+from adapters.settings import ConfigurationError, list_variable
 
 _CONFIGURATION_SET_ARN = re.compile(
     r"^arn:aws[a-z\-]*:ses:[a-z0-9\-]+:\d{12}:configuration-set/\S+$"
@@ -28,7 +28,7 @@ def load_auto_pause_settings(environ: Mapping[str, str] | None = None) -> AutoPa
     env = os.environ if environ is None else environ
     name = env.get("AUTO_PAUSE_CONFIGURATION_SET", "").strip()
     arn = env.get("AUTO_PAUSE_CONFIGURATION_SET_ARN", "").strip()
-    alarms = frozenset(a.strip() for a in env.get("AUTO_PAUSE_ALARMS", "").split(",") if a.strip())
+    alarms = frozenset(list_variable(env, "AUTO_PAUSE_ALARMS"))
     if not name:
         raise ConfigurationError("AUTO_PAUSE_CONFIGURATION_SET is not set")
     if not _CONFIGURATION_SET_ARN.fullmatch(arn) or not arn.endswith(f"/{name}"):

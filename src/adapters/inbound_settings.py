@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from adapters.return_path_settings import ReturnPathSettings, load_return_path_settings
-from adapters.settings import ConfigurationError, int_variable
+from adapters.settings import ConfigurationError, int_variable, list_variable
 from domain.inbound.service import InboundPolicy
 
 
@@ -32,9 +32,7 @@ def load_inbound_settings(environ: Mapping[str, str] | None = None) -> InboundSe
         if not values[variable]:
             raise ConfigurationError(f"{variable} is not set")
     days = int_variable(env, "INBOUND_RETENTION_DAYS", 90)
-    mailboxes = frozenset(
-        m.strip().lower() for m in env.get("UNSUBSCRIBE_MAILBOXES", "").split(",") if m.strip()
-    )
+    mailboxes = frozenset(m.lower() for m in list_variable(env, "UNSUBSCRIBE_MAILBOXES"))
     per_hour = int_variable(env, "INBOUND_MAX_SUPPRESSIONS_PER_DOMAIN_HOUR", 0)
     try:
         policy = InboundPolicy(

@@ -101,6 +101,11 @@ def int_variable(env: Mapping[str, str], variable: str, default: int) -> int:
         raise ConfigurationError(f"{variable} must be an integer, got {raw!r}") from None
 
 
+def list_variable(env: Mapping[str, str], variable: str) -> list[str]:
+    """A comma-separated variable's values, in order, stripped, blanks left out."""
+    return [part.strip() for part in env.get(variable, "").split(",") if part.strip()]
+
+
 def positive_int_variable(env: Mapping[str, str], variable: str, default: int) -> int:
     value = int_variable(env, variable, default)
     if value < 1:

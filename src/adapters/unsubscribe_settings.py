@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from adapters.return_path_settings import ReturnPathSettings, load_return_path_settings
-from adapters.settings import ConfigurationError, positive_int_variable
+from adapters.settings import ConfigurationError, list_variable, positive_int_variable
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ def load_unsubscribe_settings(environ: Mapping[str, str] | None = None) -> Unsub
     base_url = env.get("UNSUBSCRIBE_BASE_URL", "").strip() or None
     if base_url is not None and not base_url.startswith("https://"):
         raise ConfigurationError("UNSUBSCRIBE_BASE_URL must be an https:// URL")
-    mailboxes = [m.strip() for m in env.get("UNSUBSCRIBE_MAILBOXES", "").split(",") if m.strip()]
+    mailboxes = list_variable(env, "UNSUBSCRIBE_MAILBOXES")
     return UnsubscribeSettings(
         return_path=load_return_path_settings(env),
         lifetime=timedelta(days=days),

@@ -8,7 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from adapters.settings import ConfigurationError, boolean_variable, positive_int_variable
+from adapters.settings import (
+    ConfigurationError,
+    boolean_variable,
+    list_variable,
+    positive_int_variable,
+)
 from domain.sns_signature import SnsMessageError, topic_region
 
 _SNS_TOPIC_ARN = re.compile(
@@ -30,9 +35,7 @@ def load_webhook_settings(environ: Mapping[str, str] | None = None) -> WebhookSe
     WEBHOOK_REQUIRE_SIGNATURE_VERSION_2 (true/false; unset = false, as AWS's SDKs accept
     both versions; the template sets it, see docs/decisions.md)."""
     env = os.environ if environ is None else environ
-    arns = frozenset(
-        a.strip() for a in env.get("WEBHOOK_ALLOWED_TOPIC_ARNS", "").split(",") if a.strip()
-    )
+    arns = frozenset(list_variable(env, "WEBHOOK_ALLOWED_TOPIC_ARNS"))
     if not arns:
         raise ConfigurationError(
             "WEBHOOK_ALLOWED_TOPIC_ARNS is not set (the SNS topic ARNs the webhook accepts)"

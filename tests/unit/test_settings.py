@@ -32,3 +32,12 @@ def test_import_jobs_are_off_without_a_bucket_and_start_at_100_addresses():
         {"SUPPRESSION_TABLE": "t", "SES_IMPORT_BUCKET": " b ", "SES_SYNC_BULK_THRESHOLD": "250"}
     )
     assert tuned.ses_import_bucket == "b" and tuned.ses_sync_bulk_threshold == 250
+
+
+def test_list_variables_keep_order_and_drop_blanks_and_spaces():
+    from adapters.settings import list_variable
+
+    env = {"LIST": " b@x , a@x,, ,c@x ", "EMPTY": " , "}
+    assert list_variable(env, "LIST") == ["b@x", "a@x", "c@x"]
+    assert list_variable(env, "EMPTY") == []
+    assert list_variable(env, "UNSET") == []
