@@ -1,20 +1,67 @@
 """One pass over a dead-letter queue, as the redrive operations read them.
 
 Each message is received once (it stays invisible for the pass), those the pass keeps are
-made visible again at the end, and an empty long poll ends the pass. Shared by the inbound
-re-invoke (adapters/redrive.py) and the stream-batch replay (adapters/stream_replay.py).
+made visible again at the end, and an empty long poll ends the pass. `run_pass` is the loop
+the inbound re-invoke (adapters/redrive.py) and the stream-batch replay
+(adapters/stream_replay.py) share: each says only what to do with one message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 # While a redrive pass runs, the messages it has seen stay invisible, so it sees each once;
 # long enough for a slow pass, and whatever is kept is made visible again at the end.
 PASS_VISIBILITY_SECONDS = 300
 
 Progress = Callable[[str], None]
+
+#: What a pass does with a message after its handler: delete it (done), give it back at the
+#: end of the pass (kept), or give it back and end the pass (stop: what failed would fail
+#: the rest too, so the rest of its batch is given back untouched).
+Outcome = Literal["done", "kept", "stop"]
+
+
+def run_pass(
+    sqs: Any,
+    queue_url: str,
+    handle: Callable[[dict[str, Any]], Outcome],
+    *,
+    limit: int | None,
+    wait_seconds: int,
+    errors: list[str],
+    delete_failed: str,
+    report: Callable[[int], None],
+) -> None:
+    """Receive every message once and act on `handle`'s answer for each, in order. A delete
+    that fails after the message was handled is noted in `errors` (`delete_failed`, with
+    `{}` for the error, says what that means). `report(received)` is called about every 100
+    messages and once at the end, after the kept messages were made visible again."""
+    kept: list[str] = []  # receipt handles to make visible again
+    received = 0
+    try:
+        for batch in receive_batches(sqs, queue_url, limit, wait_seconds):
+            received += len(batch)
+            for index, message in enumerate(batch):
+                outcome = handle(message)
+                if outcome == "done":
+                    try:
+                        sqs.delete_message(
+                            QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"]
+                        )
+                    except Exception as exc:  # noqa: BLE001 - handled already: say so, go on
+                        errors.append(delete_failed.format(exc))
+                    continue
+                kept.append(message["ReceiptHandle"])
+                if outcome == "stop":
+                    kept.extend(m["ReceiptHandle"] for m in batch[index + 1 :])
+                    return
+            if received % 100 < len(batch):  # about every 100 messages
+                report(received)
+    finally:
+        make_visible(sqs, queue_url, kept, errors)
+        report(received)
 
 
 def receive_batches(

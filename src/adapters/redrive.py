@@ -15,13 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.queue_pass import (
-    Progress,
-    approximate_count,
-    make_visible,
-    queue_url_of,
-    receive_batches,
-)
+from adapters.queue_pass import Outcome, Progress, approximate_count, queue_url_of, run_pass
 from domain.invocation_record import (
     NotAnInvocationRecordError,
     function_name_of,
@@ -166,60 +160,49 @@ def reinvoke_failed_events(
         progress(f"inbound DLQ: about {summary.waiting} record(s) would be re-invoked (dry run)")
         return summary
     wanted = function_name_of(function)
-    kept: list[str] = []  # receipt handles to make visible again
-    try:
-        for batch in receive_batches(sqs, queue_url, max_messages, wait_seconds):
-            summary.received += len(batch)
-            for index, message in enumerate(batch):
-                outcome, why = _reinvoke_one(
-                    message,
-                    sqs=sqs,
-                    lambda_client=lambda_client,
-                    queue_url=queue_url,
-                    function=function,
-                    wanted=wanted,
-                )
-                if outcome in ("reinvoked", "delete-failed"):
-                    summary.reinvoked += 1
-                    if why:  # the event went out; the message reappears after the timeout
-                        summary.errors.append(f"delete after invoke: {why} (may run twice)")
-                    continue
-                kept.append(message["ReceiptHandle"])
-                if outcome == "not-a-record":
-                    summary.kept_not_a_record += 1
-                elif outcome == "other-function":
-                    summary.kept_other_function += 1
-                else:  # a failed invoke: stop, and give back the rest of the batch untouched
-                    summary.failed += 1
-                    summary.errors.append(f"invoke: {why}")
-                    kept.extend(m["ReceiptHandle"] for m in batch[index + 1 :])
-                    return summary
-            if summary.received % 100 < len(batch):  # about every 100 messages
-                progress(_reinvoke_progress(summary))
-    finally:
-        make_visible(sqs, queue_url, kept, summary.errors)
+
+    def handle(message: dict[str, Any]) -> Outcome:
+        return _reinvoke_one(
+            message, lambda_client=lambda_client, function=function, wanted=wanted, summary=summary
+        )
+
+    def report(received: int) -> None:
+        summary.received = received
         progress(_reinvoke_progress(summary))
+
+    run_pass(
+        sqs,
+        queue_url,
+        handle,
+        limit=max_messages,
+        wait_seconds=wait_seconds,
+        errors=summary.errors,
+        # the event went out; the message reappears after the timeout
+        delete_failed="delete after invoke: {} (may run twice)",
+        report=report,
+    )
     return summary
 
 
 def _reinvoke_one(
-    message: Any, *, sqs: Any, lambda_client: Any, queue_url: str, function: str, wanted: str
-) -> tuple[str, str]:
-    """(reinvoked | not-a-record | other-function | invoke-failed | delete-failed, why)"""
+    message: Any, *, lambda_client: Any, function: str, wanted: str, summary: ReinvokeSummary
+) -> Outcome:
+    """done (Lambda accepted the event) | kept | stop (the summary counts why)."""
     try:
         record = parse_invocation_record(message.get("Body", ""))
     except NotAnInvocationRecordError:
-        return "not-a-record", ""
+        summary.kept_not_a_record += 1
+        return "kept"
     if record.function_name != wanted:
-        return "other-function", ""
+        summary.kept_other_function += 1
+        return "kept"
     error = _invoke(lambda_client, function, record.payload_bytes())
     if error:
-        return "invoke-failed", error
-    try:
-        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    except Exception as exc:  # noqa: BLE001 - the event was sent; report it and go on
-        return "delete-failed", str(exc)
-    return "reinvoked", ""
+        summary.failed += 1
+        summary.errors.append(f"invoke: {error}")
+        return "stop"
+    summary.reinvoked += 1
+    return "done"
 
 
 def _invoke(lambda_client: Any, function: str, payload: bytes) -> str | None:

@@ -15,12 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.queue_pass import (
-    Progress,
-    approximate_count,
-    make_visible,
-    receive_batches,
-)
+from adapters.queue_pass import Outcome, Progress, approximate_count, run_pass
 from adapters.stream_batches import StreamRecordsGoneError, read_stream_batch
 from domain.invocation_record import (
     NotAnInvocationRecordError,
@@ -82,30 +77,33 @@ def replay_stream_failures(
             f"change-events DLQ: about {summary.waiting} batch(es) would be replayed (dry run)"
         )
         return summary
-    wanted = function_name_of(function)
-    kept: list[str] = []
-    try:
-        for batch in receive_batches(sqs, queue_url, max_messages, wait_seconds):
-            summary.received += len(batch)
-            for index, message in enumerate(batch):
-                outcome = _replay_one(
-                    message,
-                    streams=streams,
-                    lambda_client=lambda_client,
-                    function=function,
-                    wanted=(wanted, stream_arn),
-                    summary=summary,
-                )
-                if outcome == "replayed":
-                    _delete(sqs, queue_url, message, summary)
-                    continue
-                kept.append(message["ReceiptHandle"])
-                if outcome == "failed":  # stop, and give back the rest of the batch untouched
-                    kept.extend(m["ReceiptHandle"] for m in batch[index + 1 :])
-                    return summary
-    finally:
-        make_visible(sqs, queue_url, kept, summary.errors)
+    wanted = (function_name_of(function), stream_arn)
+
+    def handle(message: dict[str, Any]) -> Outcome:
+        return _replay_one(
+            message,
+            streams=streams,
+            lambda_client=lambda_client,
+            function=function,
+            wanted=wanted,
+            summary=summary,
+        )
+
+    def report(received: int) -> None:
+        summary.received = received
         progress(_replay_progress(summary))
+
+    run_pass(
+        sqs,
+        queue_url,
+        handle,
+        limit=max_messages,
+        wait_seconds=wait_seconds,
+        errors=summary.errors,
+        # replayed already; a second replay is harmless
+        delete_failed="delete after replay: {} (the batch may be replayed again)",
+        report=report,
+    )
     return summary
 
 
@@ -117,9 +115,9 @@ def _replay_one(
     function: str,
     wanted: tuple[str, str],
     summary: StreamReplaySummary,
-) -> str:
-    """replayed | kept | failed (the summary counts why). `wanted`: (function name, stream
-    ARN) a batch must name."""
+) -> Outcome:
+    """done (every record processed) | kept | stop (the summary counts why). `wanted`:
+    (function name, stream ARN) a batch must name."""
     try:
         batch = parse_stream_batch_record(message.get("Body", ""))
     except NotAnInvocationRecordError:
@@ -140,13 +138,13 @@ def _replay_one(
     except Exception as exc:  # noqa: BLE001 - a read that fails now fails for the rest too
         summary.failed += 1
         summary.errors.append(f"{_batch_name(batch)}: reading the stream: {exc}")
-        return "failed"
+        return "stop"
     for part in _payload_parts(records):
         error = _invoke_sync(lambda_client, function, part)
         if error:
             summary.failed += 1
             summary.errors.append(f"{_batch_name(batch)}: {error}")
-            return "failed"
+            return "stop"
         summary.records += len(part)
     if batch.batch_size and len(records) < batch.batch_size:
         summary.errors.append(
@@ -154,7 +152,7 @@ def _replay_one(
         )
         return "kept"
     summary.replayed += 1
-    return "replayed"
+    return "done"
 
 
 def _batch_name(batch: StreamBatchRecord) -> str:
@@ -197,13 +195,6 @@ def _invoke_sync(lambda_client: Any, function: str, records: list[dict[str, Any]
     if failures:
         return f"the function reported {len(failures)} failed record(s)"
     return None
-
-
-def _delete(sqs: Any, queue_url: str, message: Any, summary: StreamReplaySummary) -> None:
-    try:
-        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    except Exception as exc:  # noqa: BLE001 - replayed already; a second replay is harmless
-        summary.errors.append(f"delete after replay: {exc} (the batch may be replayed again)")
 
 
 def _replay_progress(s: StreamReplaySummary) -> str:
