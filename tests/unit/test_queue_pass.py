@@ -17,11 +17,13 @@ class FakeSqs:
         return {"Messages": self.batches.pop(0)} if self.batches else {}
 
     def delete_message(self, QueueUrl, ReceiptHandle):
+        assert QueueUrl == "q"
         if ReceiptHandle in self.fail_delete:
             raise ConnectionError("reset")
         self.deleted.append(ReceiptHandle)
 
     def change_message_visibility_batch(self, QueueUrl, Entries):
+        assert QueueUrl == "q"
         self.released.extend(e["ReceiptHandle"] for e in Entries)
         return {"Failed": []}
 
