@@ -9,7 +9,8 @@ The HTTPS connection is first verified against Amazon Trust Services' roots alon
 (`amazon_trust_roots.pem`: the CA of AWS service endpoints, SNS's among them), and only when
 the server's chain does not end there, again against the system's store. Nothing is trusted
 that the system store would not trust, and the cold start loads five roots instead of the
-system's hundred and more (about 30 ms of CPU; docs/decisions.md).
+system's hundred and more (docs/decisions.md; the effect is in the webhook's cold-import row
+of docs/benchmarks.md).
 """
 
 from __future__ import annotations
